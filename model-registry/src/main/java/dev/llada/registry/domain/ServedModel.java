@@ -1,0 +1,25 @@
+package dev.llada.registry.domain;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A name a client can put in a request's {@code model} field: a variant of the family, or a global
+ * alias that points at one registered version of a variant.
+ *
+ * @param id the callable name ({@code llada-8b-instruct}, {@code instruct@prod})
+ * @param variant the family member it resolves to
+ * @param ownedBy the organisation that publishes it
+ * @param created when it entered the registry
+ * @param version the registered version behind an alias, or null for a bare variant
+ */
+public record ServedModel(
+    String id, VariantCode variant, String ownedBy, Instant created, String version) {
+
+  public ServedModel {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(ownedBy, "ownedBy");
+    Objects.requireNonNull(created, "created");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.llada.registry.infrastructure.jpa;
+
+import dev.llada.registry.domain.ModelAlias;
+import dev.llada.registry.domain.ModelCatalog;
+import dev.llada.registry.domain.ModelVariant;
+import dev.llada.registry.domain.ServedModel;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** {@link ModelCatalog} read from the registry tables through JPA. */
+@ApplicationScoped
+@Transactional(Transactional.TxType.SUPPORTS)
+public class JpaModelCatalog implements ModelCatalog {
+
+  @PersistenceContext(unitName = "platform")
+  EntityManager em;
+
+  @Override
+  public List<ServedModel> listModels() {
+    List<ServedModel> models = new ArrayList<>();
+    em.createQuery(
+            "SELECT v FROM ModelVariant v ORDER BY v.createdAt, v.modelId", ModelVariant.class)
+        .getResultStream()
+        .map(JpaModelCatalog::served)
+        .forEach(models::add);
+    em.createQuery(
+            "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
+                + " WHERE a.tenant IS NULL ORDER BY a.alias",
+            ModelAlias.class)
+        .getResultStream()
+        .map(JpaModelCatalog::served)
+        .forEach(models::add);
+    return models;
+  }
+
+  @Override
+  public Optional<ServedModel> findModel(String id) {
+    Optional<ServedModel> variant =
+        em.createQuery("SELECT v FROM ModelVariant v WHERE v.modelId = :id", ModelVariant.class)
+            .setParameter("id", id)
+            .getResultStream()
+            .findFirst()
+            .map(JpaModelCatalog::served);
+    if (variant.isPresent()) {
+      return variant;
+    }
+    return em.createQuery(
+            "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
+                + " WHERE a.tenant IS NULL AND a.alias = :id",
+            ModelAlias.class)
+        .setParameter("id", id)
+        .getResultStream()
+        .findFirst()
+        .map(JpaModelCatalog::served);
+  }
+
+  private static ServedModel served(ModelVariant v) {
+    return new ServedModel(v.modelId(), v.code(), v.ownedBy(), v.createdAt(), null);
+  }
+
+  private static ServedModel served(ModelAlias a) {
+    var version = a.version();
+    return new ServedModel(
+        a.alias(),
+        version.variant().code(),
+        version.variant().ownedBy(),
+        a.createdAt(),
+        version.name() + ":" + version.version());
+  }
+}

@@ -1,0 +1,2 @@
+/** JPA (Hibernate) implementations of the registry ports. */
+package dev.llada.registry.infrastructure.jpa;

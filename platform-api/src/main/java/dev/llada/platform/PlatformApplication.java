@@ -1,0 +1,20 @@
+package dev.llada.platform;
+
+import jakarta.ws.rs.ApplicationPath;
+import jakarta.ws.rs.core.Application;
+import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.info.Info;
+import org.eclipse.microprofile.openapi.annotations.info.License;
+
+/** The tenant API, OpenAI-compatible, under {@code /v1}. */
+@ApplicationPath("v1")
+@OpenAPIDefinition(
+    info =
+        @Info(
+            title = "LLaDA Platform API",
+            version = "0.1.0",
+            description =
+                "OpenAI-compatible API for LLaDA masked diffusion language models, with"
+                    + " diffusion-native extras.",
+            license = @License(name = "Apache-2.0")))
+public class PlatformApplication extends Application {}

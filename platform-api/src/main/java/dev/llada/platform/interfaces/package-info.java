@@ -1,0 +1,2 @@
+/** Inbound adapters: the REST API and servlet-level handling. */
+package dev.llada.platform.interfaces;

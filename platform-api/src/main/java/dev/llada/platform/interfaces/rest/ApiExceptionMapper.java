@@ -1,0 +1,97 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.platform.application.PlatformException;
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import jakarta.json.bind.JsonbException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place where failures become HTTP: typed platform exceptions keep their status and code,
+ * JAX-RS and validation errors become 4xx, anything else a 500 whose body says nothing about the
+ * internals (the stack trace goes to the server log only).
+ */
+@Provider
+public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
+
+  private static final Logger LOG = Logger.getLogger(ApiExceptionMapper.class.getName());
+
+  @Context UriInfo uriInfo;
+  @Context Request request;
+
+  @Override
+  public Response toResponse(Throwable failure) {
+    if (failure instanceof PlatformException e) {
+      return envelope(e.status(), e.code(), e.param(), e.getMessage());
+    }
+    if (failure instanceof ConstraintViolationException e) {
+      ConstraintViolation<?> first = e.getConstraintViolations().stream().findFirst().orElse(null);
+      String param = first == null ? null : lastNode(first.getPropertyPath().toString());
+      String message = first == null ? "Invalid request." : param + ": " + first.getMessage();
+      return envelope(400, "invalid_request", param, message);
+    }
+    if (failure instanceof JsonbException) {
+      return envelope(400, "invalid_json", null, "The request body is not valid JSON.");
+    }
+    if (failure instanceof WebApplicationException e) {
+      int status = e.getResponse().getStatus();
+      return switch (status) {
+        case 404 -> envelope(404, "not_found", null, "Invalid URL (" + describeRequest() + ")");
+        case 405 ->
+            envelope(
+                405, "method_not_allowed", null, "Method not allowed (" + describeRequest() + ")");
+        case 406 ->
+            envelope(406, "not_acceptable", null, "This endpoint produces application/json.");
+        case 415 ->
+            envelope(
+                415, "unsupported_media_type", null, "Send the request body as application/json.");
+        default ->
+            status >= 500
+                ? internalError(failure)
+                : envelope(status, "invalid_request", null, reason(e));
+      };
+    }
+    return internalError(failure);
+  }
+
+  private Response internalError(Throwable failure) {
+    LOG.log(Level.SEVERE, "unhandled failure on " + describeRequest(), failure);
+    return envelope(
+        500, "internal_error", null, "The server had an error while processing your request.");
+  }
+
+  private String describeRequest() {
+    try {
+      return request.getMethod() + " /" + uriInfo.getPath(false).replaceFirst("^/", "");
+    } catch (RuntimeException outsideRequest) {
+      return "unknown request";
+    }
+  }
+
+  private static String reason(WebApplicationException e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? "Invalid request." : message;
+  }
+
+  private static String lastNode(String path) {
+    int dot = path.lastIndexOf('.');
+    return dot < 0 ? path : path.substring(dot + 1);
+  }
+
+  private static Response envelope(int status, String code, String param, String message) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(ErrorEnvelope.of(status, code, param, message))
+        .build();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.platform.application.ModelNotFoundException;
+import dev.llada.platform.interfaces.rest.dto.ModelList;
+import dev.llada.platform.interfaces.rest.dto.ModelObject;
+import dev.llada.registry.domain.ModelCatalog;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** {@code /v1/models}: the models a client can name, in OpenAI's list and object formats. */
+@Path("models")
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Models")
+public class ModelsResource {
+
+  @Inject ModelCatalog catalog;
+
+  @GET
+  @Operation(
+      summary = "List models",
+      description = "Every LLaDA variant the registry knows, then every global alias.")
+  @APIResponse(
+      responseCode = "200",
+      content = @Content(schema = @Schema(implementation = ModelList.class)))
+  public ModelList list() {
+    return ModelList.of(catalog.listModels().stream().map(ModelObject::of).toList());
+  }
+
+  @GET
+  @Path("{model: .+}")
+  @Operation(summary = "Retrieve a model")
+  @APIResponse(
+      responseCode = "200",
+      content = @Content(schema = @Schema(implementation = ModelObject.class)))
+  @APIResponse(responseCode = "404", description = "model_not_found")
+  public ModelObject retrieve(@PathParam("model") String model) {
+    return catalog
+        .findModel(model)
+        .map(ModelObject::of)
+        .orElseThrow(() -> new ModelNotFoundException(model));
+  }
+}

@@ -1,0 +1,56 @@
+package dev.llada.platform.interfaces.web;
+
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The WAR's error page ({@code web.xml}): requests JAX-RS never saw (a path outside {@code /v1}, a
+ * missing static file, a container failure) get the same OpenAI error envelope as the API.
+ */
+@WebServlet(name = "error", urlPatterns = "/error")
+public class ErrorServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    Object statusAttribute = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+    int status = statusAttribute instanceof Integer code ? code : 404;
+    Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+    String path = uri == null ? request.getRequestURI() : uri.toString();
+    String method = request.getMethod();
+    ErrorEnvelope body =
+        switch (status) {
+          case 404 ->
+              ErrorEnvelope.of(404, "not_found", null, "Invalid URL (" + method + " " + path + ")");
+          case 405 ->
+              ErrorEnvelope.of(
+                  405,
+                  "method_not_allowed",
+                  null,
+                  "Method not allowed (" + method + " " + path + ")");
+          default ->
+              status >= 500
+                  ? ErrorEnvelope.of(
+                      status,
+                      "internal_error",
+                      null,
+                      "The server had an error while processing your request.")
+                  : ErrorEnvelope.of(
+                      status,
+                      "invalid_request",
+                      null,
+                      "Invalid request (" + method + " " + path + ")");
+        };
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+    response.getWriter().write(body.toJson());
+  }
+}

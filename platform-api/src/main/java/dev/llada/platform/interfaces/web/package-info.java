@@ -1,0 +1,2 @@
+/** Servlet-level handlers for what never reaches JAX-RS. */
+package dev.llada.platform.interfaces.web;

@@ -1,0 +1,211 @@
+package dev.llada.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.db.EmbeddedDatabase;
+import dev.llada.db.Migrations;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The packaged WAR on a managed Payara Micro against a real PostgreSQL: readiness, the model list
+ * read through JPA, error envelopes, OpenAPI, the console page and loopback-only listeners.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class PlatformApiIT {
+
+  private static final int HTTP_PORT = Integer.getInteger("it.http.port", 18081);
+  private static final int DB_PORT = Integer.getInteger("it.db.port", 18433);
+  private static final String BASE = "http://127.0.0.1:" + HTTP_PORT;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private static EmbeddedDatabase database;
+
+  /**
+   * Arquillian calls this before it launches Payara, so PostgreSQL is up (and seeded) before the
+   * application's own Flyway run, which then finds nothing to do.
+   */
+  @Deployment(testable = false)
+  static WebArchive deployment() throws IOException, SQLException {
+    Path data = Path.of("target", "it-postgres");
+    database = EmbeddedDatabase.start(data, DB_PORT, false);
+    Runtime.getRuntime().addShutdownHook(new Thread(PlatformApiIT::stopDatabase));
+    Migrations.migrate(database.dataSource());
+    try (Connection c = database.dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO model_version (id, variant_code, name, version, digest, artifact_uri,"
+              + " parameter_count, dtype) VALUES ('6f1c1a9e-0000-4000-8000-000000000001', 'INSTRUCT',"
+              + " 'llada-tiny-instruct', 3, 'sha256:"
+              + "ab".repeat(32)
+              + "', 'file:///models/llada-tiny-instruct', 2400000, 'F32')");
+      s.execute(
+          "INSERT INTO model_alias (id, alias, version_id) VALUES (gen_random_uuid(),"
+              + " 'instruct@prod', '6f1c1a9e-0000-4000-8000-000000000001')");
+    }
+    return ShrinkWrap.createFromZipFile(
+        WebArchive.class, new File(System.getProperty("platform.war", "target/platform-api.war")));
+  }
+
+  private static void stopDatabase() {
+    try {
+      database.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void readinessChecksTheDatabaseThroughHibernate() throws Exception {
+    HttpResponse<String> live = get("/health/live");
+    assertEquals(200, live.statusCode(), live.body());
+    HttpResponse<String> ready = get("/health/ready");
+    assertEquals(200, ready.statusCode(), ready.body());
+    JsonObject check = json(ready).getJsonArray("checks").getJsonObject(0);
+    assertEquals("database", check.getString("name"));
+    assertEquals("UP", check.getString("status"));
+    JsonObject data = check.getJsonObject("data");
+    assertEquals("1", data.getString("schemaVersion"));
+    assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
+    assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
+  }
+
+  @Test
+  void listsTheSeededVariantsAndAliasesInOpenAiFormat() throws Exception {
+    HttpResponse<String> response = get("/v1/models");
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(
+        response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+    JsonObject list = json(response);
+    assertEquals("list", list.getString("object"));
+    List<JsonObject> models =
+        list.getJsonArray("data").stream().map(JsonValue::asJsonObject).toList();
+    Set<String> ids = models.stream().map(m -> m.getString("id")).collect(Collectors.toSet());
+    assertEquals(
+        Set.of(
+            "llada-8b-base",
+            "llada-8b-instruct",
+            "llada-1.5",
+            "llada-moe-7b-a1b-instruct",
+            "llada-v",
+            "instruct@prod"),
+        ids);
+    for (JsonObject model : models) {
+      assertEquals("model", model.getString("object"));
+      assertTrue(model.getJsonNumber("created").longValue() > 1_700_000_000L, model.toString());
+      assertFalse(model.getString("owned_by").isBlank());
+    }
+    JsonObject alias =
+        models.stream()
+            .filter(m -> m.getString("id").equals("instruct@prod"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("INSTRUCT", alias.getString("variant"));
+    assertEquals("llada-tiny-instruct:3", alias.getString("version"));
+  }
+
+  @Test
+  void retrievesOneModel() throws Exception {
+    HttpResponse<String> response = get("/v1/models/llada-moe-7b-a1b-instruct");
+    assertEquals(200, response.statusCode(), response.body());
+    JsonObject model = json(response);
+    assertEquals("llada-moe-7b-a1b-instruct", model.getString("id"));
+    assertEquals("MOE", model.getString("variant"));
+    assertEquals("inclusionai", model.getString("owned_by"));
+  }
+
+  @Test
+  void unknownModelIsA404InTheOpenAiEnvelope() throws Exception {
+    HttpResponse<String> response = get("/v1/models/gpt-4o");
+    assertEquals(404, response.statusCode(), response.body());
+    JsonObject error = json(response).getJsonObject("error");
+    assertEquals("model_not_found", error.getString("code"));
+    assertEquals("invalid_request_error", error.getString("type"));
+    assertEquals("model", error.getString("param"));
+    assertTrue(error.getString("message").contains("gpt-4o"));
+  }
+
+  @Test
+  void unknownPathsAndMethodsGetTheEnvelopeToo() throws Exception {
+    for (String path : List.of("/v1/no-such-endpoint", "/nothing/here")) {
+      HttpResponse<String> response = get(path);
+      assertEquals(404, response.statusCode(), path + " -> " + response.body());
+      JsonObject error = json(response).getJsonObject("error");
+      assertEquals("not_found", error.getString("code"), response.body());
+      assertTrue(error.containsKey("param"), "param is present, as null: " + response.body());
+      assertTrue(error.isNull("param"));
+      assertFalse(response.body().contains("Exception"), response.body());
+    }
+    HttpResponse<String> delete =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(BASE + "/v1/models")).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, delete.statusCode(), delete.body());
+    assertEquals("method_not_allowed", json(delete).getJsonObject("error").getString("code"));
+  }
+
+  @Test
+  void publishesOpenApiAndTheConsolePage() throws Exception {
+    HttpResponse<String> openapi = get("/openapi");
+    assertEquals(200, openapi.statusCode());
+    assertTrue(openapi.body().contains("/v1/models"), openapi.body());
+    assertTrue(openapi.body().contains("LLaDA Platform API"), openapi.body());
+    HttpResponse<String> console = get("/console/");
+    assertEquals(200, console.statusCode(), console.body());
+    assertTrue(console.body().contains("<title>LLaDA Platform console</title>"));
+  }
+
+  @Test
+  void listensOnLoopbackOnly() throws Exception {
+    List<Listeners.Socket> sockets = Listeners.listening();
+    assertTrue(
+        sockets.contains(new Listeners.Socket("127.0.0.1", HTTP_PORT)),
+        "HTTP on 127.0.0.1:" + HTTP_PORT + " in " + sockets);
+    assertFalse(
+        sockets.stream().anyMatch(s -> s.port() == HTTP_PORT && !s.address().equals("127.0.0.1")),
+        "HTTP bound beyond loopback: " + sockets);
+    assertFalse(
+        sockets.stream().anyMatch(s -> s.port() >= 6900 && s.port() < 6910),
+        "Hazelcast (port 6900+) must not listen in single-node mode: " + sockets);
+  }
+
+  private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(HttpResponse<String> response) {
+    try (var reader = Json.createReader(new StringReader(response.body()))) {
+      return reader.readObject();
+    }
+  }
+}
