@@ -62,6 +62,6 @@ public final class DatabaseProbe {
       root = root.getCause();
     }
     String message = root.getMessage();
-    return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
   }
 }

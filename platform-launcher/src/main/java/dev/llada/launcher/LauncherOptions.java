@@ -1,0 +1,158 @@
+package dev.llada.launcher;
+
+import dev.llada.db.DatabaseSettings;
+import dev.llada.db.InvalidDatabaseUrlException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What to start, from the command line and the environment (command-line flags win).
+ *
+ * @param httpAddress interface the API binds to ({@code LLADA_HTTP_ADDRESS}, default 127.0.0.1)
+ * @param httpPort API port ({@code --port}, {@code LLADA_HTTP_PORT}, default 8080)
+ * @param dataDirectory where the embedded database, logs and temporary files live ({@code
+ *     LLADA_DATA_DIR}, default {@code var/} in the project)
+ * @param embeddedDbPort port of the embedded PostgreSQL ({@code LLADA_EMBEDDED_DB_PORT}, default
+ *     15432)
+ * @param database the configured database ({@code DATABASE_URL}), or empty for the embedded one
+ * @param reset wipe the data directory first ({@code --reset})
+ * @param payaraJvmOptions options for the Payara JVM ({@code LLADA_JAVA_OPTS})
+ * @param readyTimeout how long to wait for readiness ({@code LLADA_READY_TIMEOUT} seconds, default
+ *     180)
+ * @param runtimeDirectory holds {@code payara-micro.jar} and {@code platform-api.war}
+ */
+record LauncherOptions(
+    String httpAddress,
+    int httpPort,
+    Path dataDirectory,
+    int embeddedDbPort,
+    Optional<DatabaseSettings> database,
+    boolean reset,
+    List<String> payaraJvmOptions,
+    Duration readyTimeout,
+    Path runtimeDirectory) {
+
+  static final String USAGE =
+      """
+      Usage: bin/platform [--port N] [--address ADDR] [--reset] [--help]
+
+        Starts the LLaDA Platform: PostgreSQL (embedded unless DATABASE_URL is set), then Payara Micro
+        with the platform, and waits until it is ready. Ctrl-C stops everything; the data stays.
+
+        --port N        HTTP port (default 8080; env LLADA_HTTP_PORT)
+        --address ADDR  interface to bind (default 127.0.0.1; env LLADA_HTTP_ADDRESS)
+        --reset         delete the data directory (embedded database, logs) before starting
+        --help          print this text
+
+      Environment: DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, LLADA_DATA_DIR,
+        LLADA_EMBEDDED_DB_PORT, LLADA_JAVA_OPTS, LLADA_READY_TIMEOUT (see README.md).
+      """;
+
+  static final String DEFAULT_JAVA_OPTS = "-Xms256m -Xmx1g -XX:+UseSerialGC";
+
+  /**
+   * Parses options.
+   *
+   * @return empty when {@code --help} was asked for
+   */
+  static Optional<LauncherOptions> parse(String[] args, Map<String, String> env, Path home)
+      throws LaunchException {
+    String address = env.getOrDefault("LLADA_HTTP_ADDRESS", "127.0.0.1");
+    String port = env.getOrDefault("LLADA_HTTP_PORT", "8080");
+    boolean reset = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--help", "-h" -> {
+          return Optional.empty();
+        }
+        case "--reset" -> reset = true;
+        case "--port" -> port = value(args, ++i, "--port");
+        case "--address" -> address = value(args, ++i, "--address");
+        default -> {
+          if (args[i].startsWith("--port=")) {
+            port = args[i].substring("--port=".length());
+          } else if (args[i].startsWith("--address=")) {
+            address = args[i].substring("--address=".length());
+          } else {
+            throw new LaunchException(
+                LaunchException.USAGE, "unknown option '" + args[i] + "' (try --help)");
+          }
+        }
+      }
+    }
+    Optional<DatabaseSettings> database;
+    try {
+      database = DatabaseSettings.fromEnvironment(env);
+    } catch (InvalidDatabaseUrlException e) {
+      throw new LaunchException(LaunchException.USAGE, e.getMessage());
+    }
+    Path data =
+        Path.of(env.getOrDefault("LLADA_DATA_DIR", home.resolve("var").toString()))
+            .toAbsolutePath()
+            .normalize();
+    Path runtime =
+        Path.of(
+                System.getProperty(
+                    "llada.runtime", home.resolve("platform-launcher/target/runtime").toString()))
+            .toAbsolutePath()
+            .normalize();
+    String javaOpts = env.getOrDefault("LLADA_JAVA_OPTS", DEFAULT_JAVA_OPTS).trim();
+    List<String> jvm =
+        new ArrayList<>(javaOpts.isEmpty() ? List.of() : List.of(javaOpts.split("\\s+")));
+    return Optional.of(
+        new LauncherOptions(
+            address,
+            number(port, "HTTP port (--port / LLADA_HTTP_PORT)", 1, 65535),
+            data,
+            number(
+                env.getOrDefault("LLADA_EMBEDDED_DB_PORT", "15432"),
+                "LLADA_EMBEDDED_DB_PORT",
+                1,
+                65535),
+            database,
+            reset,
+            List.copyOf(jvm),
+            Duration.ofSeconds(
+                number(
+                    env.getOrDefault("LLADA_READY_TIMEOUT", "180"),
+                    "LLADA_READY_TIMEOUT",
+                    1,
+                    3600)),
+            runtime));
+  }
+
+  /** Where a local client reaches the API (loopback when bound to all interfaces). */
+  String localBaseUrl() {
+    String host =
+        httpAddress.equals("0.0.0.0") || httpAddress.equals("::") ? "127.0.0.1" : httpAddress;
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + httpPort;
+  }
+
+  private static String value(String[] args, int i, String flag) throws LaunchException {
+    if (i >= args.length) {
+      throw new LaunchException(LaunchException.USAGE, flag + " needs a value (try --help)");
+    }
+    return args[i];
+  }
+
+  private static int number(String value, String what, int min, int max) throws LaunchException {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n < min || n > max) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new LaunchException(
+          LaunchException.USAGE,
+          what + " must be a number from " + min + " to " + max + ", got '" + value + "'");
+    }
+  }
+}
