@@ -2,6 +2,7 @@ package dev.llada.platform;
 
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
 import org.eclipse.microprofile.openapi.annotations.info.Info;
 import org.eclipse.microprofile.openapi.annotations.info.License;
@@ -17,4 +18,12 @@ import org.eclipse.microprofile.openapi.annotations.info.License;
                 "OpenAI-compatible API for LLaDA masked diffusion language models, with"
                     + " diffusion-native extras.",
             license = @License(name = "Apache-2.0")))
-public class PlatformApplication extends Application {}
+public class PlatformApplication extends Application {
+
+  @Override
+  public Map<String, Object> getProperties() {
+    // An error status without a body must stay as the API produced it, not become the
+    // container's error page.
+    return Map.of("jersey.config.server.response.setStatusOverSendError", true);
+  }
+}

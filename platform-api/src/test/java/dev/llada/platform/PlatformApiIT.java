@@ -154,6 +154,17 @@ class PlatformApiIT {
   }
 
   @Test
+  void badInputIsA400WithTheParameterNamed() throws Exception {
+    HttpResponse<String> response = get("/v1/models/" + "x".repeat(300));
+    assertEquals(400, response.statusCode(), response.body());
+    JsonObject error = json(response).getJsonObject("error");
+    assertEquals("invalid_request", error.getString("code"));
+    assertEquals("invalid_request_error", error.getString("type"));
+    assertEquals("model", error.getString("param"), response.body());
+    assertTrue(error.getString("message").contains("256"), response.body());
+  }
+
+  @Test
   void unknownPathsAndMethodsGetTheEnvelopeToo() throws Exception {
     for (String path : List.of("/v1/no-such-endpoint", "/nothing/here")) {
       HttpResponse<String> response = get(path);

@@ -31,6 +31,11 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
 
   @Override
   public Response toResponse(Throwable failure) {
+    return respond(failure, request, uriInfo);
+  }
+
+  /** The response for {@code failure} during {@code request}. */
+  static Response respond(Throwable failure, Request request, UriInfo uriInfo) {
     if (failure instanceof PlatformException e) {
       return envelope(e.status(), e.code(), e.param(), e.getMessage());
     }
@@ -46,10 +51,15 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     if (failure instanceof WebApplicationException e) {
       int status = e.getResponse().getStatus();
       return switch (status) {
-        case 404 -> envelope(404, "not_found", null, "Invalid URL (" + describeRequest() + ")");
+        case 404 ->
+            envelope(
+                404, "not_found", null, "Invalid URL (" + describeRequest(request, uriInfo) + ")");
         case 405 ->
             envelope(
-                405, "method_not_allowed", null, "Method not allowed (" + describeRequest() + ")");
+                405,
+                "method_not_allowed",
+                null,
+                "Method not allowed (" + describeRequest(request, uriInfo) + ")");
         case 406 ->
             envelope(406, "not_acceptable", null, "This endpoint produces application/json.");
         case 415 ->
@@ -57,20 +67,20 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
                 415, "unsupported_media_type", null, "Send the request body as application/json.");
         default ->
             status >= 500
-                ? internalError(failure)
+                ? internalError(failure, request, uriInfo)
                 : envelope(status, "invalid_request", null, reason(e));
       };
     }
-    return internalError(failure);
+    return internalError(failure, request, uriInfo);
   }
 
-  private Response internalError(Throwable failure) {
-    LOG.log(Level.SEVERE, "unhandled failure on " + describeRequest(), failure);
+  private static Response internalError(Throwable failure, Request request, UriInfo uriInfo) {
+    LOG.log(Level.SEVERE, "unhandled failure on " + describeRequest(request, uriInfo), failure);
     return envelope(
         500, "internal_error", null, "The server had an error while processing your request.");
   }
 
-  private String describeRequest() {
+  private static String describeRequest(Request request, UriInfo uriInfo) {
     try {
       return request.getMethod() + " /" + uriInfo.getPath(false).replaceFirst("^/", "");
     } catch (RuntimeException outsideRequest) {

@@ -6,6 +6,7 @@ import dev.llada.platform.interfaces.rest.dto.ModelObject;
 import dev.llada.registry.domain.ModelCatalog;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -44,7 +45,9 @@ public class ModelsResource {
       responseCode = "200",
       content = @Content(schema = @Schema(implementation = ModelObject.class)))
   @APIResponse(responseCode = "404", description = "model_not_found")
-  public ModelObject retrieve(@PathParam("model") String model) {
+  public ModelObject retrieve(
+      @PathParam("model") @Size(max = 256, message = "must be at most 256 characters")
+          String model) {
     return catalog
         .findModel(model)
         .map(ModelObject::of)
