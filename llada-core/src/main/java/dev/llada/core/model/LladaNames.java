@@ -1,0 +1,47 @@
+package dev.llada.core.model;
+
+import dev.llada.core.config.LladaConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Tensor names and shapes of a dense LLaDA checkpoint, exactly as LLaDA-8B ships them (llada-spec
+ * §1.4; shapes are {@code [out, in]}). Note the naming trap: inside a block {@code ff_out} is the
+ * SwiGLU down projection, at model level it is the LM head.
+ */
+public final class LladaNames {
+
+  public static final String WTE = "model.transformer.wte.weight";
+  public static final String LN_F = "model.transformer.ln_f.weight";
+  public static final String LM_HEAD = "model.transformer.ff_out.weight";
+
+  private LladaNames() {}
+
+  /** {@code model.transformer.blocks.N.<part>.weight}. */
+  public static String block(int layer, String part) {
+    return "model.transformer.blocks." + layer + "." + part + ".weight";
+  }
+
+  /** Every tensor the config implies, in checkpoint order, with its shape. */
+  public static Map<String, long[]> expectedShapes(LladaConfig c) {
+    long d = c.dModel();
+    long kv = (long) c.nKvHeads() * c.headDim();
+    long ff = c.mlpHiddenSize();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    shapes.put(WTE, new long[] {c.embeddingSize(), d});
+    for (int i = 0; i < c.nLayers(); i++) {
+      shapes.put(block(i, "attn_norm"), new long[] {d});
+      shapes.put(block(i, "q_proj"), new long[] {d, d});
+      shapes.put(block(i, "k_proj"), new long[] {kv, d});
+      shapes.put(block(i, "v_proj"), new long[] {kv, d});
+      shapes.put(block(i, "attn_out"), new long[] {d, d});
+      shapes.put(block(i, "ff_norm"), new long[] {d});
+      shapes.put(block(i, "ff_proj"), new long[] {ff, d});
+      shapes.put(block(i, "up_proj"), new long[] {ff, d});
+      shapes.put(block(i, "ff_out"), new long[] {d, ff});
+    }
+    shapes.put(LN_F, new long[] {d});
+    shapes.put(LM_HEAD, new long[] {c.embeddingSize(), d});
+    return shapes;
+  }
+}

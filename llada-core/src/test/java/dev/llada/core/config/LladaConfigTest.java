@@ -1,0 +1,85 @@
+package dev.llada.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LladaConfigTest {
+
+  /** LLaDA-8B-Instruct's config.json keys (llada-spec §1.1). */
+  static final String LLADA_8B =
+      """
+      {"model_type": "llada", "architectures": ["LLaDAModelLM"], "d_model": 4096, "n_heads": 32,
+       "n_kv_heads": 32, "n_layers": 32, "mlp_hidden_size": 12288, "mlp_ratio": 4,
+       "vocab_size": 126464, "embedding_size": 126464, "max_sequence_length": 4096, "rope": true,
+       "rope_theta": 500000.0, "rms_norm_eps": 1e-05, "eos_token_id": 126081, "pad_token_id": 126081,
+       "mask_token_id": 126336, "weight_tying": false, "use_cache": false}
+      """;
+
+  @TempDir Path temp;
+
+  @Test
+  void readsLlada8bAndCountsItsParameters() throws Exception {
+    Files.writeString(temp.resolve("config.json"), LLADA_8B);
+    LladaConfig c = LladaConfig.read(temp);
+    assertEquals(4096, c.dModel());
+    assertEquals(128, c.headDim());
+    assertEquals(500000.0, c.ropeTheta());
+    assertEquals(126336, c.maskTokenId());
+    assertEquals(126081, c.eosTokenId());
+    assertEquals(8_015_581_184L, c.parameterCount(), "llada-spec §1.4 parameter count");
+  }
+
+  @Test
+  void specialIdsComeFromTheFileNotFromLiterals() {
+    JsonObject json = JsonParser.parseString(LLADA_8B).getAsJsonObject();
+    json.addProperty("vocab_size", 100);
+    json.addProperty("embedding_size", 100);
+    json.addProperty("mask_token_id", 99);
+    json.addProperty("eos_token_id", 98);
+    json.remove("pad_token_id");
+    LladaConfig c = LladaConfig.fromJson(json);
+    assertEquals(99, c.maskTokenId());
+    assertEquals(98, c.padTokenId(), "pad defaults to eos");
+    assertEquals(c, LladaConfig.fromJson(c.toJson()), "round trip");
+  }
+
+  @Test
+  void impossibleConfigsFailWithTheReason() {
+    assertMessage(
+        "d_model (4096) must be divisible by n_heads (30)",
+        json -> json.addProperty("n_heads", 30));
+    assertMessage("must be a multiple of n_kv_heads", json -> json.addProperty("n_kv_heads", 5));
+    assertMessage(
+        "model_type must be \"llada\"", json -> json.addProperty("model_type", "lladamoe"));
+    assertMessage("config.json has no \"d_model\"", json -> json.remove("d_model"));
+    assertMessage("\"n_layers\" must be an integer", json -> json.addProperty("n_layers", "many"));
+    assertMessage("outside the embedding", json -> json.addProperty("mask_token_id", 200000));
+  }
+
+  @Test
+  void missingOrBrokenFilesAreNamed() throws Exception {
+    ModelFormatException missing =
+        assertThrows(ModelFormatException.class, () -> LladaConfig.read(temp));
+    assertTrue(missing.getMessage().contains("config.json is missing"), missing.getMessage());
+    Files.writeString(temp.resolve("config.json"), "{not json");
+    ModelFormatException broken =
+        assertThrows(ModelFormatException.class, () -> LladaConfig.read(temp));
+    assertTrue(broken.getMessage().contains("config.json"), broken.getMessage());
+  }
+
+  private static void assertMessage(String expected, java.util.function.Consumer<JsonObject> edit) {
+    JsonObject json = JsonParser.parseString(LLADA_8B).getAsJsonObject();
+    edit.accept(json);
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> LladaConfig.fromJson(json));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}

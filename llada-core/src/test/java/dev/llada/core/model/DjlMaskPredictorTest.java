@@ -1,0 +1,160 @@
+package dev.llada.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.DType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DJL forward against the float64 oracle, on random tiny configs. */
+class DjlMaskPredictorTest {
+
+  @TempDir Path temp;
+
+  @Test
+  void matchesTheOracleOnRandomConfigs() throws Exception {
+    Random random = new Random(42);
+    int[][] shapes = {
+      // d, heads, kvHeads, layers, ff, vocab
+      {16, 2, 2, 1, 24, 37},
+      {32, 4, 4, 2, 40, 61},
+      {24, 4, 2, 2, 36, 50}, // grouped-query
+      {32, 2, 1, 3, 20, 29},
+    };
+    for (int[] s : shapes) {
+      LladaConfig c = TinyModels.config(s[0], s[1], s[2], s[3], s[4], s[5]);
+      Path dir =
+          TinyModels.write(
+              temp.resolve("m" + s[0] + "-" + s[2] + "-" + s[3]),
+              c,
+              random.nextLong(),
+              DType.F32,
+              0);
+      int b = 2;
+      int t = 3 + random.nextInt(8);
+      int[][] tokens = randomTokens(random, b, t, c.vocabSize());
+      try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+          Checkpoint checkpoint = Checkpoint.open(dir)) {
+        double[][][] expected = new OracleForward(c, checkpoint).logits(tokens, null);
+        Logits actual = djl.logits(tokens, null, 0, t);
+        assertClose(expected, actual, 0, "config " + java.util.Arrays.toString(s));
+        // logits at a window only equal the same positions of the full pass
+        Logits window = djl.logits(tokens, null, 1, t - 1);
+        assertClose(expected, window, 1, "window");
+      }
+    }
+  }
+
+  @Test
+  void paddingKeysAreIgnoredAndLeftPaddingMatchesTheUnpaddedRow() throws Exception {
+    LladaConfig c = TinyModels.config(32, 4, 4, 2, 48, 41);
+    Path dir = TinyModels.write(temp.resolve("pad"), c, 7, DType.F32, 0);
+    int pad = c.padTokenId();
+    int[][] padded = {{pad, pad, 5, 9, 11, 3}, {4, 8, 15, 16, 23, 2}};
+    boolean[][] mask = {
+      {false, false, true, true, true, true}, {true, true, true, true, true, true}
+    };
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+        Checkpoint checkpoint = Checkpoint.open(dir)) {
+      OracleForward oracle = new OracleForward(c, checkpoint);
+      Logits actual = djl.logits(padded, mask, 0, 6);
+      assertClose(oracle.logits(padded, mask), actual, 0, "padded batch");
+      // RoPE depends only on relative offsets: the padded row equals the unpadded sequence
+      Logits alone = djl.logits(new int[][] {{5, 9, 11, 3}}, null, 0, 4);
+      double worst = 0;
+      for (int p = 0; p < 4; p++) {
+        for (int v = 0; v < c.embeddingSize(); v++) {
+          worst = Math.max(worst, Math.abs(actual.get(0, p + 2, v) - alone.get(0, p, v)));
+        }
+      }
+      assertTrue(worst < 1e-3, "padded vs unpadded differ by " + worst);
+    }
+  }
+
+  @Test
+  void bf16AndF16CheckpointsAreWidenedInJava() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 1, 24, 33);
+    for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
+      Path dir = TinyModels.write(temp.resolve(dtype.name()), c, 3, dtype, 0);
+      int[][] tokens = {{1, 2, 3, 4, 5}};
+      try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+          Checkpoint checkpoint = Checkpoint.open(dir)) {
+        assertEquals(java.util.Set.of(dtype), checkpoint.dtypes());
+        assertClose(
+            new OracleForward(c, checkpoint).logits(tokens, null),
+            djl.logits(tokens, null, 0, 5),
+            0,
+            dtype.name());
+      }
+    }
+  }
+
+  @Test
+  void nativeMemoryDoesNotGrowAcrossAThousandForwards() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 2, 24, 31);
+    Path dir = TinyModels.write(temp.resolve("leak"), c, 9, DType.F32, 0);
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+      int resident = djl.residentArrays();
+      assertEquals(LladaNames.expectedShapes(c).size(), resident);
+      int[][] tokens = {{1, 2, 3, 4, 5, 6, 7, 8}, {8, 7, 6, 5, 4, 3, 2, 1}};
+      boolean[][] mask = {
+        {false, true, true, true, true, true, true, true},
+        {true, true, true, true, true, true, true, true}
+      };
+      for (int i = 0; i < 1000; i++) {
+        djl.logits(tokens, mask, 2, 8);
+      }
+      assertEquals(resident, djl.residentArrays(), "arrays left behind by forwards");
+    }
+  }
+
+  @Test
+  void mismatchedCheckpointsAreRejectedWithReasons() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 1, 24, 33);
+    Path dir = TinyModels.write(temp.resolve("bad"), c, 1, DType.F32, 0);
+    // a config that disagrees with the weights
+    LladaConfig wider = TinyModels.config(16, 2, 2, 1, 32, 33);
+    Files.writeString(dir.resolve("config.json"), wider.toJson().toString());
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> DjlMaskPredictor.load(dir, "cpu"));
+    assertTrue(
+        e.getMessage().contains("ff_proj.weight has shape [24, 16], config.json implies [32, 16]"),
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> DjlMaskPredictor.device("tpu"));
+  }
+
+  static int[][] randomTokens(Random random, int b, int t, int vocab) {
+    int[][] tokens = new int[b][t];
+    for (int[] row : tokens) {
+      for (int i = 0; i < t; i++) {
+        row[i] = random.nextInt(vocab);
+      }
+    }
+    return tokens;
+  }
+
+  /** max |a - e| / max |e| <= 1e-4 over the window starting at {@code from}. */
+  static void assertClose(double[][][] expected, Logits actual, int from, String what) {
+    double maxAbs = 0;
+    double maxErr = 0;
+    for (int r = 0; r < actual.rows(); r++) {
+      for (int p = 0; p < actual.positions(); p++) {
+        for (int v = 0; v < actual.vocab(); v++) {
+          double e = expected[r][p + from][v];
+          maxAbs = Math.max(maxAbs, Math.abs(e));
+          maxErr = Math.max(maxErr, Math.abs(actual.get(r, p, v) - e));
+        }
+      }
+    }
+    assertTrue(maxAbs > 0.1, what + ": logits suspiciously small");
+    assertTrue(maxErr / maxAbs <= 1e-4, what + ": max relative error " + maxErr / maxAbs);
+  }
+}
