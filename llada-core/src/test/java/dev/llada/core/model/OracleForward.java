@@ -7,7 +7,7 @@ import dev.llada.core.weights.Checkpoint;
  * The LLaDA forward in plain Java float64, written for clarity, used only to check the fast paths
  * (llada-spec §1.2–1.3). Returns full logits [B][T][V].
  */
-final class OracleForward {
+public final class OracleForward {
 
   private final LladaConfig c;
   private final double[] wte;
@@ -19,7 +19,7 @@ final class OracleForward {
     "attn_norm", "q_proj", "k_proj", "v_proj", "attn_out", "ff_norm", "ff_proj", "up_proj", "ff_out"
   };
 
-  OracleForward(LladaConfig c, Checkpoint checkpoint) {
+  public OracleForward(LladaConfig c, Checkpoint checkpoint) {
     this.c = c;
     this.wte = doubles(checkpoint.readFloats(LladaNames.WTE));
     this.lnF = doubles(checkpoint.readFloats(LladaNames.LN_F));
@@ -32,7 +32,7 @@ final class OracleForward {
     }
   }
 
-  double[][][] logits(int[][] tokens, boolean[][] mask) {
+  public double[][][] logits(int[][] tokens, boolean[][] mask) {
     int b = tokens.length;
     int t = tokens[0].length;
     int d = c.dModel();

@@ -1,0 +1,290 @@
+package dev.llada.core.sampling;
+
+import dev.llada.core.model.Logits;
+import dev.llada.core.model.MaskPredictor;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The reverse process of LLaDA's {@code generate.py} (llada-spec §2.2), step for step.
+ *
+ * <p>The generation starts fully masked after the prompt and is decoded block by block; each block
+ * gets {@code steps / numBlocks} steps whose commit quotas follow {@link TransferSchedule}. At each
+ * step the model predicts every masked position; the most confident predictions (or a random
+ * subset) among the masked positions before the end of the current block are committed, and
+ * committed tokens are never re-masked. Deviations, all invisible at temperature 0 except the last:
+ * random numbers come from a seeded Java generator, not torch's stream; the confidence softmax is
+ * computed in float64 (as {@code app.py} does); ties among equal confidences commit the lower
+ * position first ({@code torch.topk} leaves their order unspecified).
+ */
+public final class ReferenceSampler {
+
+  private final MaskPredictor model;
+  private final SpecialTokens special;
+
+  public ReferenceSampler(MaskPredictor model, SpecialTokens special) {
+    this.model = model;
+    this.special = special;
+  }
+
+  /**
+   * Generates for a batch of left-padded prompts.
+   *
+   * @param prompt {@code B × Lp} ids, left-padded to a common length
+   * @param attentionMask {@code B × Lp}, false on padding; null when no row is padded
+   * @param config the sampler knobs
+   * @param random source of Gumbel noise and random remasking scores (seed it for reproducibility)
+   * @param listener receives one event per step
+   */
+  public Generation generate(
+      int[][] prompt,
+      boolean[][] attentionMask,
+      SamplingConfig config,
+      RandomGenerator random,
+      StepEvent.Listener listener) {
+    int rows = prompt.length;
+    if (rows == 0) {
+      throw new IllegalArgumentException("the batch has no prompts");
+    }
+    int promptLength = prompt[0].length;
+    int length = promptLength + config.genLength();
+    if (length > model.config().maxSequenceLength()) {
+      throw new IllegalArgumentException(
+          "prompt ("
+              + promptLength
+              + ") + gen_length ("
+              + config.genLength()
+              + ") exceeds the model's max_sequence_length "
+              + model.config().maxSequenceLength());
+    }
+    if (special.maskId() == special.eosId()) {
+      throw new IllegalArgumentException("the padding/EOS id must differ from the mask id");
+    }
+    int mask = special.maskId();
+    int[][] x = new int[rows][length];
+    boolean[][] attention = attentionMask == null ? null : new boolean[rows][length];
+    for (int r = 0; r < rows; r++) {
+      if (prompt[r].length != promptLength) {
+        throw new IllegalArgumentException("prompts must be left-padded to one length");
+      }
+      System.arraycopy(prompt[r], 0, x[r], 0, promptLength);
+      java.util.Arrays.fill(x[r], promptLength, length, mask);
+      if (attention != null) {
+        System.arraycopy(attentionMask[r], 0, attention[r], 0, promptLength);
+        java.util.Arrays.fill(attention[r], promptLength, length, true);
+      }
+    }
+    // prompt_index: every original prompt column (padding included), fixed at the start (§2.6)
+    boolean[][] promptIndex = new boolean[rows][length];
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < length; i++) {
+        promptIndex[r][i] = x[r][i] != mask;
+      }
+    }
+
+    int stepsPerBlock = config.stepsPerBlock();
+    int nfe = 0;
+    int step = 0;
+    for (int block = 0; block < config.numBlocks(); block++) {
+      int lo = promptLength + block * config.blockLength();
+      int hi = lo + config.blockLength();
+      int[][] quota = new int[rows][];
+      for (int r = 0; r < rows; r++) {
+        quota[r] = TransferSchedule.numTransferTokens(countMasks(x[r], lo, hi), stepsPerBlock);
+      }
+      for (int i = 0; i < stepsPerBlock; i++, step++) {
+        int from = firstMask(x, hi);
+        if (from < 0) { // nothing left to decode before hi (quota 0 steps): still a forward in §2.2
+          from = lo;
+        }
+        Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi);
+        nfe++;
+        StepEvent event = commit(x, logits, from, hi, quota, i, config, random, step, block);
+        listener.onStep(event);
+      }
+    }
+    return new Generation(x, promptLength, nfe);
+  }
+
+  /** The mask predictor, or classifier-free guidance around it (§2.6, paper Eq. 16). */
+  private Logits forward(
+      int[][] x,
+      boolean[][] attention,
+      boolean[][] promptIndex,
+      double cfgScale,
+      int from,
+      int to) {
+    if (cfgScale <= 0) {
+      return model.logits(x, attention, from, to);
+    }
+    int rows = x.length;
+    int[][] both = new int[2 * rows][];
+    boolean[][] bothAttention = attention == null ? null : new boolean[2 * rows][];
+    for (int r = 0; r < rows; r++) {
+      both[r] = x[r];
+      int[] unconditional = x[r].clone(); // all prompt columns masked
+      for (int i = 0; i < unconditional.length; i++) {
+        if (promptIndex[r][i]) {
+          unconditional[i] = special.maskId();
+        }
+      }
+      both[rows + r] = unconditional;
+      if (attention != null) {
+        bothAttention[r] = attention[r];
+        bothAttention[rows + r] = attention[r];
+      }
+    }
+    Logits stacked = model.logits(both, bothAttention, from, to);
+    int half = rows * stacked.positions() * stacked.vocab();
+    float[] guided = new float[half];
+    float[] data = stacked.data();
+    float w = (float) cfgScale;
+    for (int j = 0; j < half; j++) {
+      float cond = data[j];
+      float uncond = data[half + j];
+      guided[j] = uncond + (w + 1) * (cond - uncond);
+    }
+    return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
+  }
+
+  private record Candidate(int position, int token, double confidence) {}
+
+  private StepEvent commit(
+      int[][] x,
+      Logits logits,
+      int from,
+      int hi,
+      int[][] quota,
+      int stepInBlock,
+      SamplingConfig config,
+      RandomGenerator random,
+      int step,
+      int block) {
+    int rows = x.length;
+    int vocab = logits.vocab();
+    double[] l = new double[vocab];
+    int[][] positions = new int[rows][];
+    int[][] tokens = new int[rows][];
+    double[][] confidences = new double[rows][];
+    for (int r = 0; r < rows; r++) {
+      List<Candidate> candidates = new ArrayList<>();
+      for (int p = from; p < hi; p++) {
+        if (x[r][p] != special.maskId()) {
+          continue; // prompt and committed tokens have confidence −∞
+        }
+        int offset = logits.offset(r, p - from);
+        for (int v = 0; v < vocab; v++) {
+          l[v] = logits.data()[offset + v];
+        }
+        if (config.logitsEosInf()) {
+          l[special.eosId()] = Double.NEGATIVE_INFINITY;
+        }
+        int x0 =
+            config.temperature() == 0 ? argmax(l) : gumbelArgmax(l, config.temperature(), random);
+        double confidence;
+        if (config.remasking() == Remasking.LOW_CONFIDENCE) {
+          if (config.confidenceEosEotInf()) {
+            // §2.7: at T=0 both EOS and EoT lose their logits before the softmax; at T>0 the
+            // reference only reaches EoT (its EOS write lands on the noisy copy)
+            if (config.temperature() == 0) {
+              l[special.eosId()] = Double.NEGATIVE_INFINITY;
+            }
+            if (special.eotId() >= 0) {
+              l[special.eotId()] = Double.NEGATIVE_INFINITY;
+            }
+          }
+          confidence = softmaxAt(l, x0);
+        } else {
+          confidence = random.nextFloat(); // torch.rand: float32 U[0,1)
+        }
+        candidates.add(new Candidate(p, x0, confidence));
+      }
+      int k = quota[r][stepInBlock];
+      candidates.sort(
+          Comparator.comparingDouble(Candidate::confidence)
+              .reversed()
+              .thenComparingInt(Candidate::position));
+      k = Math.min(k, candidates.size());
+      positions[r] = new int[k];
+      tokens[r] = new int[k];
+      confidences[r] = new double[k];
+      for (int j = 0; j < k; j++) {
+        Candidate c = candidates.get(j);
+        x[r][c.position()] = c.token();
+        positions[r][j] = c.position();
+        tokens[r][j] = c.token();
+        confidences[r][j] = c.confidence();
+      }
+    }
+    return new StepEvent(step, block, positions, tokens, confidences);
+  }
+
+  /** Gumbel-max in float64, log-space form of {@code exp(l) / (−ln u)^T} (§2.4). */
+  static int gumbelArgmax(double[] logits, double temperature, RandomGenerator random) {
+    int best = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int v = 0; v < logits.length; v++) {
+      double u = random.nextDouble();
+      double score = logits[v] - temperature * Math.log(-Math.log(u)); // u = 0 gives −∞
+      if (score > bestScore) {
+        bestScore = score;
+        best = v;
+      }
+    }
+    return best;
+  }
+
+  static int argmax(double[] values) {
+    int best = 0;
+    for (int v = 1; v < values.length; v++) {
+      if (values[v] > values[best]) {
+        best = v;
+      }
+    }
+    return best;
+  }
+
+  /** softmax(values)[index], stable; 0 when the value itself is −∞. */
+  static double softmaxAt(double[] values, int index) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : values) {
+      max = Math.max(max, v);
+    }
+    if (max == Double.NEGATIVE_INFINITY) {
+      return 0;
+    }
+    double sum = 0;
+    for (double v : values) {
+      sum += Math.exp(v - max);
+    }
+    return Math.exp(values[index] - max) / sum;
+  }
+
+  private int countMasks(int[] row, int lo, int hi) {
+    int n = 0;
+    for (int i = lo; i < hi; i++) {
+      if (row[i] == special.maskId()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The first masked position before {@code hi} in any row, or −1. */
+  private int firstMask(int[][] x, int hi) {
+    int first = -1;
+    for (int[] row : x) {
+      for (int i = 0; i < hi; i++) {
+        if (row[i] == special.maskId()) {
+          if (first < 0 || i < first) {
+            first = i;
+          }
+          break;
+        }
+      }
+    }
+    return first;
+  }
+}
