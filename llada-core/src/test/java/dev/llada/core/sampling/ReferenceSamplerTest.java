@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.model.OracleMaskPredictor;
+import dev.llada.core.model.ScriptedPredictor;
 import dev.llada.core.model.TinyModels;
 import dev.llada.core.weights.DType;
 import java.nio.file.Path;

@@ -1,33 +1,31 @@
-package dev.llada.core.sampling;
+package dev.llada.core.model;
 
 import dev.llada.core.config.LladaConfig;
-import dev.llada.core.model.Logits;
-import dev.llada.core.model.MaskPredictor;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A mask predictor whose logits a test writes as a function; it records every call. */
-final class ScriptedPredictor implements MaskPredictor {
+public final class ScriptedPredictor implements MaskPredictor {
 
   /** Logits for one position of one row. */
   @FunctionalInterface
-  interface Script {
+  public interface Script {
     float[] logits(int[] row, int position);
   }
 
-  record Call(int[][] tokens, boolean[][] attention, int from, int to) {}
+  public record Call(int[][] tokens, boolean[][] attention, int from, int to) {}
 
-  final List<Call> calls = new ArrayList<>();
+  public final List<Call> calls = new ArrayList<>();
   private final LladaConfig config;
   private final Script script;
 
-  ScriptedPredictor(LladaConfig config, Script script) {
+  public ScriptedPredictor(LladaConfig config, Script script) {
     this.config = config;
     this.script = script;
   }
 
   /** vocab 16: mask 15, EOS 14 (also padding); ids 0..13 are ordinary. */
-  static LladaConfig config16() {
+  public static LladaConfig config16() {
     return new LladaConfig(8, 2, 2, 1, 16, 16, 16, 10000.0, 1e-5, 512, 15, 14, 14);
   }
 

@@ -1,0 +1,121 @@
+package dev.llada.core.likelihood;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.model.Logits;
+import dev.llada.core.model.ScriptedPredictor;
+import dev.llada.core.model.TinyModels;
+import dev.llada.core.weights.DType;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Monte Carlo estimator of llada-spec §3. */
+class LogLikelihoodTest {
+
+  @TempDir Path temp;
+
+  @Test
+  void maskCountsAreStratifiedAndWrapped() {
+    // linspace(3, 3 + 3*10/4, 4) = 3, 5.5, 8, 10.5 -> round half to even -> 3, 6, 8, 10
+    assertArrayEquals(new int[] {3, 6, 8, 10}, LogLikelihood.stratifiedCounts(10, 4, 3));
+    // start near the end wraps around into [1, L]
+    // 9, 11.5, 14, 16.5 -> 9, 12, 14, 16 -> wrapped 9, 2, 4, 6
+    assertArrayEquals(new int[] {9, 2, 4, 6}, LogLikelihood.stratifiedCounts(10, 4, 9));
+    SplittableRandom random = new SplittableRandom(1);
+    for (int trial = 0; trial < 200; trial++) {
+      int length = 1 + random.nextInt(40);
+      for (int c : LogLikelihood.stratifiedCounts(length, 1 + random.nextInt(16), random)) {
+        assertTrue(c >= 1 && c <= length);
+      }
+    }
+  }
+
+  @Test
+  void aSingleTokenAnswerGivesTheExactConditionalLogProbability() throws Exception {
+    LladaConfig c = TinyModels.config(32, 4, 4, 2, 48, 40);
+    Path dir = TinyModels.write(temp.resolve("m"), c, 5, DType.F32, 0);
+    try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, "cpu")) {
+      int[] prompt = {3, 4, 5, 6};
+      int answer = 7;
+      LikelihoodEstimate e =
+          new LogLikelihood(model)
+              .estimate(prompt, new int[] {answer}, 4, 2, 0, new SplittableRandom(2));
+      Logits l = model.logits(new int[][] {{3, 4, 5, 6, c.maskTokenId()}}, null, 4, 5);
+      double max = Double.NEGATIVE_INFINITY;
+      for (int v = 0; v < l.vocab(); v++) {
+        max = Math.max(max, l.get(0, 0, v));
+      }
+      double sum = 0;
+      for (int v = 0; v < l.vocab(); v++) {
+        sum += Math.exp(l.get(0, 0, v) - max);
+      }
+      double exact = l.get(0, 0, answer) - max - Math.log(sum);
+      assertEquals(exact, e.logLikelihood(), 1e-5);
+      assertEquals(0.0, e.standardError(), 1e-9, "every sample is the same");
+      assertEquals(2, e.nfe());
+    }
+  }
+
+  @Test
+  void isUnbiasedWhenPositionsAreIndependent() {
+    // a predictor whose distribution at every position ignores the context: the bound is tight,
+    // E[(L/l) Σ_masked log p] = Σ_j log p(answer_j)
+    LladaConfig c = ScriptedPredictor.config16();
+    double[] logp = new double[16];
+    double z = 0;
+    for (int v = 0; v < 16; v++) {
+      z += Math.exp(0.3 * v);
+    }
+    for (int v = 0; v < 16; v++) {
+      logp[v] = 0.3 * v - Math.log(z);
+    }
+    ScriptedPredictor p =
+        new ScriptedPredictor(
+            c,
+            (row, pos) -> {
+              float[] l = new float[16];
+              for (int v = 0; v < 16; v++) {
+                l[v] = (float) (0.3 * v);
+              }
+              return l;
+            });
+    int[] answer = {1, 5, 9, 2, 7, 3, 0, 11};
+    double truth = 0;
+    for (int t : answer) {
+      truth += logp[t];
+    }
+    LikelihoodEstimate e =
+        new LogLikelihood(p)
+            .estimate(new int[] {4, 4}, answer, 1024, 16, 0, new SplittableRandom(3));
+    assertEquals(truth, e.logLikelihood(), 4 * e.standardError() + 1e-4, "se " + e.standardError());
+    assertTrue(e.standardError() > 0);
+  }
+
+  @Test
+  void badRequestsFailWithTheRule() {
+    ScriptedPredictor p =
+        new ScriptedPredictor(ScriptedPredictor.config16(), (row, pos) -> new float[16]);
+    LogLikelihood ll = new LogLikelihood(p);
+    SplittableRandom r = new SplittableRandom(1);
+    assertMessage(
+        "mc_num (10) must be a positive multiple of batch_size (4)",
+        () -> ll.estimate(new int[] {1}, new int[] {2}, 10, 4, 0, r));
+    assertMessage(
+        "the continuation is empty", () -> ll.estimate(new int[] {1}, new int[] {}, 4, 4, 0, r));
+    assertMessage(
+        "contains the mask token", () -> ll.estimate(new int[] {1}, new int[] {15}, 4, 4, 0, r));
+    assertMessage("cfg_scale", () -> ll.estimate(new int[] {1}, new int[] {2}, 4, 4, -1, r));
+  }
+
+  private static void assertMessage(String expected, Runnable action) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action::run);
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}
