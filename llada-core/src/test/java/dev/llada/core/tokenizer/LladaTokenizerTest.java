@@ -1,0 +1,95 @@
+package dev.llada.core.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.config.ModelFormatException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LladaTokenizerTest {
+
+  @TempDir Path temp;
+
+  @Test
+  void rendersTheInstructTemplateExactly() {
+    assertEquals(
+        "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+            + "<|start_header_id|>assistant<|end_header_id|>\n\n",
+        ChatTemplate.render(List.of(new ChatTemplate.Message("user", "  Hi \n"))));
+    String two =
+        ChatTemplate.render(
+            List.of(
+                new ChatTemplate.Message("system", "Be brief."),
+                new ChatTemplate.Message("user", "2+2?")));
+    assertEquals(1, two.split("<\\|startoftext\\|>", -1).length - 1, "BOS exactly once");
+    assertTrue(two.endsWith("<|start_header_id|>assistant<|end_header_id|>\n\n"));
+    assertTrue(two.contains("<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"));
+    assertThrows(IllegalArgumentException.class, () -> ChatTemplate.render(List.of()));
+  }
+
+  @Test
+  void byteLevelTokenizerRoundTripsAndKeepsSpecialTokensWhole() throws Exception {
+    Map<String, Integer> ids =
+        ByteLevelTokenizerWriter.write(temp, List.<String[]>of(new String[] {"a", "b"}));
+    try (LladaTokenizer tok = LladaTokenizer.load(temp)) {
+      assertEquals(ids.get(SpecialTokenNames.MASK), tok.maskId());
+      assertEquals(ids.get(SpecialTokenNames.EOT), tok.eotId());
+      assertEquals(257 + 1, tok.eosId(), "256 bytes, one merge, then BOS, EOS");
+      String text = "héllo 世界 ab!";
+      int[] encoded = tok.encode(text);
+      assertEquals(text, tok.decode(encoded, false));
+      assertTrue(Arrays.stream(encoded).anyMatch(i -> i == 256), "the merge 'ab' is used");
+      String chat = ChatTemplate.render(List.of(new ChatTemplate.Message("user", "hi")));
+      int[] prompt = tok.encode(chat);
+      assertEquals(tok.bosId(), prompt[0], "BOS once, at the start");
+      assertEquals(1, Arrays.stream(prompt).filter(i -> i == tok.eotId()).count());
+      assertTrue(tok.decode(prompt, true).contains("hi"));
+      int[] withMasks = tok.encode("x<|mdm_mask|><|mdm_mask|>");
+      assertEquals(3, withMasks.length);
+      assertEquals("x", tok.decode(withMasks, true), "special tokens skipped on request");
+    }
+  }
+
+  @Test
+  void chatHistoryFollowsChatPy() throws Exception {
+    ByteLevelTokenizerWriter.write(temp, List.of());
+    try (LladaTokenizer tok = LladaTokenizer.load(temp)) {
+      ChatSession session = new ChatSession(tok);
+      int[] first = session.prompt("hi");
+      assertArrayEquals(
+          tok.encode(ChatTemplate.render(List.of(new ChatTemplate.Message("user", "hi")))), first);
+      int[] answer = concat(tok.encode("yo"), new int[] {tok.eotId(), tok.eosId(), tok.eosId()});
+      session.accept(concat(first, answer));
+      int[] second = session.prompt("again");
+      int[] expectedHistory = concat(first, concat(tok.encode("yo"), new int[] {tok.eotId()}));
+      assertArrayEquals(
+          expectedHistory, Arrays.copyOf(second, expectedHistory.length), "EOS stripped, EoT kept");
+      int[] turn =
+          tok.encode(ChatTemplate.render(List.of(new ChatTemplate.Message("user", "again"))));
+      assertArrayEquals(
+          Arrays.copyOfRange(turn, 1, turn.length),
+          Arrays.copyOfRange(second, expectedHistory.length, second.length),
+          "new turn without its BOS");
+    }
+  }
+
+  @Test
+  void aMissingTokenizerIsNamed() {
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> LladaTokenizer.load(temp));
+    assertTrue(e.getMessage().contains("tokenizer.json is missing"), e.getMessage());
+  }
+
+  private static int[] concat(int[] a, int[] b) {
+    int[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
