@@ -3,6 +3,7 @@ package dev.llada.core.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -37,15 +38,19 @@ public final class DjlMaskPredictor implements MaskPredictor {
   private final NDArray lmHead;
   private final Layer[] layers;
 
+  /** rotate_half as a matrix: [x1 | x2] · R = [−x2 | x1]. */
+  private final NDArray rotateHalf;
+
+  /**
+   * One block's weights. q, k and v are stacked into one [d + 2·kv, d] matrix and gate and up into
+   * one [2·ff, d] matrix, so each is one GEMM; the product is split again (same arithmetic).
+   */
   private record Layer(
       NDArray attnNorm,
-      NDArray q,
-      NDArray k,
-      NDArray v,
+      NDArray qkv,
       NDArray attnOut,
       NDArray ffNorm,
-      NDArray ffProj,
-      NDArray upProj,
+      NDArray gateUp,
       NDArray ffOut) {}
 
   private DjlMaskPredictor(LladaConfig config, NDManager weights, Map<String, NDArray> tensors) {
@@ -56,18 +61,31 @@ public final class DjlMaskPredictor implements MaskPredictor {
     this.lmHead = tensors.get(LladaNames.LM_HEAD);
     this.layers = new Layer[config.nLayers()];
     for (int i = 0; i < layers.length; i++) {
+      NDArray q = tensors.get(LladaNames.block(i, "q_proj"));
+      NDArray k = tensors.get(LladaNames.block(i, "k_proj"));
+      NDArray v = tensors.get(LladaNames.block(i, "v_proj"));
+      NDArray gate = tensors.get(LladaNames.block(i, "ff_proj"));
+      NDArray up = tensors.get(LladaNames.block(i, "up_proj"));
       layers[i] =
           new Layer(
               tensors.get(LladaNames.block(i, "attn_norm")),
-              tensors.get(LladaNames.block(i, "q_proj")),
-              tensors.get(LladaNames.block(i, "k_proj")),
-              tensors.get(LladaNames.block(i, "v_proj")),
+              NDArrays.concat(new NDList(q, k, v), 0),
               tensors.get(LladaNames.block(i, "attn_out")),
               tensors.get(LladaNames.block(i, "ff_norm")),
-              tensors.get(LladaNames.block(i, "ff_proj")),
-              tensors.get(LladaNames.block(i, "up_proj")),
+              NDArrays.concat(new NDList(gate, up), 0),
               tensors.get(LladaNames.block(i, "ff_out")));
+      for (NDArray separate : new NDArray[] {q, k, v, gate, up}) {
+        separate.close();
+      }
     }
+    int hd = config.headDim();
+    int half = hd / 2;
+    float[] r = new float[hd * hd];
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * hd + j] = -1; // output column j takes −x2[j]
+      r[j * hd + j + half] = 1; // output column j+half takes x1[j]
+    }
+    this.rotateHalf = weights.create(r, new Shape(hd, hd)).toDevice(weights.getDevice(), false);
   }
 
   /**
@@ -143,7 +161,7 @@ public final class DjlMaskPredictor implements MaskPredictor {
   }
 
   /** {@code cpu}, {@code gpu} or {@code gpuN}. */
-  static Device device(String name) {
+  public static Device device(String name) {
     if (name == null || name.isBlank() || name.equals("cpu")) {
       return Device.cpu();
     }
@@ -191,11 +209,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
       NDArray[] rope = rope(m, t);
       NDArray bias = paddingBias(m, attentionMask, b, t);
       for (Layer layer : layers) {
-        h = h.add(attention(rmsNorm(h, layer.attnNorm()), layer, rope, bias, b, t));
-        h = h.add(feedForward(rmsNorm(h, layer.ffNorm()), layer));
+        h = h.addi(attention(rmsNorm(h, layer.attnNorm()), layer, rope, bias, b, t));
+        h = h.addi(feedForward(rmsNorm(h, layer.ffNorm()), layer));
       }
       h = rmsNorm(h, lnF);
-      NDArray window = h.get(new NDIndex(":, {}:{}, :", from, to));
+      NDArray window = from == 0 && to == t ? h : h.get(new NDIndex(":, {}:{}, :", from, to));
       NDArray logits = linear(window, lmHead);
       return new Logits(b, to - from, config.embeddingSize(), logits.toFloatArray());
     }
@@ -204,7 +222,7 @@ public final class DjlMaskPredictor implements MaskPredictor {
   /** RMSNorm: x · rsqrt(mean(x²) + eps), then × weight (no bias, no 1+w). */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.mul(variance.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+    return x.mul(variance.addi(config.rmsNormEps()).pow(-0.5)).muli(weight);
   }
 
   private static NDArray linear(NDArray x, NDArray weight) {
@@ -215,46 +233,59 @@ public final class DjlMaskPredictor implements MaskPredictor {
     int heads = config.nHeads();
     int kvHeads = config.nKvHeads();
     int hd = config.headDim();
-    NDArray q = linear(a, layer.q()).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray k = linear(a, layer.k()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    NDArray v = linear(a, layer.v()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    q = applyRope(q, rope);
-    k = applyRope(k, rope);
+    long d = (long) heads * hd;
+    long kv = (long) kvHeads * hd;
+    NDList qkv = linear(a, layer.qkv()).split(new long[] {d, d + kv}, 2);
+    // RoPE in the (B, T, heads, hd) layout; 1/sqrt(hd) is folded into the query tables
+    NDArray q = rotate(qkv.get(0).reshape(b, t, heads, hd), rope[2], rope[3]).transpose(0, 2, 1, 3);
+    NDArray kT =
+        rotate(qkv.get(1).reshape(b, t, kvHeads, hd), rope[0], rope[1]).transpose(0, 2, 3, 1);
+    NDArray v = qkv.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (kvHeads != heads) { // grouped-query: kv head j serves query heads j*g .. j*g+g-1
-      k = k.repeat(1, heads / kvHeads);
+      kT = kT.repeat(1, heads / kvHeads);
       v = v.repeat(1, heads / kvHeads);
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)); // no causal mask
+    NDArray scores = q.matMul(kT); // (B, H, T, T), no causal mask: bidirectional
     if (bias != null) {
-      scores = scores.add(bias);
+      scores = scores.addi(bias);
     }
     NDArray context = scores.softmax(3).matMul(v); // (B, H, T, hd)
-    return linear(context.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd), layer.attnOut());
+    return linear(context.transpose(0, 2, 1, 3).reshape(b, t, d), layer.attnOut());
   }
 
-  /** rot(x) = x·cos + rotate_half(x)·sin with rotate_half([x1 | x2]) = [−x2 | x1] (NeoX). */
-  private NDArray applyRope(NDArray x, NDArray[] rope) {
-    int half = config.headDim() / 2;
-    NDList parts = x.split(new long[] {half}, 3);
-    NDArray rotated = parts.get(1).neg().concat(parts.get(0), 3);
-    return x.mul(rope[0]).add(rotated.mul(rope[1]));
+  /** x·cos + rotate_half(x)·sin with rotate_half([x1 | x2]) = [−x2 | x1] (NeoX convention). */
+  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    return x.mul(cos).addi(x.matMul(rotateHalf).muli(sin));
   }
 
-  /** cos and sin tables (T, headDim): angle[p, j] = p / theta^(2j/hd), repeated for both halves. */
+  /**
+   * cos and sin tables (T, 1, headDim), angle[p, j] = p / theta^(2j/hd) repeated for both halves,
+   * then the same two scaled by 1/sqrt(headDim) for the queries.
+   */
   private NDArray[] rope(NDManager m, int t) {
     int hd = config.headDim();
     int half = hd / 2;
+    float scale = (float) (1.0 / Math.sqrt(hd));
     float[] cos = new float[t * hd];
     float[] sin = new float[t * hd];
+    float[] cosQ = new float[t * hd];
+    float[] sinQ = new float[t * hd];
     for (int j = 0; j < half; j++) {
       float invFreq = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd));
       for (int p = 0; p < t; p++) {
         float angle = p * invFreq; // float32, as torch computes freqs
-        cos[p * hd + j] = cos[p * hd + j + half] = (float) Math.cos(angle);
-        sin[p * hd + j] = sin[p * hd + j + half] = (float) Math.sin(angle);
+        float c = (float) Math.cos(angle);
+        float s = (float) Math.sin(angle);
+        cos[p * hd + j] = cos[p * hd + j + half] = c;
+        sin[p * hd + j] = sin[p * hd + j + half] = s;
+        cosQ[p * hd + j] = cosQ[p * hd + j + half] = c * scale;
+        sinQ[p * hd + j] = sinQ[p * hd + j + half] = s * scale;
       }
     }
-    return new NDArray[] {m.create(cos, new Shape(t, hd)), m.create(sin, new Shape(t, hd))};
+    Shape shape = new Shape(t, 1, hd);
+    return new NDArray[] {
+      m.create(cos, shape), m.create(sin, shape), m.create(cosQ, shape), m.create(sinQ, shape)
+    };
   }
 
   /** Additive key-padding bias (B, 1, 1, T): float32 min on padding keys (llada-spec §1.3). */
@@ -278,14 +309,14 @@ public final class DjlMaskPredictor implements MaskPredictor {
     return any ? m.create(bias, new Shape(b, 1, 1, t)) : null;
   }
 
-  private static NDArray feedForward(NDArray f, Layer layer) {
-    NDArray gate = linear(f, layer.ffProj());
-    NDArray up = linear(f, layer.upProj());
-    return linear(
-        gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), layer.ffOut()); // SiLU(g)·u
+  private NDArray feedForward(NDArray f, Layer layer) {
+    NDList gateUp = linear(f, layer.gateUp()).split(new long[] {config.mlpHiddenSize()}, 2);
+    NDArray gate = gateUp.get(0);
+    NDArray silu = gate.getNDArrayInternal().sigmoid().muli(gate); // SiLU(g) = g·σ(g)
+    return linear(silu.muli(gateUp.get(1)), layer.ffOut()); // down(SiLU(g) ⊙ u)
   }
 
-  /** Native arrays held by this predictor (the weights); for leak checks. */
+  /** Native arrays held by this predictor; constant across forwards (leak check). */
   public int residentArrays() {
     return weights.getManagedArrays().size();
   }

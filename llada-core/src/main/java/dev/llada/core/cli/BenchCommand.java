@@ -1,0 +1,250 @@
+package dev.llada.core.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.model.LladaNames;
+import dev.llada.core.weights.DType;
+import dev.llada.core.weights.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Forward-pass throughput against a plain GEMM measured in the same process, same threads, same run
+ * (docs/BENCHMARKS.md): a random model of the given shape, B × L tokens, full logits.
+ */
+@Command(
+    name = "bench",
+    description =
+        "Forward GFLOP/s of a random LLaDA model next to a plain GEMM's, measured in the same run.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--d-model", defaultValue = "256")
+  int dModel;
+
+  @Option(names = "--heads", defaultValue = "8")
+  int heads;
+
+  @Option(names = "--layers", defaultValue = "4")
+  int layers;
+
+  @Option(names = "--mlp", defaultValue = "688")
+  int mlp;
+
+  @Option(names = "--vocab", defaultValue = "4096")
+  int vocab;
+
+  @Option(names = "--batch", defaultValue = "1")
+  int batch;
+
+  @Option(names = "--length", defaultValue = "256")
+  int length;
+
+  @Option(names = "--gemm", defaultValue = "1024", description = "n of the n×n×n GEMM baseline")
+  int gemm;
+
+  @Option(names = "--iters", defaultValue = "20")
+  int iters;
+
+  @Option(names = "--warmup", defaultValue = "5")
+  int warmup;
+
+  @Option(names = "--device", defaultValue = "cpu")
+  String device;
+
+  @Option(names = "--json", description = "print JSON")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    if (iters < 1 || warmup < 0 || batch < 1 || length < 1) {
+      throw new IllegalArgumentException(
+          "--iters, --batch and --length must be >= 1, --warmup >= 0");
+    }
+    LladaConfig c =
+        new LladaConfig(
+            dModel,
+            heads,
+            heads,
+            layers,
+            mlp,
+            vocab,
+            vocab,
+            10000.0,
+            1e-5,
+            Math.max(length, 256),
+            vocab - 1,
+            vocab - 2,
+            vocab - 2);
+    Path dir = Files.createTempDirectory("llada-bench");
+    try {
+      writeRandomModel(dir, c);
+      double rssBefore = rssMiB();
+      double[] forwardMs;
+      try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device)) {
+        int[][] tokens = new int[batch][length];
+        SplittableRandom random = new SplittableRandom(1);
+        for (int[] row : tokens) {
+          for (int i = 0; i < length; i++) {
+            row[i] = random.nextInt(vocab - 2);
+          }
+        }
+        for (int i = 0; i < warmup; i++) {
+          model.logits(tokens, null, 0, length);
+        }
+        forwardMs = new double[iters];
+        for (int i = 0; i < iters; i++) {
+          long t0 = System.nanoTime();
+          model.logits(tokens, null, 0, length);
+          forwardMs[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      double rssAfter = rssMiB();
+      double[] gemmMs = gemm(gemm, gemm, gemm);
+      // the forward's own biggest GEMM shape: (B·L × d) · (d × 2·mlp), the fused gate|up projection
+      double[] shapeMs = gemm(batch * length, dModel, 2 * mlp);
+      double shapeFlops = 2.0 * batch * length * dModel * 2 * mlp;
+      double forwardFlops = forwardFlops(c, batch, length);
+      double gemmFlops = 2.0 * gemm * gemm * gemm;
+      double fMin = Arrays.stream(forwardMs).min().orElseThrow();
+      double fMed = median(forwardMs);
+      double gMin = Arrays.stream(gemmMs).min().orElseThrow();
+      double gMed = median(gemmMs);
+      JsonObject o = new JsonObject();
+      o.addProperty(
+          "shape",
+          String.format(
+              "d=%d heads=%d layers=%d mlp=%d vocab=%d B=%d L=%d",
+              dModel, heads, layers, mlp, vocab, batch, length));
+      o.addProperty("device", device);
+      o.addProperty("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+      o.addProperty("forward_gflop", forwardFlops / 1e9);
+      o.addProperty("forward_ms_min", fMin);
+      o.addProperty("forward_ms_median", fMed);
+      o.addProperty("forward_gflops_at_min", forwardFlops / fMin / 1e6);
+      o.addProperty("forward_gflops_at_median", forwardFlops / fMed / 1e6);
+      o.addProperty("gemm_n", gemm);
+      o.addProperty("gemm_ms_min", gMin);
+      o.addProperty("gemm_ms_median", gMed);
+      o.addProperty("gemm_gflops_at_min", gemmFlops / gMin / 1e6);
+      o.addProperty("gemm_gflops_at_median", gemmFlops / gMed / 1e6);
+      o.addProperty("ratio_at_min", (forwardFlops / fMin) / (gemmFlops / gMin));
+      o.addProperty("ratio_at_median", (forwardFlops / fMed) / (gemmFlops / gMed));
+      double sMin = Arrays.stream(shapeMs).min().orElseThrow();
+      o.addProperty("gemm_forward_shape", (batch * length) + "x" + dModel + "x" + (2 * mlp));
+      o.addProperty("gemm_forward_shape_gflops_at_min", shapeFlops / sMin / 1e6);
+      o.addProperty(
+          "ratio_to_forward_shape_gemm_at_min", (forwardFlops / fMin) / (shapeFlops / sMin));
+      o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
+      o.addProperty("rss_mib_before_load", rssBefore);
+      o.addProperty("rss_mib_after_forwards", rssAfter);
+      var out = LladaCli.io.out;
+      if (json) {
+        out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
+      } else {
+        for (var e : o.entrySet()) {
+          out.printf("%-26s %s%n", e.getKey(), e.getValue());
+        }
+      }
+      return 0;
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */
+  static double forwardFlops(LladaConfig c, int b, int l) {
+    double d = c.dModel();
+    double tokens = (double) b * l;
+    double perLayer =
+        2 * tokens * (4 * d * d) // q, k, v, out
+            + 2 * 2 * b * (double) l * l * d // scores and context
+            + 2 * tokens * 3 * d * c.mlpHiddenSize(); // gate, up, down
+    return c.nLayers() * perLayer + 2 * tokens * d * c.embeddingSize();
+  }
+
+  /** The largest live activations of one forward: attention scores, MLP hidden, logits. */
+  static double activationBytes(LladaConfig c, int b, int l) {
+    double scores = (double) b * c.nHeads() * l * l * 4 * 2; // scores + softmax
+    double mlp = (double) b * l * c.mlpHiddenSize() * 4 * 3;
+    double logits = (double) b * l * c.embeddingSize() * 4;
+    double hidden = (double) b * l * c.dModel() * 4 * 8;
+    return scores + mlp + logits + hidden;
+  }
+
+  /** Times (rows × inner) · (inner × cols) on the engine's default device. */
+  private double[] gemm(int rows, int inner, int cols) {
+    try (NDManager m =
+        Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device))) {
+      NDArray a = m.randomNormal(new Shape(rows, inner));
+      NDArray bm = m.randomNormal(new Shape(inner, cols));
+      for (int i = 0; i < warmup; i++) {
+        a.matMul(bm).close();
+      }
+      double[] ms = new double[iters];
+      for (int i = 0; i < iters; i++) {
+        long t0 = System.nanoTime();
+        NDArray r = a.matMul(bm);
+        r.get(0, 0).getFloat(); // force completion (also on GPU)
+        ms[i] = (System.nanoTime() - t0) / 1e6;
+        r.close();
+      }
+      return ms;
+    }
+  }
+
+  private static void writeRandomModel(Path dir, LladaConfig c) throws IOException {
+    Files.writeString(
+        dir.resolve("config.json"), new Gson().toJson(c.toJson()), StandardCharsets.UTF_8);
+    SplittableRandom random = new SplittableRandom(7);
+    List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : LladaNames.expectedShapes(c).entrySet()) {
+      long[] shape = e.getValue();
+      int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (x, y) -> x * y));
+      float[] data = new float[n];
+      double std = shape.length == 1 ? 0 : 1 / Math.sqrt(shape[shape.length - 1]);
+      for (int i = 0; i < n; i++) {
+        data[i] = shape.length == 1 ? 1f : (float) (std * random.nextGaussian());
+      }
+      tensors.add(new SafetensorsWriter.Tensor(e.getKey(), shape, data, DType.F32));
+    }
+    SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+  }
+
+  private static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static double rssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}

@@ -1,0 +1,67 @@
+package dev.llada.core.cli;
+
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.sampling.Generation;
+import dev.llada.core.sampling.ReferenceSampler;
+import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.sampling.SpecialTokens;
+import dev.llada.core.tokenizer.ChatSession;
+import dev.llada.core.tokenizer.LladaTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(
+    name = "chat",
+    description =
+        "Multi-turn chat on stdin/stdout, history kept as LLaDA's chat.py does. /reset starts over, /exit or end of input quits.")
+final class ChatCommand implements Callable<Integer> {
+
+  @Mixin ModelOptions model;
+
+  @Mixin SamplerOptions sampler;
+
+  @Override
+  public Integer call() {
+    SamplingConfig config = sampler.config();
+    var out = LladaCli.io.out;
+    try (DjlMaskPredictor predictor = model.load();
+        LladaTokenizer tokenizer = model.tokenizer()) {
+      ReferenceSampler generator =
+          new ReferenceSampler(
+              predictor,
+              tokenizer.eotId() >= 0
+                  ? SpecialTokens.of(predictor.config(), tokenizer.eotId())
+                  : SpecialTokens.of(predictor.config()));
+      SplittableRandom random = new SplittableRandom(sampler.seed);
+      ChatSession session = new ChatSession(tokenizer);
+      out.println("llada chat: type a message; /reset starts over, /exit quits.");
+      while (true) {
+        out.print("> ");
+        out.flush();
+        String line = LladaCli.io.in.readLine();
+        if (line == null || line.strip().equals("/exit")) {
+          out.println();
+          return 0;
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        if (line.strip().equals("/reset")) {
+          session = new ChatSession(tokenizer);
+          out.println("(history cleared)");
+          continue;
+        }
+        int[] prompt = session.prompt(line);
+        Generation g = generator.generate(new int[][] {prompt}, null, config, random, e -> {});
+        session.accept(g.sequences()[0]);
+        out.println(tokenizer.decode(g.completion(0), true).strip());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.llada.core.cli;
+
+import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.SamplingConfig;
+import picocli.CommandLine.Option;
+
+/** The sampler knobs of {@code generate.py}, with its defaults. */
+final class SamplerOptions {
+
+  @Option(
+      names = "--steps",
+      defaultValue = "128",
+      description = "sampling steps (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(
+      names = "--gen-length",
+      defaultValue = "128",
+      description = "tokens to generate (default: ${DEFAULT-VALUE})")
+  int genLength;
+
+  @Option(names = "--block-length", description = "semi-autoregressive block (default: gen-length)")
+  Integer blockLength;
+
+  @Option(
+      names = "--temperature",
+      defaultValue = "0",
+      description = "0 = greedy (default: ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(
+      names = "--cfg-scale",
+      defaultValue = "0",
+      description = "classifier-free guidance (default: ${DEFAULT-VALUE})")
+  double cfgScale;
+
+  @Option(
+      names = "--remasking",
+      defaultValue = "low_confidence",
+      description = "low_confidence or random (default: ${DEFAULT-VALUE})")
+  String remasking;
+
+  @Option(names = "--logits-eos-inf", description = "never generate EOS")
+  boolean logitsEosInf;
+
+  @Option(names = "--confidence-eos-eot-inf", description = "EOS/EoT predictions get confidence 0")
+  boolean confidenceEosEotInf;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "random seed (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  SamplingConfig config() {
+    return new SamplingConfig(
+        steps,
+        genLength,
+        blockLength == null ? genLength : blockLength,
+        temperature,
+        cfgScale,
+        Remasking.parse(remasking),
+        logitsEosInf,
+        confidenceEosEotInf);
+  }
+}

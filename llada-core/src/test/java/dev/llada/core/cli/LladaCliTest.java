@@ -1,0 +1,297 @@
+package dev.llada.core.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.model.Logits;
+import dev.llada.core.model.TinyModels;
+import dev.llada.core.tokenizer.ByteLevelTokenizerWriter;
+import dev.llada.core.tokenizer.SpecialTokenNames;
+import dev.llada.core.weights.DType;
+import dev.llada.core.weights.SafetensorsFile;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bin/llada} on a tiny random model with a byte-level tokenizer. */
+class LladaCliTest {
+
+  @TempDir static Path temp;
+  static Path model;
+  static LladaConfig config;
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeAll
+  static void tinyModel() throws Exception {
+    model = temp.resolve("tiny");
+    Map<String, Integer> ids = ByteLevelTokenizerWriter.write(model, List.of());
+    int vocab = 256 + ids.size();
+    config =
+        new LladaConfig(
+            32,
+            4,
+            4,
+            2,
+            48,
+            vocab,
+            vocab,
+            10000.0,
+            1e-5,
+            512,
+            ids.get(SpecialTokenNames.MASK),
+            ids.get(SpecialTokenNames.EOS),
+            ids.get(SpecialTokenNames.EOS));
+    TinyModels.write(model, config, 13, DType.F32, 0);
+  }
+
+  static Result run(String stdin, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        LladaCli.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void inspectShowsConfigParametersAndTensors() {
+    Result r = run("", "inspect", "--model", model.toString(), "--tensors");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("2 layers, d_model 32"), r.out());
+    assertTrue(r.out().contains(String.format("%,d", config.parameterCount())), r.out());
+    assertTrue(r.out().contains("model.transformer.blocks.1.ff_out.weight"), r.out());
+    JsonObject json =
+        JsonParser.parseString(run("", "inspect", "--model", model.toString(), "--json").out())
+            .getAsJsonObject();
+    assertEquals(config.parameterCount(), json.get("parameters").getAsLong());
+    assertEquals(21, json.get("tensor_count").getAsInt());
+  }
+
+  @Test
+  void generateJsonReportsIdsTextNfeAndTime() {
+    Result r =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--prompt",
+            "hello",
+            "--prompt",
+            "a much longer prompt",
+            "--gen-length",
+            "8",
+            "--steps",
+            "4",
+            "--block-length",
+            "4",
+            "--json",
+            "--trace");
+    assertEquals(0, r.code(), r.err());
+    JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+    assertEquals(2, json.getAsJsonArray("output_ids").size());
+    assertEquals(8, json.getAsJsonArray("output_ids").get(0).getAsJsonArray().size());
+    assertEquals(
+        "hello".length(), json.getAsJsonArray("prompt_ids").get(0).getAsJsonArray().size());
+    assertEquals(4, json.get("nfe").getAsInt());
+    assertEquals(4, json.getAsJsonArray("trace").size());
+    assertTrue(json.get("wall_ms").getAsDouble() > 0);
+    assertEquals(2, json.getAsJsonArray("text").size());
+    // T=0: the same command gives the same tokens
+    Result again =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--prompt",
+            "hello",
+            "--prompt",
+            "a much longer prompt",
+            "--gen-length",
+            "8",
+            "--steps",
+            "4",
+            "--block-length",
+            "4",
+            "--json");
+    assertEquals(
+        json.getAsJsonArray("output_ids"),
+        JsonParser.parseString(again.out()).getAsJsonObject().getAsJsonArray("output_ids"));
+    Result ids =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1,2,3",
+            "--gen-length",
+            "4",
+            "--steps",
+            "2",
+            "--chat");
+    assertEquals(0, ids.code(), ids.err());
+  }
+
+  @Test
+  void logitsWritesTheFullTensorForCrossChecks() throws Exception {
+    Path out = temp.resolve("logits.safetensors");
+    Result r =
+        run(
+            "",
+            "logits",
+            "--model",
+            model.toString(),
+            "--ids",
+            "5,6,7,258",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    try (SafetensorsFile file = SafetensorsFile.open(out);
+        DjlMaskPredictor p = DjlMaskPredictor.load(model, "cpu")) {
+      assertEquals(
+          List.of(1L, 4L, (long) config.embeddingSize()),
+          java.util.Arrays.stream(file.info("logits").shape()).boxed().toList());
+      Logits expected = p.logits(new int[][] {{5, 6, 7, 258}}, null, 0, 4);
+      assertTrue(java.util.Arrays.equals(expected.data(), file.readFloats("logits")));
+    }
+  }
+
+  @Test
+  void loglikAndChat() {
+    Result ll =
+        run(
+            "",
+            "loglik",
+            "--model",
+            model.toString(),
+            "--context",
+            "The sky is ",
+            "--continuation",
+            "blue",
+            "--mc-num",
+            "8",
+            "--batch-size",
+            "4",
+            "--json");
+    assertEquals(0, ll.code(), ll.err());
+    JsonObject json = JsonParser.parseString(ll.out()).getAsJsonObject();
+    assertTrue(json.get("loglik").getAsDouble() < 0);
+    assertEquals(
+        5,
+        json.get("continuation_tokens").getAsInt(),
+        "' blue': the context's trailing space moved over");
+    Result chat =
+        run(
+            "hi\nhow are you\n/reset\nagain\n/exit\n",
+            "chat",
+            "--model",
+            model.toString(),
+            "--gen-length",
+            "4",
+            "--steps",
+            "2");
+    assertEquals(0, chat.code(), chat.err());
+    assertTrue(chat.out().contains("(history cleared)"), chat.out());
+    assertEquals(
+        5, chat.out().split("> ", -1).length - 1, "a prompt per input line: " + chat.out());
+  }
+
+  @Test
+  void badInputIsOneLineAndANonZeroExit() throws Exception {
+    assertFails(
+        2,
+        "gen_length (10) must be divisible by block_length (4)",
+        "generate",
+        "--model",
+        model.toString(),
+        "--ids",
+        "1",
+        "--gen-length",
+        "10",
+        "--block-length",
+        "4",
+        "--steps",
+        "5");
+    assertFails(
+        2,
+        "remasking must be low_confidence or random",
+        "generate",
+        "--model",
+        model.toString(),
+        "--ids",
+        "1",
+        "--remasking",
+        "greedy");
+    assertFails(
+        2,
+        "token id 99999 is outside the vocabulary",
+        "logits",
+        "--model",
+        model.toString(),
+        "--ids",
+        "1,99999",
+        "--out",
+        "x");
+    assertFails(2, "Missing required option: '--model=DIR'", "inspect");
+    assertFails(
+        2,
+        "Unknown option",
+        "generate",
+        "--model",
+        model.toString(),
+        "--ids",
+        "1",
+        "--temprature",
+        "1");
+    assertFails(3, "is not a directory", "inspect", "--model", temp.resolve("nowhere").toString());
+    Path broken = temp.resolve("broken");
+    Files.createDirectories(broken);
+    Files.copy(model.resolve("config.json"), broken.resolve("config.json"));
+    Files.write(broken.resolve("model.safetensors"), new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
+    assertFails(3, "declares a header", "inspect", "--model", broken.toString());
+    Path wrongShape = temp.resolve("wrong-shape");
+    TinyModels.write(
+        wrongShape, TinyModels.config(32, 4, 4, 2, 64, config.vocabSize()), 1, DType.F32, 0);
+    Files.writeString(wrongShape.resolve("config.json"), config.toJson().toString());
+    assertFails(
+        3,
+        "config.json implies",
+        "generate",
+        "--model",
+        wrongShape.toString(),
+        "--ids",
+        "1",
+        "--gen-length",
+        "2",
+        "--steps",
+        "2");
+  }
+
+  private static void assertFails(int code, String message, String... args) {
+    Result r = run("", args);
+    assertEquals(code, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains(message), r.err());
+    assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    assertFalse(r.err().contains("Exception"), r.err());
+  }
+}
