@@ -1,0 +1,366 @@
+package dev.llada.core.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.DType;
+import dev.llada.core.weights.SafetensorsWriter;
+import dev.llada.core.weights.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The LLaDA network on DJL in float32 (llada-spec §1.2): its parameters and its forward pass, used
+ * for inference ({@link DjlMaskPredictor}) and for training (gradients flow through the same code).
+ *
+ * <p>Layout: q, k and v are one stacked [d + 2·kv, d] parameter and gate and up one [2·ff, d]
+ * parameter, so each is one GEMM whose product is split again (the same arithmetic); they are split
+ * back into LLaDA's tensor names when saved. Forward: embedding; per block pre-norm attention with
+ * rotate-half RoPE and <b>bidirectional</b> softmax attention (additive key-padding bias only),
+ * then pre-norm SwiGLU; final RMSNorm; untied LM head at the positions asked for.
+ */
+public final class LladaNetwork implements AutoCloseable {
+
+  private final LladaConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> parameters;
+  private final NDArray wte;
+  private final NDArray lnF;
+  private final NDArray lmHead;
+  private final Layer[] layers;
+
+  /** rotate_half as a matrix: [x1 | x2] · R = [−x2 | x1] (a constant, not a parameter). */
+  private final NDArray rotateHalf;
+
+  private record Layer(
+      NDArray attnNorm,
+      NDArray qkv,
+      NDArray attnOut,
+      NDArray ffNorm,
+      NDArray gateUp,
+      NDArray ffOut) {}
+
+  /** Parameter names: LLaDA's, except the two fused ones per block. */
+  public static String qkvName(int layer) {
+    return "model.transformer.blocks." + layer + ".qkv_proj.weight";
+  }
+
+  public static String gateUpName(int layer) {
+    return "model.transformer.blocks." + layer + ".gate_up_proj.weight";
+  }
+
+  private LladaNetwork(LladaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    this.config = config;
+    this.manager = manager;
+    this.parameters = parameters;
+    this.wte = parameters.get(LladaNames.WTE);
+    this.lnF = parameters.get(LladaNames.LN_F);
+    this.lmHead = parameters.get(LladaNames.LM_HEAD);
+    this.layers = new Layer[config.nLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      layers[i] =
+          new Layer(
+              parameters.get(LladaNames.block(i, "attn_norm")),
+              parameters.get(qkvName(i)),
+              parameters.get(LladaNames.block(i, "attn_out")),
+              parameters.get(LladaNames.block(i, "ff_norm")),
+              parameters.get(gateUpName(i)),
+              parameters.get(LladaNames.block(i, "ff_out")));
+    }
+    int hd = config.headDim();
+    int half = hd / 2;
+    float[] r = new float[hd * hd];
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * hd + j] = -1; // output column j takes −x2[j]
+      r[j * hd + j + half] = 1; // output column j+half takes x1[j]
+    }
+    this.rotateHalf = manager.create(r, new Shape(hd, hd));
+  }
+
+  /** Builds the network from tensors in LLaDA's names (owned by {@code manager} afterwards). */
+  static LladaNetwork fromLladaTensors(
+      LladaConfig config, NDManager manager, Map<String, NDArray> t) {
+    Map<String, NDArray> p = new LinkedHashMap<>();
+    p.put(LladaNames.WTE, t.get(LladaNames.WTE));
+    for (int i = 0; i < config.nLayers(); i++) {
+      NDArray q = t.get(LladaNames.block(i, "q_proj"));
+      NDArray k = t.get(LladaNames.block(i, "k_proj"));
+      NDArray v = t.get(LladaNames.block(i, "v_proj"));
+      NDArray gate = t.get(LladaNames.block(i, "ff_proj"));
+      NDArray up = t.get(LladaNames.block(i, "up_proj"));
+      p.put(LladaNames.block(i, "attn_norm"), t.get(LladaNames.block(i, "attn_norm")));
+      p.put(qkvName(i), NDArrays.concat(new NDList(q, k, v), 0));
+      p.put(LladaNames.block(i, "attn_out"), t.get(LladaNames.block(i, "attn_out")));
+      p.put(LladaNames.block(i, "ff_norm"), t.get(LladaNames.block(i, "ff_norm")));
+      p.put(gateUpName(i), NDArrays.concat(new NDList(gate, up), 0));
+      p.put(LladaNames.block(i, "ff_out"), t.get(LladaNames.block(i, "ff_out")));
+      for (NDArray separate : new NDArray[] {q, k, v, gate, up}) {
+        separate.close();
+      }
+    }
+    p.put(LladaNames.LN_F, t.get(LladaNames.LN_F));
+    p.put(LladaNames.LM_HEAD, t.get(LladaNames.LM_HEAD));
+    p.forEach((name, array) -> array.setName(name));
+    return new LladaNetwork(config, manager, p);
+  }
+
+  /**
+   * Loads a checkpoint onto {@code device}, checking every name and shape first. F32 tensors are
+   * copied out of the read-only mapping (an alias of it would die with the mapping).
+   */
+  public static LladaNetwork load(LladaConfig config, Checkpoint checkpoint, Device device) {
+    Map<String, long[]> expected = LladaNames.expectedShapes(config);
+    validate(checkpoint, expected);
+    NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
+    try {
+      Map<String, NDArray> tensors = new HashMap<>();
+      for (Map.Entry<String, long[]> e : expected.entrySet()) {
+        NDArray onCpu =
+            manager.create(
+                checkpoint.float32(e.getKey()), new Shape(e.getValue()), DataType.FLOAT32);
+        // toDevice(cpu, copy=true) would alias the mapping (DJL passes no copy flag to torch)
+        NDArray resident =
+            device.equals(Device.cpu()) ? onCpu.duplicate() : onCpu.toDevice(device, false);
+        onCpu.close();
+        tensors.put(e.getKey(), resident);
+      }
+      return fromLladaTensors(config, manager, tensors);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A freshly initialised network: weights N(0, 0.02), the two residual-branch outputs ({@code
+   * attn_out}, block {@code ff_out}) N(0, 0.02/√(2·layers)) as GPT-2 and OLMo do, norms 1.
+   */
+  public static LladaNetwork initialize(LladaConfig config, Device device, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
+    Map<String, NDArray> tensors = new HashMap<>();
+    double residualStd = 0.02 / Math.sqrt(2.0 * config.nLayers());
+    for (Map.Entry<String, long[]> e : LladaNames.expectedShapes(config).entrySet()) {
+      long[] shape = e.getValue();
+      int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+      float[] data = new float[n];
+      boolean norm = shape.length == 1;
+      boolean residual =
+          e.getKey().endsWith("attn_out.weight")
+              || (e.getKey().endsWith("ff_out.weight") && !e.getKey().equals(LladaNames.LM_HEAD));
+      double std = residual ? residualStd : 0.02;
+      for (int i = 0; i < n; i++) {
+        data[i] = norm ? 1f : (float) (std * random.nextGaussian());
+      }
+      tensors.put(e.getKey(), manager.create(data, new Shape(shape)));
+    }
+    return fromLladaTensors(config, manager, tensors);
+  }
+
+  private static void validate(Checkpoint checkpoint, Map<String, long[]> expected) {
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      if (!checkpoint.contains(e.getKey())) {
+        problems.add("missing " + e.getKey());
+        continue;
+      }
+      TensorInfo info = checkpoint.info(e.getKey());
+      if (!Arrays.equals(info.shape(), e.getValue())) {
+        problems.add(
+            e.getKey()
+                + " has shape "
+                + Arrays.toString(info.shape())
+                + ", config.json implies "
+                + Arrays.toString(e.getValue()));
+      }
+    }
+    for (String name : checkpoint.names()) {
+      if (!expected.containsKey(name)) {
+        problems.add("unexpected tensor " + name);
+      }
+    }
+    if (!problems.isEmpty()) {
+      int shown = Math.min(problems.size(), 5);
+      throw new ModelFormatException(
+          checkpoint.directory()
+              + " does not match its config.json: "
+              + String.join("; ", problems.subList(0, shown))
+              + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : ""));
+    }
+  }
+
+  /** {@code cpu}, {@code gpu} or {@code gpuN}. */
+  public static Device device(String name) {
+    if (name == null || name.isBlank() || name.equals("cpu")) {
+      return Device.cpu();
+    }
+    if (name.matches("gpu\\d*")) {
+      int id = name.length() == 3 ? 0 : Integer.parseInt(name.substring(3));
+      return Device.gpu(id);
+    }
+    throw new IllegalArgumentException(
+        "device must be cpu or gpuN (e.g. gpu0), got '" + name + "'");
+  }
+
+  public LladaConfig config() {
+    return config;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Trainable parameters by name, in a stable order. */
+  public Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  /**
+   * Logits (B, to − from, vocab) of positions {@code [from, to)}.
+   *
+   * @param ids (B, T) int64 token ids
+   * @param bias (B, 1, 1, T) additive key-padding bias, or null
+   */
+  public NDArray forward(NDArray ids, NDArray bias, int from, int to) {
+    int b = Math.toIntExact(ids.getShape().get(0));
+    int t = Math.toIntExact(ids.getShape().get(1));
+    NDArray h = ids.getNDArrayInternal().embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow();
+    NDArray[] rope = rope(ids.getManager(), t);
+    for (Layer layer : layers) {
+      h = h.add(attention(rmsNorm(h, layer.attnNorm()), layer, rope, bias, b, t));
+      h = h.add(feedForward(rmsNorm(h, layer.ffNorm()), layer));
+    }
+    h = rmsNorm(h, lnF);
+    NDArray window = from == 0 && to == t ? h : h.get(new NDIndex(":, {}:{}, :", from, to));
+    return linear(window, lmHead);
+  }
+
+  /** RMSNorm: x · rsqrt(mean(x²) + eps), then × weight (no bias, no 1+w). */
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray variance = x.square().mean(new int[] {-1}, true);
+    return x.mul(variance.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+  }
+
+  private static NDArray linear(NDArray x, NDArray weight) {
+    return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+  }
+
+  private NDArray attention(NDArray a, Layer layer, NDArray[] rope, NDArray bias, int b, int t) {
+    int heads = config.nHeads();
+    int kvHeads = config.nKvHeads();
+    int hd = config.headDim();
+    long d = (long) heads * hd;
+    long kv = (long) kvHeads * hd;
+    NDList qkv = linear(a, layer.qkv()).split(new long[] {d, d + kv}, 2);
+    // RoPE in the (B, T, heads, hd) layout; 1/sqrt(hd) is folded into the query tables
+    NDArray q = rotate(qkv.get(0).reshape(b, t, heads, hd), rope[2], rope[3]).transpose(0, 2, 1, 3);
+    NDArray kT =
+        rotate(qkv.get(1).reshape(b, t, kvHeads, hd), rope[0], rope[1]).transpose(0, 2, 3, 1);
+    NDArray v = qkv.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    if (kvHeads != heads) { // grouped-query: kv head j serves query heads j*g .. j*g+g-1
+      kT = kT.repeat(1, heads / kvHeads);
+      v = v.repeat(1, heads / kvHeads);
+    }
+    NDArray scores = q.matMul(kT); // (B, H, T, T), no causal mask: bidirectional
+    if (bias != null) {
+      scores = scores.add(bias);
+    }
+    NDArray context = scores.softmax(3).matMul(v); // (B, H, T, hd)
+    return linear(context.transpose(0, 2, 1, 3).reshape(b, t, d), layer.attnOut());
+  }
+
+  /** x·cos + rotate_half(x)·sin with rotate_half([x1 | x2]) = [−x2 | x1] (NeoX convention). */
+  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+  }
+
+  /**
+   * cos and sin tables (T, 1, headDim), angle[p, j] = p / theta^(2j/hd) repeated for both halves,
+   * then the same two scaled by 1/sqrt(headDim) for the queries.
+   */
+  private NDArray[] rope(NDManager m, int t) {
+    int hd = config.headDim();
+    int half = hd / 2;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] cos = new float[t * hd];
+    float[] sin = new float[t * hd];
+    float[] cosQ = new float[t * hd];
+    float[] sinQ = new float[t * hd];
+    for (int j = 0; j < half; j++) {
+      float invFreq = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd));
+      for (int p = 0; p < t; p++) {
+        float angle = p * invFreq; // float32, as torch computes freqs
+        float c = (float) Math.cos(angle);
+        float s = (float) Math.sin(angle);
+        cos[p * hd + j] = cos[p * hd + j + half] = c;
+        sin[p * hd + j] = sin[p * hd + j + half] = s;
+        cosQ[p * hd + j] = cosQ[p * hd + j + half] = c * scale;
+        sinQ[p * hd + j] = sinQ[p * hd + j + half] = s * scale;
+      }
+    }
+    Shape shape = new Shape(t, 1, hd);
+    return new NDArray[] {
+      m.create(cos, shape), m.create(sin, shape), m.create(cosQ, shape), m.create(sinQ, shape)
+    };
+  }
+
+  private NDArray feedForward(NDArray f, Layer layer) {
+    NDList gateUp = linear(f, layer.gateUp()).split(new long[] {config.mlpHiddenSize()}, 2);
+    NDArray gate = gateUp.get(0);
+    NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid()); // SiLU(g) = g·σ(g)
+    return linear(silu.mul(gateUp.get(1)), layer.ffOut()); // down(SiLU(g) ⊙ u)
+  }
+
+  /** The parameters under LLaDA's checkpoint names (fused ones split again), as float32 data. */
+  public List<SafetensorsWriter.Tensor> toLladaTensors(DType dtype) {
+    Map<String, long[]> shapes = LladaNames.expectedShapes(config);
+    Map<String, float[]> data = new HashMap<>();
+    long d = config.dModel();
+    long kv = (long) config.nKvHeads() * config.headDim();
+    long ff = config.mlpHiddenSize();
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      float[] values = e.getValue().toFloatArray();
+      long cols = e.getValue().getShape().get(e.getValue().getShape().dimension() - 1);
+      if (e.getKey().endsWith(".qkv_proj.weight")) {
+        String prefix = e.getKey().replace("qkv_proj.weight", "");
+        data.put(prefix + "q_proj.weight", rows(values, cols, 0, d));
+        data.put(prefix + "k_proj.weight", rows(values, cols, d, d + kv));
+        data.put(prefix + "v_proj.weight", rows(values, cols, d + kv, d + 2 * kv));
+      } else if (e.getKey().endsWith(".gate_up_proj.weight")) {
+        String prefix = e.getKey().replace("gate_up_proj.weight", "");
+        data.put(prefix + "ff_proj.weight", rows(values, cols, 0, ff));
+        data.put(prefix + "up_proj.weight", rows(values, cols, ff, 2 * ff));
+      } else {
+        data.put(e.getKey(), values);
+      }
+    }
+    List<SafetensorsWriter.Tensor> out = new ArrayList<>();
+    shapes.forEach(
+        (name, shape) -> out.add(new SafetensorsWriter.Tensor(name, shape, data.get(name), dtype)));
+    return out;
+  }
+
+  private static float[] rows(float[] values, long cols, long from, long to) {
+    return Arrays.copyOfRange(values, Math.toIntExact(from * cols), Math.toIntExact(to * cols));
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
