@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
       ChatCommand.class,
       LoglikCommand.class,
       LogitsCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      TrainCommand.class
     })
 public final class LladaCli implements Runnable {
 
@@ -55,7 +56,8 @@ public final class LladaCli implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "name a command: inspect, generate, chat, loglik, logits or bench");
+        spec.commandLine(),
+        "name a command: inspect, generate, chat, loglik, logits, bench or train");
   }
 
   public static void main(String[] args) {

@@ -1,0 +1,40 @@
+package dev.llada.core.cli;
+
+import dev.llada.core.training.Recipe;
+import dev.llada.core.training.Trainer;
+import dev.llada.core.training.TrainingDivergedException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "train",
+    description =
+        "Train from a JSON recipe; resumes from the newest checkpoint in the output directory.")
+final class TrainCommand implements Callable<Integer> {
+
+  static final int DIVERGED = 4;
+
+  @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "recipe JSON")
+  Path recipe;
+
+  @Option(
+      names = "--base-dir",
+      paramLabel = "DIR",
+      description =
+          "directory that relative paths in the recipe start from (default: the current one)")
+  Path baseDir;
+
+  @Override
+  public Integer call() {
+    Recipe r = Recipe.read(recipe, baseDir != null ? baseDir : Path.of("").toAbsolutePath());
+    try {
+      new Trainer(r, System.err).run();
+      return 0;
+    } catch (TrainingDivergedException e) {
+      System.err.println("llada: " + e.getMessage());
+      return DIVERGED;
+    }
+  }
+}

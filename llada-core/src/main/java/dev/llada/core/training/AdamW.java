@@ -1,0 +1,61 @@
+package dev.llada.core.training;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * AdamW with decoupled weight decay, as PyTorch's: w ← w·(1 − lr·λ) then w ← w − lr·m̂/(√v̂ + ε).
+ * Its moments are plain arrays owned by the caller's manager, so they can be checkpointed and
+ * restored exactly. Call {@link #step} with autograd off (outside the gradient collector).
+ */
+final class AdamW {
+
+  static final double EPS = 1e-8;
+
+  final Map<String, NDArray> m = new LinkedHashMap<>();
+  final Map<String, NDArray> v = new LinkedHashMap<>();
+  private final double beta1;
+  private final double beta2;
+  private final double weightDecay;
+  private final Set<String> decayed;
+
+  AdamW(
+      Map<String, NDArray> parameters,
+      double beta1,
+      double beta2,
+      double weightDecay,
+      Set<String> decayed) {
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.weightDecay = weightDecay;
+    this.decayed = decayed;
+    parameters.forEach(
+        (name, p) -> {
+          m.put(name, p.zerosLike());
+          v.put(name, p.zerosLike());
+        });
+  }
+
+  /**
+   * One update of every parameter from its gradient.
+   *
+   * @param t 1-based step number, for the bias corrections
+   */
+  void step(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr, int t) {
+    double c1 = 1 - Math.pow(beta1, t);
+    double c2 = 1 - Math.pow(beta2, t);
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      String name = e.getKey();
+      NDArray p = e.getValue();
+      NDArray g = gradients.get(name);
+      NDArray mt = m.get(name).muli(beta1).addi(g.mul(1 - beta1));
+      NDArray vt = v.get(name).muli(beta2).addi(g.square().muli(1 - beta2));
+      if (decayed.contains(name) && weightDecay > 0) {
+        p.muli(1 - lr * weightDecay);
+      }
+      p.subi(mt.div(c1).divi(vt.div(c2).sqrt().addi(EPS)).muli(lr));
+    }
+  }
+}

@@ -1,0 +1,395 @@
+package dev.llada.core.training;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.LladaNames;
+import dev.llada.core.model.LladaNetwork;
+import dev.llada.core.tokenizer.ByteLevelTokenizerWriter;
+import dev.llada.core.tokenizer.LladaTokenizer;
+import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.DType;
+import dev.llada.core.weights.SafetensorsFile;
+import dev.llada.core.weights.SafetensorsWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs a {@link Recipe}: builds or restores the model, trains it, checkpoints it, and writes the
+ * final model directory in the Hugging Face layout (config.json, model.safetensors, tokenizer
+ * files).
+ *
+ * <p>Exact resume: the rows and masks of step s depend only on (seed, s), and a checkpoint holds
+ * the parameters and both AdamW moments in float32, so a run killed after checkpoint k and
+ * restarted repeats steps k+1.. with the same losses as an uninterrupted run (one intra-op thread).
+ */
+public final class Trainer {
+
+  private final Recipe recipe;
+  private final PrintStream progress;
+
+  public Trainer(Recipe recipe, PrintStream progress) {
+    this.recipe = recipe;
+    this.progress = progress;
+  }
+
+  /** What a run did. */
+  public record Result(int firstStep, int lastStep, double lastLoss, Path model) {}
+
+  /** Trains to the recipe's last step (resuming from the newest checkpoint, if any). */
+  public Result run() {
+    return run(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Trains, but returns after {@code stopAfter} steps of this run without a final checkpoint — what
+   * a kill at that moment leaves behind (for tests).
+   */
+  public Result run(int stopAfter) {
+    try {
+      return train(stopAfter);
+    } catch (IOException e) {
+      throw new UncheckedIOException("training " + recipe.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Result train(int stopAfter) throws IOException {
+    Path out = recipe.output();
+    Files.createDirectories(out);
+    prepareTokenizer(out);
+    Engine engine = Engine.getEngine("PyTorch");
+    try (LladaTokenizer tokenizer = LladaTokenizer.load(out)) {
+      LladaConfig config = config(tokenizer);
+      TrainingData data = new TrainingData(recipe, tokenizer);
+      Recipe.Optimization o = recipe.train();
+      LearningRateSchedule schedule =
+          new LearningRateSchedule(
+              o.lr(), o.warmup(), o.steps(), o.schedule(), o.decayFraction(), o.minLrRatio());
+      Path checkpoints = out.resolve("checkpoints");
+      Path latest = latestCheckpoint(checkpoints);
+      LladaNetwork network =
+          recipe.objective() == Recipe.Objective.SFT && latest == null
+              ? fromInit(config)
+              : LladaNetwork.initialize(config, Device.cpu(), recipe.seed());
+      try (network) {
+        Map<String, NDArray> params = network.parameters();
+        Set<String> decayed = new HashSet<>();
+        params.forEach(
+            (name, p) -> {
+              if (p.getShape().dimension() == 2 && !name.equals(LladaNames.WTE)) {
+                decayed.add(name); // matrices, the LM head included; not the embedding or norms
+              }
+            });
+        AdamW adam = new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), decayed);
+        int start = 0;
+        long tokens = 0;
+        if (latest != null) {
+          long[] restored = restore(latest, params, adam);
+          start = (int) restored[0];
+          tokens = restored[1];
+          progress.printf(
+              "[%s] resuming from %s (step %d)%n", recipe.name(), latest.getFileName(), start);
+        }
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        Path metrics = out.resolve("metrics.jsonl");
+        long t0 = System.nanoTime();
+        long tokensAtStart = tokens;
+        double loss = Double.NaN;
+        int lastGood = start;
+        int step = start;
+        for (int ran = 0; step < o.steps() && ran < stopAfter; step++, ran++) {
+          double lr = schedule.at(step);
+          loss = 0;
+          for (int micro = 0; micro < o.gradAccum(); micro++) {
+            TrainingData.Batch batch = data.batch(step, micro);
+            MaskedDiffusionLoss.Noised noised =
+                MaskedDiffusionLoss.noise(
+                    batch,
+                    recipe.objective(),
+                    config.maskTokenId(),
+                    TrainingData.random(recipe.seed(), step, micro, 2));
+            loss += backward(network, noised, o.gradAccum());
+            tokens += (long) noised.noisy().length * noised.noisy()[0].length;
+          }
+          double norm;
+          try (NDScope scope = new NDScope()) {
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            params.forEach((name, p) -> grads.put(name, p.getGradient()));
+            double sq = 0;
+            for (NDArray g : grads.values()) {
+              sq += g.square().sum().getFloat();
+            }
+            norm = Math.sqrt(sq);
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+              throw new TrainingDivergedException(
+                  String.format(
+                      "training %s stopped at step %d: the %s is %s; the last good checkpoint is %s",
+                      recipe.name(),
+                      step,
+                      Double.isFinite(loss) ? "gradient norm" : "loss",
+                      Double.isFinite(loss) ? norm : loss,
+                      latestCheckpoint(checkpoints) == null
+                          ? "none"
+                          : latestCheckpoint(checkpoints)));
+            }
+            if (o.clip() > 0 && norm > o.clip()) { // global-norm clipping, by hand (djl.md §4)
+              double scale = o.clip() / (norm + 1e-6);
+              grads.values().forEach(g -> g.muli(scale));
+            }
+            adam.step(params, grads, lr, step + 1);
+            grads.values().forEach(g -> g.muli(0)); // gradients accumulate across backward calls
+          }
+          int done = step + 1;
+          if (done % o.logEvery() == 0 || done == o.steps() || step == start) {
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double rate = (tokens - tokensAtStart) / Math.max(seconds, 1e-9);
+            JsonObject row = new JsonObject();
+            row.addProperty("step", done);
+            row.addProperty("loss", loss);
+            row.addProperty("lr", lr);
+            row.addProperty("grad_norm", norm);
+            row.addProperty("tokens", tokens);
+            row.addProperty("tokens_per_s", Math.round(rate));
+            row.addProperty("elapsed_s", Math.round(seconds * 10) / 10.0);
+            Files.writeString(
+                metrics,
+                new Gson().toJson(row) + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+            double eta = (o.steps() - done) * seconds / Math.max(1, done - start);
+            progress.printf(
+                "[%s] step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %,d tok/s  ETA %dm%02ds%n",
+                recipe.name(),
+                done,
+                o.steps(),
+                loss,
+                lr,
+                norm,
+                Math.round(rate),
+                (long) eta / 60,
+                (long) eta % 60);
+          }
+          if (done % o.checkpointEvery() == 0 && done < o.steps()) {
+            save(checkpoints, done, tokens, params, adam);
+            lastGood = done;
+          }
+        }
+        if (step < o.steps()) {
+          return new Result(start, step, loss, null); // stopped early, as a kill would
+        }
+        save(checkpoints, step, tokens, params, adam);
+        writeModel(out, config, network);
+        progress.printf(
+            "[%s] done: %d steps, model in %s (last good step %d)%n",
+            recipe.name(), step, out, Math.max(lastGood, step));
+        return new Result(start, step, loss, out);
+      }
+    }
+  }
+
+  /** One micro-batch: forward, weighted CE, backward; returns its loss. */
+  private static double backward(LladaNetwork network, MaskedDiffusionLoss.Noised n, int accum) {
+    int rows = n.noisy().length;
+    int length = n.noisy()[0].length;
+    long[] ids = new long[rows * length];
+    long[] targets = new long[rows * length];
+    float[] weights = new float[rows * length];
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < length; i++) {
+        ids[r * length + i] = n.noisy()[r][i];
+        targets[r * length + i] = n.targets()[r][i];
+        weights[r * length + i] = n.weights()[r][i];
+      }
+    }
+    try (NDScope scope = new NDScope();
+        NDManager m = network.manager().newSubManager();
+        GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+      NDArray x = m.create(ids, new Shape(rows, length));
+      NDArray y = m.create(targets, new Shape(rows, length, 1));
+      NDArray w = m.create(weights, new Shape(rows, length));
+      NDArray logits = network.forward(x, null, 0, length);
+      NDArray logp = logits.logSoftmax(2).gather(y, 2).reshape(rows, length);
+      NDArray loss = logp.mul(w).sum().neg(); // Σ_masked CE / p, normalised through w
+      gc.backward(loss.div(accum));
+      return loss.getFloat();
+    }
+  }
+
+  private void prepareTokenizer(Path out) throws IOException {
+    if (Files.isRegularFile(out.resolve("tokenizer.json"))) {
+      return;
+    }
+    if (recipe.init() != null) {
+      for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+        Path source = recipe.init().resolve(f);
+        if (!Files.isRegularFile(source)) {
+          throw new IllegalArgumentException("init model " + recipe.init() + " has no " + f);
+        }
+        Files.copy(source, out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } else {
+      ByteLevelTokenizerWriter.write(out, List.of());
+    }
+  }
+
+  private LladaConfig config(LladaTokenizer tokenizer) {
+    if (recipe.init() != null) {
+      LladaConfig init = LladaConfig.read(recipe.init());
+      return init;
+    }
+    int vocab =
+        Math.max(
+                Math.max(tokenizer.maskId(), tokenizer.eosId()),
+                Math.max(tokenizer.eotId(), tokenizer.bosId()))
+            + 1;
+    Recipe.ModelShape s = recipe.model();
+    return new LladaConfig(
+        s.dModel(),
+        s.nHeads(),
+        s.nKvHeads(),
+        s.nLayers(),
+        s.mlpHiddenSize(),
+        vocab,
+        vocab,
+        s.ropeTheta(),
+        1e-5,
+        s.maxSequenceLength(),
+        tokenizer.maskId(),
+        tokenizer.eosId(),
+        tokenizer.eosId());
+  }
+
+  private LladaNetwork fromInit(LladaConfig config) {
+    try (Checkpoint checkpoint = Checkpoint.open(recipe.init())) {
+      return LladaNetwork.load(config, checkpoint, Device.cpu());
+    }
+  }
+
+  private void save(Path dir, int step, long tokens, Map<String, NDArray> params, AdamW adam)
+      throws IOException {
+    Files.createDirectories(dir);
+    Path target = dir.resolve(String.format("step-%07d", step));
+    Path tmp = dir.resolve(target.getFileName() + ".tmp");
+    deleteTree(tmp);
+    Files.createDirectories(tmp);
+    List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      long[] shape = e.getValue().getShape().getShape();
+      tensors.add(
+          new SafetensorsWriter.Tensor(
+              "param/" + e.getKey(), shape, e.getValue().toFloatArray(), DType.F32));
+      tensors.add(
+          new SafetensorsWriter.Tensor(
+              "adam_m/" + e.getKey(), shape, adam.m.get(e.getKey()).toFloatArray(), DType.F32));
+      tensors.add(
+          new SafetensorsWriter.Tensor(
+              "adam_v/" + e.getKey(), shape, adam.v.get(e.getKey()).toFloatArray(), DType.F32));
+    }
+    SafetensorsWriter.write(
+        tmp.resolve("train-state.safetensors"),
+        tensors,
+        Map.of(
+            "step",
+            Integer.toString(step),
+            "tokens",
+            Long.toString(tokens),
+            "recipe_sha256",
+            recipe.sha256()));
+    Files.writeString(tmp.resolve("COMPLETE"), "step " + step + "\n");
+    deleteTree(target);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    List<Path> all = checkpointsIn(dir);
+    for (int i = 0; i + 2 < all.size(); i++) { // keep the newest two
+      deleteTree(all.get(i));
+    }
+  }
+
+  private long[] restore(Path checkpoint, Map<String, NDArray> params, AdamW adam) {
+    try (SafetensorsFile file =
+        SafetensorsFile.open(checkpoint.resolve("train-state.safetensors"))) {
+      String sha = file.metadata().get("recipe_sha256");
+      if (!recipe.sha256().equals(sha)) {
+        throw new IllegalArgumentException(
+            "the recipe changed since "
+                + checkpoint
+                + " was written; delete "
+                + checkpoint.getParent()
+                + " to start over");
+      }
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        e.getValue().set(FloatBuffer.wrap(file.readFloats("param/" + e.getKey())));
+        adam.m.get(e.getKey()).set(FloatBuffer.wrap(file.readFloats("adam_m/" + e.getKey())));
+        adam.v.get(e.getKey()).set(FloatBuffer.wrap(file.readFloats("adam_v/" + e.getKey())));
+      }
+      return new long[] {
+        Long.parseLong(file.metadata().get("step")), Long.parseLong(file.metadata().get("tokens"))
+      };
+    }
+  }
+
+  private static void writeModel(Path out, LladaConfig config, LladaNetwork network)
+      throws IOException {
+    Files.writeString(
+        out.resolve("config.json"),
+        new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson()),
+        StandardCharsets.UTF_8);
+    SafetensorsWriter.write(
+        out.resolve(Checkpoint.SINGLE_FILE),
+        network.toLladaTensors(DType.F32),
+        Map.of("format", "pt"));
+  }
+
+  static Path latestCheckpoint(Path dir) {
+    List<Path> all = checkpointsIn(dir);
+    return all.isEmpty() ? null : all.get(all.size() - 1);
+  }
+
+  private static List<Path> checkpointsIn(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().matches("step-\\d+"))
+          .filter(p -> Files.exists(p.resolve("COMPLETE")))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.llada.core.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.sampling.ReferenceSampler;
+import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.sampling.SpecialTokens;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+
+  @TempDir Path temp;
+
+  static String recipe(
+      String name, String objective, String output, String init, double lr, int steps) {
+    return """
+        {"name": "%s", "objective": "%s", "seed": 3, "output": "%s", "init": %s,
+         "model": {"d_model": 32, "n_heads": 4, "n_layers": 2, "mlp_hidden_size": 64, "max_sequence_length": 96},
+         "tasks": {"add2": 1, "sort": 1},
+         "train": {"steps": %d, "batch_size": 8, "lr": %s, "warmup": 2, "schedule": "wsd",
+                   "decay_fraction": 0.25, "clip": 1.0, "checkpoint_every": 4, "log_every": 1}}
+        """
+        .formatted(name, objective, output, init == null ? "null" : "\"" + init + "\"", steps, lr);
+  }
+
+  private Recipe write(String json) throws Exception {
+    Path file = Files.createTempFile(temp, "recipe", ".json");
+    Files.writeString(file, json);
+    return Recipe.read(file, temp);
+  }
+
+  private static Map<Integer, Double> losses(Path metrics) throws Exception {
+    Map<Integer, Double> byStep = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(metrics)) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      byStep.put(
+          o.get("step").getAsInt(), o.get("loss").getAsDouble()); // a resumed step overwrites
+    }
+    return byStep;
+  }
+
+  @Test
+  void aKilledRunResumesToTheIdenticalLossCurve() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    Recipe full = write(recipe("full", "pretrain", "full", null, 3e-3, 12));
+    new Trainer(full, quiet).run();
+    Map<Integer, Double> reference = losses(temp.resolve("full/metrics.jsonl"));
+    assertEquals(12, reference.size());
+    assertTrue(reference.get(12) < reference.get(1), "the loss goes down: " + reference);
+
+    Recipe killed = write(recipe("full", "pretrain", "killed", null, 3e-3, 12));
+    Trainer.Result first =
+        new Trainer(killed, quiet).run(6); // killed after step 6; newest checkpoint: 4
+    assertEquals(6, first.lastStep());
+    assertNotNull(Trainer.latestCheckpoint(temp.resolve("killed/checkpoints")));
+    Trainer.Result resumed = new Trainer(killed, quiet).run();
+    assertEquals(4, resumed.firstStep(), "resumed from the step-4 checkpoint");
+    Map<Integer, Double> after = losses(temp.resolve("killed/metrics.jsonl"));
+    for (int step = 5; step <= 12; step++) {
+      assertEquals(reference.get(step), after.get(step), "step " + step);
+    }
+    assertTrue(Files.exists(temp.resolve("killed/model.safetensors")));
+  }
+
+  @Test
+  void sftStartsFromTheBaseModelAndTheResultServes() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    new Trainer(write(recipe("base", "pretrain", "base", null, 3e-3, 4)), quiet).run();
+    Trainer.Result sft =
+        new Trainer(write(recipe("inst", "sft", "inst", "base", 3e-3, 4)), quiet).run();
+    try (DjlMaskPredictor model = DjlMaskPredictor.load(sft.model(), "cpu")) {
+      int[] out =
+          new ReferenceSampler(
+                  model, SpecialTokens.of(model.config(), model.config().vocabSize() - 1))
+              .generate(
+                  new int[][] {{1, 2, 3}},
+                  null,
+                  new SamplingConfig(4, 4, 4, 0, 0, Remasking.LOW_CONFIDENCE, false, false),
+                  new SplittableRandom(1),
+                  e -> {})
+              .completion(0);
+      assertEquals(4, out.length);
+    }
+    assertTrue(
+        Files.exists(sft.model().resolve("tokenizer.json")), "tokenizer copied from the base");
+  }
+
+  @Test
+  void aDivergingRunStopsAndKeepsTheLastGoodCheckpoint() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    String json =
+        // decay factor 1 - lr*wd = -99 per step: weights overflow float32 within a few dozen steps
+        recipe("nan", "pretrain", "nan", null, 10, 60)
+            .replace("\"clip\": 1.0", "\"clip\": 0, \"weight_decay\": 10");
+    TrainingDivergedException e =
+        assertThrows(TrainingDivergedException.class, () -> new Trainer(write(json), quiet).run());
+    assertTrue(e.getMessage().contains("stopped at step"), e.getMessage());
+    assertTrue(
+        !Files.exists(temp.resolve("nan/model.safetensors")), "no final model from a diverged run");
+  }
+
+  @Test
+  void badRecipesFailAtOnceWithTheField() throws Exception {
+    assertBad(
+        "missing field \"objective\"",
+        recipe("x", "pretrain", "o", null, 1e-3, 4).replace("\"objective\": \"pretrain\",", ""));
+    assertBad("\"objective\" must be", recipe("x", "finetune", "o", null, 1e-3, 4));
+    assertBad("an sft recipe needs \"init\"", recipe("x", "sft", "o", null, 1e-3, 4));
+    assertBad(
+        "unknown task 'poems'",
+        recipe("x", "pretrain", "o", null, 1e-3, 4).replace("\"add2\"", "\"poems\""));
+    assertBad("\"steps\" must be a positive integer", recipe("x", "pretrain", "o", null, 1e-3, 0));
+    assertBad("\"lr\" must be in", recipe("x", "pretrain", "o", null, -1, 4));
+    assertBad(
+        "must split into n_heads",
+        recipe("x", "pretrain", "o", null, 1e-3, 4).replace("\"n_heads\": 4", "\"n_heads\": 5"));
+    assertBad("is not a JSON object", "[1,2]");
+    IllegalArgumentException tooLong =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Trainer(
+                        write(
+                            recipe("x", "pretrain", "short", null, 1e-3, 2)
+                                .replace(
+                                    "\"max_sequence_length\": 96", "\"max_sequence_length\": 8")),
+                        System.err)
+                    .run());
+    assertTrue(
+        tooLong.getMessage().contains("more than model.max_sequence_length 8"),
+        tooLong.getMessage());
+  }
+
+  private void assertBad(String message, String json) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> write(json));
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  @Test
+  void scheduleWarmsUpHoldsAndDecays() {
+    LearningRateSchedule wsd = new LearningRateSchedule(1.0, 4, 20, "wsd", 0.25, 0.1);
+    assertEquals(0.25, wsd.at(0), 1e-12);
+    assertEquals(1.0, wsd.at(3), 1e-12);
+    assertEquals(1.0, wsd.at(14), 1e-12);
+    assertEquals(0.1, wsd.at(19), 1e-12);
+    assertTrue(wsd.at(17) < 1.0 && wsd.at(17) > 0.1);
+    LearningRateSchedule cosine = new LearningRateSchedule(1.0, 0, 10, "cosine", 0, 0);
+    assertEquals(1.0, cosine.at(0), 1e-12);
+    assertEquals(0.5, cosine.at(5), 1e-12);
+    List.of(1, 2, 3).forEach(s -> assertTrue(cosine.at(s) <= cosine.at(s - 1)));
+  }
+}
