@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
       LoglikCommand.class,
       LogitsCommand.class,
       BenchCommand.class,
-      TrainCommand.class
+      TrainCommand.class,
+      EvalCommand.class
     })
 public final class LladaCli implements Runnable {
 
@@ -57,7 +58,7 @@ public final class LladaCli implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "name a command: inspect, generate, chat, loglik, logits, bench or train");
+        "name a command: inspect, generate, chat, loglik, logits, bench, train or eval");
   }
 
   public static void main(String[] args) {

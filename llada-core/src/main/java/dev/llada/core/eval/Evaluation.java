@@ -1,0 +1,204 @@
+package dev.llada.core.eval;
+
+import dev.llada.core.likelihood.LogLikelihood;
+import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.sampling.Generation;
+import dev.llada.core.sampling.ReferenceSampler;
+import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.sampling.SpecialTokens;
+import dev.llada.core.tasks.Example;
+import dev.llada.core.tasks.Task;
+import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.core.tokenizer.LladaTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Scores a model on held-out items of the task suite. Generation uses the reference sampler at
+ * temperature 0 with one token per step on the task's training canvas (its longest prompt plus its
+ * answer slots), items of equal prompt length batched together. Exact match compares the
+ * completion, special tokens dropped and whitespace trimmed, with the answer.
+ */
+public final class Evaluation {
+
+  /** Prompt format: chat-templated (Instruct) or plain text (Base, as pre-trained). */
+  public enum Format {
+    CHAT,
+    PLAIN
+  }
+
+  /** One task's scores. */
+  public record TaskScore(
+      String task,
+      int n,
+      int correct,
+      double accuracy,
+      double ciLow,
+      double ciHigh,
+      double mcAccuracy,
+      int nfe,
+      double wallSeconds,
+      List<String[]> samples) {}
+
+  private final MaskPredictor model;
+  private final LladaTokenizer tokenizer;
+  private final Format format;
+
+  public Evaluation(MaskPredictor model, LladaTokenizer tokenizer, Format format) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.format = format;
+  }
+
+  int[] prompt(Example e) {
+    if (format == Format.CHAT) {
+      return tokenizer.encode(
+          ChatTemplate.render(List.of(new ChatTemplate.Message("user", e.question()))));
+    }
+    int[] text = tokenizer.encode(e.question() + " ");
+    int[] out = new int[text.length + 1];
+    out[0] = tokenizer.bosId();
+    System.arraycopy(text, 0, out, 1, text.length);
+    return out;
+  }
+
+  /** The row length the task was trained on (same rule as training). */
+  int canvas(Task task) {
+    SplittableRandom r = new SplittableRandom(12345);
+    int longest = 0;
+    for (int i = 0; i < 2000; i++) {
+      Example e = task.sample(r);
+      longest =
+          Math.max(
+              longest,
+              format == Format.CHAT
+                  ? prompt(e).length + task.genLength()
+                  : 1 + tokenizer.encode(e.text()).length + 1 + 2);
+    }
+    return longest;
+  }
+
+  /**
+   * Scores {@code n} held-out items of {@code task}.
+   *
+   * @param mcSamples Monte Carlo samples per option for multiple choice (0 skips it)
+   */
+  public TaskScore score(Task task, int n, long seed, int mcSamples) {
+    long start = System.nanoTime();
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Example> items = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      items.add(task.next(random, true));
+    }
+    int canvas = canvas(task);
+    Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
+    int[][] prompts = new int[n][];
+    for (int i = 0; i < n; i++) {
+      prompts[i] = prompt(items.get(i));
+      byLength.computeIfAbsent(prompts[i].length, k -> new ArrayList<>()).add(i);
+    }
+    SpecialTokens special =
+        tokenizer.eotId() >= 0
+            ? SpecialTokens.of(model.config(), tokenizer.eotId())
+            : SpecialTokens.of(model.config());
+    ReferenceSampler sampler = new ReferenceSampler(model, special);
+    String[] outputs = new String[n];
+    int nfe = 0;
+    for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
+      int gen = Math.max(1, Math.min(canvas, model.config().maxSequenceLength()) - group.getKey());
+      SamplingConfig config =
+          new SamplingConfig(gen, gen, gen, 0, 0, Remasking.LOW_CONFIDENCE, false, false);
+      List<Integer> members = group.getValue();
+      for (int from = 0; from < members.size(); from += 32) {
+        List<Integer> chunk = members.subList(from, Math.min(members.size(), from + 32));
+        int[][] batch = chunk.stream().map(i -> prompts[i]).toArray(int[][]::new);
+        Generation g = sampler.generate(batch, null, config, new SplittableRandom(0), e -> {});
+        nfe += g.nfe();
+        for (int r = 0; r < chunk.size(); r++) {
+          outputs[chunk.get(r)] = tokenizer.decode(g.completion(r), true).strip();
+        }
+      }
+    }
+    int correct = 0;
+    List<String[]> samples = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (outputs[i].equals(items.get(i).answer())) {
+        correct++;
+      }
+      if (samples.size() < 3) {
+        samples.add(new String[] {items.get(i).question(), items.get(i).answer(), outputs[i]});
+      }
+    }
+    double mc = Double.NaN;
+    if (mcSamples > 0) {
+      int right = 0;
+      LogLikelihood ll = new LogLikelihood(model);
+      for (int i = 0; i < n; i++) {
+        Example e = items.get(i);
+        List<String> options = new ArrayList<>();
+        options.add(e.answer());
+        options.addAll(e.distractors());
+        double best = Double.NEGATIVE_INFINITY;
+        int bestIndex = -1;
+        for (int o = 0; o < options.size(); o++) {
+          int[] answer = tokenizer.encode(options.get(o));
+          double score =
+              ll.estimate(
+                      prompts[i], answer, mcSamples, mcSamples, 0, new SplittableRandom(seed + i))
+                  .logLikelihood();
+          nfe += 1;
+          if (score > best) {
+            best = score;
+            bestIndex = o;
+          }
+        }
+        if (bestIndex == 0) {
+          right++;
+        }
+      }
+      mc = (double) right / n;
+    }
+    double[] ci = Wilson.interval(correct, n);
+    return new TaskScore(
+        task.name(),
+        n,
+        correct,
+        (double) correct / n,
+        ci[0],
+        ci[1],
+        mc,
+        nfe,
+        (System.nanoTime() - start) / 1e9,
+        samples);
+  }
+
+  /** A Markdown table of scores. */
+  public static String markdown(List<TaskScore> scores) {
+    StringBuilder s = new StringBuilder();
+    s.append("| task | n | exact match | 95 % CI (Wilson) | multiple choice | NFE | wall |\n");
+    s.append("|---|---|---|---|---|---|---|\n");
+    for (TaskScore t : scores) {
+      s.append(
+          String.format(
+              "| %s | %d | %.1f %% | %.1f–%.1f %% | %s | %d | %.1f s |%n",
+              t.task(),
+              t.n(),
+              100 * t.accuracy(),
+              100 * t.ciLow(),
+              100 * t.ciHigh(),
+              Double.isNaN(t.mcAccuracy()) ? "–" : String.format("%.1f %%", 100 * t.mcAccuracy()),
+              t.nfe(),
+              t.wallSeconds()));
+    }
+    return s.toString();
+  }
+
+  static String ids(int[] a) {
+    return Arrays.toString(a);
+  }
+}
