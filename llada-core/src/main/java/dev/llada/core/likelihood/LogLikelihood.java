@@ -2,6 +2,7 @@ package dev.llada.core.likelihood;
 
 import dev.llada.core.model.Logits;
 import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.sampling.ClassifierFreeGuidance;
 import java.util.random.RandomGenerator;
 
 /**
@@ -125,15 +126,7 @@ public final class LogLikelihood {
       both[rows + r] = noisy[r].clone();
       java.util.Arrays.fill(both[rows + r], 0, promptLength, maskId);
     }
-    Logits stacked = model.logits(both, null, promptLength, length);
-    int half = rows * stacked.positions() * stacked.vocab();
-    float[] guided = new float[half];
-    float w = (float) cfgScale;
-    for (int j = 0; j < half; j++) {
-      float uncond = stacked.data()[half + j];
-      guided[j] = uncond + (w + 1) * (stacked.data()[j] - uncond);
-    }
-    return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
+    return ClassifierFreeGuidance.combine(model.logits(both, null, promptLength, length), cfgScale);
   }
 
   private static double logSoftmaxAt(Logits logits, int row, int position, int token) {

@@ -136,17 +136,7 @@ public final class ReferenceSampler {
         bothAttention[rows + r] = attention[r];
       }
     }
-    Logits stacked = model.logits(both, bothAttention, from, to);
-    int half = rows * stacked.positions() * stacked.vocab();
-    float[] guided = new float[half];
-    float[] data = stacked.data();
-    float w = (float) cfgScale;
-    for (int j = 0; j < half; j++) {
-      float cond = data[j];
-      float uncond = data[half + j];
-      guided[j] = uncond + (w + 1) * (cond - uncond);
-    }
-    return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
+    return ClassifierFreeGuidance.combine(model.logits(both, bothAttention, from, to), cfgScale);
   }
 
   private record Candidate(int position, int token, double confidence) {}

@@ -259,6 +259,24 @@ public final class Trainer {
   private LladaConfig config(LladaTokenizer tokenizer) {
     if (recipe.init() != null) {
       LladaConfig init = LladaConfig.read(recipe.init());
+      Recipe.ModelShape s = recipe.model();
+      if (init.dModel() != s.dModel()
+          || init.nLayers() != s.nLayers()
+          || init.nHeads() != s.nHeads()
+          || init.mlpHiddenSize() != s.mlpHiddenSize()) {
+        throw new IllegalArgumentException(
+            "the recipe's model section does not match the init model "
+                + recipe.init()
+                + " (d_model "
+                + init.dModel()
+                + ", n_layers "
+                + init.nLayers()
+                + ", n_heads "
+                + init.nHeads()
+                + ", mlp_hidden_size "
+                + init.mlpHiddenSize()
+                + ")");
+      }
       return init;
     }
     int vocab =
