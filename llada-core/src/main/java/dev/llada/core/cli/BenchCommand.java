@@ -97,6 +97,7 @@ final class BenchCommand implements Callable<Integer> {
       writeRandomModel(dir, c);
       double rssBefore = rssMiB();
       double[] forwardMs;
+      double[] opsMs;
       try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device)) {
         int[][] tokens = new int[batch][length];
         SplittableRandom random = new SplittableRandom(1);
@@ -105,15 +106,8 @@ final class BenchCommand implements Callable<Integer> {
             row[i] = random.nextInt(vocab - 2);
           }
         }
-        for (int i = 0; i < warmup; i++) {
-          model.logits(tokens, null, 0, length);
-        }
-        forwardMs = new double[iters];
-        for (int i = 0; i < iters; i++) {
-          long t0 = System.nanoTime();
-          model.logits(tokens, null, 0, length);
-          forwardMs[i] = (System.nanoTime() - t0) / 1e6;
-        }
+        forwardMs = time(model.using(DjlMaskPredictor.Path.TORCHSCRIPT), tokens);
+        opsMs = time(model.using(DjlMaskPredictor.Path.OPS), tokens);
       }
       double rssAfter = rssMiB();
       double[] gemmMs = gemm(gemm, gemm, gemm);
@@ -135,6 +129,7 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("device", device);
       o.addProperty("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
       o.addProperty("forward_gflop", forwardFlops / 1e9);
+      o.addProperty("forward_path", "torchscript (ops_* below: op by op)");
       o.addProperty("forward_ms_min", fMin);
       o.addProperty("forward_ms_median", fMed);
       o.addProperty("forward_gflops_at_min", forwardFlops / fMin / 1e6);
@@ -151,6 +146,11 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("gemm_forward_shape_gflops_at_min", shapeFlops / sMin / 1e6);
       o.addProperty(
           "ratio_to_forward_shape_gemm_at_min", (forwardFlops / fMin) / (shapeFlops / sMin));
+      double oMin = Arrays.stream(opsMs).min().orElseThrow();
+      o.addProperty("ops_forward_ms_min", oMin);
+      o.addProperty("ops_forward_ms_median", median(opsMs));
+      o.addProperty("ops_forward_gflops_at_min", forwardFlops / oMin / 1e6);
+      o.addProperty("ops_ratio_at_min", (forwardFlops / oMin) / (gemmFlops / gMin));
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
       o.addProperty("rss_mib_after_forwards", rssAfter);
@@ -168,6 +168,19 @@ final class BenchCommand implements Callable<Integer> {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  private double[] time(DjlMaskPredictor model, int[][] tokens) {
+    for (int i = 0; i < warmup; i++) {
+      model.logits(tokens, null, 0, length);
+    }
+    double[] ms = new double[iters];
+    for (int i = 0; i < iters; i++) {
+      long t0 = System.nanoTime();
+      model.logits(tokens, null, 0, length);
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return ms;
   }
 
   /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.weights.Checkpoint;
-import java.nio.file.Path;
 
 /**
  * {@link MaskPredictor} on a {@link LladaNetwork}: inference only (autograd off on the calling
@@ -18,17 +17,34 @@ import java.nio.file.Path;
  */
 public final class DjlMaskPredictor implements MaskPredictor {
 
-  private final LladaNetwork network;
+  /**
+   * Which forward runs: DJL op by op (the default: on the 2-core CPU it measured as fast as the
+   * TorchScript one, docs/BENCHMARKS.md) or the fused TorchScript one ({@code
+   * -Dllada.forward=torchscript}; one JNI call, fused attention, meant for GPUs).
+   */
+  public enum Path {
+    TORCHSCRIPT,
+    OPS
+  }
 
-  private DjlMaskPredictor(LladaNetwork network) {
+  private final LladaNetwork network;
+  private final Path path;
+
+  private DjlMaskPredictor(LladaNetwork network, Path path) {
     this.network = network;
+    this.path = path;
+  }
+
+  /** The same predictor, running the given forward. */
+  public DjlMaskPredictor using(Path forward) {
+    return new DjlMaskPredictor(network, forward);
   }
 
   /**
    * Loads {@code config.json} and the safetensors weights of {@code modelDirectory} onto {@code
    * device} ({@code cpu}, {@code gpu0}, ...), checking every name and shape first.
    */
-  public static DjlMaskPredictor load(Path modelDirectory, String device) {
+  public static DjlMaskPredictor load(java.nio.file.Path modelDirectory, String device) {
     LladaConfig config = LladaConfig.read(modelDirectory);
     try (Checkpoint checkpoint = Checkpoint.open(modelDirectory)) {
       return load(config, checkpoint, device);
@@ -40,12 +56,19 @@ public final class DjlMaskPredictor implements MaskPredictor {
     Device target = device(device);
     Engine.getEngine("PyTorch"); // loads the natives before the first JNI call
     JniUtils.setGradMode(false); // inference only; grad mode is per thread (djl.md §4)
-    return new DjlMaskPredictor(LladaNetwork.load(config, checkpoint, target));
+    return new DjlMaskPredictor(LladaNetwork.load(config, checkpoint, target), defaultPath());
   }
 
   /** Wraps a network (e.g. one being trained) for sampling; the network stays the caller's. */
   public static DjlMaskPredictor of(LladaNetwork network) {
-    return new DjlMaskPredictor(network);
+    return new DjlMaskPredictor(network, defaultPath());
+  }
+
+  /** {@code -Dllada.forward=ops} selects the op-by-op forward; TorchScript otherwise. */
+  static Path defaultPath() {
+    return "ops".equalsIgnoreCase(System.getProperty("llada.forward"))
+        ? Path.OPS
+        : Path.TORCHSCRIPT;
   }
 
   /** {@code cpu}, {@code gpu} or {@code gpuN}. */

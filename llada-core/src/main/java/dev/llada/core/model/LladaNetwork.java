@@ -47,6 +47,9 @@ public final class LladaNetwork implements AutoCloseable {
   /** rotate_half as a matrix: [x1 | x2] · R = [−x2 | x1] (a constant, not a parameter). */
   private final NDArray rotateHalf;
 
+  /** The fused TorchScript forward, built on first use (inference only). */
+  private TorchScriptForward script;
+
   private record Layer(
       NDArray attnNorm,
       NDArray qkv,
@@ -250,6 +253,27 @@ public final class LladaNetwork implements AutoCloseable {
     return linear(window, lmHead);
   }
 
+  /**
+   * The same logits through one TorchScript call with fused attention ({@link TorchScriptForward});
+   * for inference: gradients do not flow through it.
+   */
+  public NDArray scriptedForward(NDArray ids, NDArray bias, int from, int to) {
+    if (script == null) {
+      List<NDArray> weights = new ArrayList<>();
+      weights.add(wte);
+      for (Layer l : layers) {
+        weights.addAll(
+            List.of(l.attnNorm(), l.qkv(), l.attnOut(), l.ffNorm(), l.gateUp(), l.ffOut()));
+      }
+      weights.add(lnF);
+      weights.add(lmHead);
+      script = new TorchScriptForward(config, (ai.djl.pytorch.engine.PtNDManager) manager, weights);
+    }
+    int t = Math.toIntExact(ids.getShape().get(1));
+    NDArray[] rope = rope(ids.getManager(), t);
+    return script.forward(ids, bias, new NDArray[] {rope[0], rope[1], rotateHalf}, from, to);
+  }
+
   /** RMSNorm: x · rsqrt(mean(x²) + eps), then × weight (no bias, no 1+w). */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
@@ -361,6 +385,9 @@ public final class LladaNetwork implements AutoCloseable {
 
   @Override
   public void close() {
+    if (script != null) {
+      script.close();
+    }
     manager.close();
   }
 }

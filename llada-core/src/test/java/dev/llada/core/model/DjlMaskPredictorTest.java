@@ -46,6 +46,9 @@ class DjlMaskPredictorTest {
         double[][][] expected = new OracleForward(c, checkpoint).logits(tokens, null);
         Logits actual = djl.logits(tokens, null, 0, t);
         assertClose(expected, actual, 0, "config " + java.util.Arrays.toString(s));
+        // the fused TorchScript forward matches as well
+        Logits script = djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, null, 0, t);
+        assertClose(expected, script, 0, "torchscript path " + java.util.Arrays.toString(s));
         // logits at a window only equal the same positions of the full pass
         Logits window = djl.logits(tokens, null, 1, t - 1);
         assertClose(expected, window, 1, "window");
@@ -67,6 +70,11 @@ class DjlMaskPredictorTest {
       OracleForward oracle = new OracleForward(c, checkpoint);
       Logits actual = djl.logits(padded, mask, 0, 6);
       assertClose(oracle.logits(padded, mask), actual, 0, "padded batch");
+      assertClose(
+          oracle.logits(padded, mask),
+          djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(padded, mask, 0, 6),
+          0,
+          "padded batch, torchscript path");
       // RoPE depends only on relative offsets: the padded row equals the unpadded sequence
       Logits alone = djl.logits(new int[][] {{5, 9, 11, 3}}, null, 0, 4);
       double worst = 0;
@@ -110,6 +118,7 @@ class DjlMaskPredictorTest {
       };
       for (int i = 0; i < 1000; i++) {
         djl.logits(tokens, mask, 2, 8);
+        djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
       }
       assertEquals(resident, djl.residentArrays(), "arrays left behind by forwards");
     }
