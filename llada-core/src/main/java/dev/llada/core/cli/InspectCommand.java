@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.ModelDirectory;
 import dev.llada.core.weights.TensorInfo;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -45,6 +46,9 @@ final class InspectCommand implements Callable<Integer> {
       checkpoint.fileNames().forEach(files::add);
       out.add("files", files);
       out.addProperty("tensor_count", checkpoint.names().size());
+      ModelDirectory described = ModelDirectory.describe(model.directory());
+      out.addProperty("layout", described.layout());
+      out.addProperty("digest", described.digest());
       if (tensors) {
         JsonArray list = new JsonArray();
         for (String name : checkpoint.names()) {
@@ -82,6 +86,7 @@ final class InspectCommand implements Callable<Integer> {
       w.printf(
           "dtypes      %s in %d file(s), %d tensors%n",
           checkpoint.dtypes(), checkpoint.fileNames().size(), checkpoint.names().size());
+      w.printf("layout      %s; digest %s%n", described.layout(), described.digest());
       if (tensors) {
         for (String name : checkpoint.names()) {
           TensorInfo t = checkpoint.info(name);

@@ -1,7 +1,13 @@
 package dev.llada.core.model;
 
 import dev.llada.core.config.LladaConfig;
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,5 +49,41 @@ public final class LladaNames {
     shapes.put(LN_F, new long[] {d});
     shapes.put(LM_HEAD, new long[] {c.embeddingSize(), d});
     return shapes;
+  }
+
+  /**
+   * Checks that {@code checkpoint} holds exactly the tensors {@code expected} names, with those
+   * shapes; the exception lists the first five problems.
+   */
+  public static void validate(Checkpoint checkpoint, Map<String, long[]> expected) {
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      if (!checkpoint.contains(e.getKey())) {
+        problems.add("missing " + e.getKey());
+        continue;
+      }
+      TensorInfo info = checkpoint.info(e.getKey());
+      if (!Arrays.equals(info.shape(), e.getValue())) {
+        problems.add(
+            e.getKey()
+                + " has shape "
+                + Arrays.toString(info.shape())
+                + ", config.json implies "
+                + Arrays.toString(e.getValue()));
+      }
+    }
+    for (String name : checkpoint.names()) {
+      if (!expected.containsKey(name)) {
+        problems.add("unexpected tensor " + name);
+      }
+    }
+    if (!problems.isEmpty()) {
+      int shown = Math.min(problems.size(), 5);
+      throw new ModelFormatException(
+          checkpoint.directory()
+              + " does not match its config.json: "
+              + String.join("; ", problems.subList(0, shown))
+              + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : ""));
+    }
   }
 }

@@ -11,11 +11,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.llada.core.config.LladaConfig;
-import dev.llada.core.config.ModelFormatException;
 import dev.llada.core.weights.Checkpoint;
 import dev.llada.core.weights.DType;
 import dev.llada.core.weights.SafetensorsWriter;
-import dev.llada.core.weights.TensorInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -128,7 +126,7 @@ public final class LladaNetwork implements AutoCloseable {
    */
   public static LladaNetwork load(LladaConfig config, Checkpoint checkpoint, Device device) {
     Map<String, long[]> expected = LladaNames.expectedShapes(config);
-    validate(checkpoint, expected);
+    LladaNames.validate(checkpoint, expected);
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     try {
       Map<String, NDArray> tensors = new HashMap<>();
@@ -173,38 +171,6 @@ public final class LladaNetwork implements AutoCloseable {
       tensors.put(e.getKey(), manager.create(data, new Shape(shape)));
     }
     return fromLladaTensors(config, manager, tensors);
-  }
-
-  private static void validate(Checkpoint checkpoint, Map<String, long[]> expected) {
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : expected.entrySet()) {
-      if (!checkpoint.contains(e.getKey())) {
-        problems.add("missing " + e.getKey());
-        continue;
-      }
-      TensorInfo info = checkpoint.info(e.getKey());
-      if (!Arrays.equals(info.shape(), e.getValue())) {
-        problems.add(
-            e.getKey()
-                + " has shape "
-                + Arrays.toString(info.shape())
-                + ", config.json implies "
-                + Arrays.toString(e.getValue()));
-      }
-    }
-    for (String name : checkpoint.names()) {
-      if (!expected.containsKey(name)) {
-        problems.add("unexpected tensor " + name);
-      }
-    }
-    if (!problems.isEmpty()) {
-      int shown = Math.min(problems.size(), 5);
-      throw new ModelFormatException(
-          checkpoint.directory()
-              + " does not match its config.json: "
-              + String.join("; ", problems.subList(0, shown))
-              + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : ""));
-    }
   }
 
   /** {@code cpu}, {@code gpu} or {@code gpuN}. */
