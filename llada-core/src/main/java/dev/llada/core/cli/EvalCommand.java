@@ -56,6 +56,13 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--markdown", paramLabel = "FILE", description = "also write the table to FILE")
   Path markdown;
 
+  @Option(
+      names = "--record",
+      paramLabel = "FILE",
+      description =
+          "also write {format, n, seed, exact_match per task} to FILE (what ZooModelsTest replays)")
+  Path record;
+
   @Override
   public Integer call() throws Exception {
     if (n < 1) {
@@ -83,6 +90,17 @@ final class EvalCommand implements Callable<Integer> {
       }
     }
     String table = Evaluation.markdown(scores);
+    if (record != null) {
+      JsonObject r = new JsonObject();
+      r.addProperty("format", f.name());
+      r.addProperty("n", n);
+      r.addProperty("seed", seed);
+      JsonObject em = new JsonObject();
+      scores.forEach(s -> em.addProperty(s.task(), s.accuracy()));
+      r.add("exact_match", em);
+      Files.writeString(
+          record, new GsonBuilder().setPrettyPrinting().create().toJson(r), StandardCharsets.UTF_8);
+    }
     if (markdown != null) {
       Files.writeString(markdown, table, StandardCharsets.UTF_8);
     }
