@@ -109,15 +109,17 @@ class PlatformApiIT {
     List<JsonObject> models =
         list.getJsonArray("data").stream().map(JsonValue::asJsonObject).toList();
     Set<String> ids = models.stream().map(m -> m.getString("id")).collect(Collectors.toSet());
-    assertEquals(
-        Set.of(
-            "llada-8b-base",
-            "llada-8b-instruct",
-            "llada-1.5",
-            "llada-moe-7b-a1b-instruct",
-            "llada-v",
-            "instruct@prod"),
-        ids);
+    Set<String> expected =
+        new java.util.HashSet<>(
+            Set.of(
+                "llada-8b-base",
+                "llada-8b-instruct",
+                "llada-1.5",
+                "llada-moe-7b-a1b-instruct",
+                "llada-v",
+                "instruct@prod"));
+    expected.addAll(shippedZoo()); // the bundled models register themselves
+    assertEquals(expected, ids);
     for (JsonObject model : models) {
       assertEquals("model", model.getString("object"));
       assertTrue(model.getJsonNumber("created").longValue() > 1_700_000_000L, model.toString());
@@ -130,6 +132,35 @@ class PlatformApiIT {
             .orElseThrow();
     assertEquals("INSTRUCT", alias.getString("variant"));
     assertEquals("llada-tiny-instruct:3", alias.getString("version"));
+  }
+
+  /** Model directories the platform should have registered from {@code models/}. */
+  private static List<String> shippedZoo() throws IOException {
+    Path zoo = Path.of(System.getProperty("it.models.dir", "../models"));
+    List<String> shipped = new java.util.ArrayList<>();
+    if (java.nio.file.Files.isDirectory(zoo)) {
+      try (var dirs = java.nio.file.Files.list(zoo)) {
+        dirs.filter(d -> java.nio.file.Files.isRegularFile(d.resolve("config.json")))
+            .map(d -> d.getFileName().toString())
+            .filter(n -> n.endsWith("-base") || n.endsWith("-instruct"))
+            .forEach(shipped::add);
+      }
+    }
+    return shipped;
+  }
+
+  @Test
+  void theBundledZooRegisteredItself() throws Exception {
+    List<String> shipped = shippedZoo();
+    JsonObject ready = json(get("/health/ready")).getJsonArray("checks").getJsonObject(0);
+    assertEquals(shipped.size(), ready.getJsonObject("data").getInt("zooModels"), ready.toString());
+    for (String name : shipped) {
+      HttpResponse<String> response = get("/v1/models/" + name);
+      assertEquals(200, response.statusCode(), response.body());
+      JsonObject model = json(response);
+      assertEquals(name.endsWith("-instruct") ? "INSTRUCT" : "BASE", model.getString("variant"));
+      assertEquals(name + ":1", model.getString("version"));
+    }
   }
 
   @Test

@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param readyTimeout how long to wait for readiness ({@code LLADA_READY_TIMEOUT} seconds, default
  *     180)
  * @param runtimeDirectory holds {@code payara-micro.jar} and {@code platform-api.war}
+ * @param modelsDirectory model directories registered at first start ({@code LLADA_MODELS_DIR},
+ *     default {@code models/} in the project)
  */
 record LauncherOptions(
     String httpAddress,
@@ -34,7 +36,8 @@ record LauncherOptions(
     boolean reset,
     List<String> payaraJvmOptions,
     Duration readyTimeout,
-    Path runtimeDirectory) {
+    Path runtimeDirectory,
+    Path modelsDirectory) {
 
   static final String USAGE =
       """
@@ -49,7 +52,7 @@ record LauncherOptions(
         --help          print this text
 
       Environment: DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, LLADA_DATA_DIR,
-        LLADA_EMBEDDED_DB_PORT, LLADA_JAVA_OPTS, LLADA_READY_TIMEOUT (see README.md).
+        LLADA_EMBEDDED_DB_PORT, LLADA_MODELS_DIR, LLADA_JAVA_OPTS, LLADA_READY_TIMEOUT (see README.md).
       """;
 
   static final String DEFAULT_JAVA_OPTS = "-Xms256m -Xmx1g -XX:+UseSerialGC";
@@ -122,7 +125,10 @@ record LauncherOptions(
                     "LLADA_READY_TIMEOUT",
                     1,
                     3600)),
-            runtime));
+            runtime,
+            Path.of(env.getOrDefault("LLADA_MODELS_DIR", home.resolve("models").toString()))
+                .toAbsolutePath()
+                .normalize()));
   }
 
   /** Where a local client reaches the API (loopback when bound to all interfaces). */

@@ -60,6 +60,7 @@ final class PayaraProcess {
       env.put("LLADA_DB_USER", database.user());
       env.put("LLADA_DB_PASSWORD", database.password().isEmpty() ? "unused" : database.password());
       env.putIfAbsent("OMP_NUM_THREADS", "1");
+      env.put("LLADA_MODELS_DIR", options.modelsDirectory().toString()); // the zoo registers itself
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       return new PayaraProcess(builder.start(), logFile);

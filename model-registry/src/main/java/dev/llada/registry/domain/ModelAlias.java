@@ -37,10 +37,24 @@ public class ModelAlias {
   @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
   private Instant createdAt;
 
-  @Column(name = "updated_at", nullable = false, insertable = false)
+  @Column(name = "updated_at", nullable = false)
   private Instant updatedAt;
 
   protected ModelAlias() {}
+
+  /** A new global alias for {@code version}. */
+  public ModelAlias(String alias, ModelVersion version) {
+    this.id = UUID.randomUUID();
+    this.alias = alias;
+    this.version = version;
+    this.updatedAt = Instant.now();
+  }
+
+  /** Points the alias at another version (promote or roll back). */
+  public void moveTo(ModelVersion target) {
+    this.version = target;
+    this.updatedAt = Instant.now();
+  }
 
   public UUID id() {
     return id;

@@ -50,6 +50,25 @@ public class ModelVersion {
 
   protected ModelVersion() {}
 
+  /** A new version; {@code createdAt} is set by the database. */
+  public ModelVersion(
+      ModelVariant variant,
+      String name,
+      int version,
+      String digest,
+      String artifactUri,
+      long parameterCount,
+      String dtype) {
+    this.id = UUID.randomUUID();
+    this.variant = variant;
+    this.name = name;
+    this.version = version;
+    this.digest = digest;
+    this.artifactUri = artifactUri;
+    this.parameterCount = parameterCount;
+    this.dtype = dtype;
+  }
+
   public UUID id() {
     return id;
   }

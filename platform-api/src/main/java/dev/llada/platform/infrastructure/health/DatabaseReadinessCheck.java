@@ -1,5 +1,6 @@
 package dev.llada.platform.infrastructure.health;
 
+import dev.llada.platform.application.ZooRegistration;
 import dev.llada.platform.infrastructure.persistence.DatabaseBootstrap;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +24,8 @@ public class DatabaseReadinessCheck implements HealthCheck {
 
   @Inject DatabaseBootstrap bootstrap;
 
+  @Inject ZooRegistration zoo;
+
   @Resource(lookup = DatabaseBootstrap.DATASOURCE)
   DataSource dataSource;
 
@@ -35,6 +38,12 @@ public class DatabaseReadinessCheck implements HealthCheck {
     if (!bootstrap.ensureMigrated()) {
       return response.down().withData("error", bootstrap.lastFailure()).build();
     }
+    if (!zoo.ensureRegistered()) {
+      return response
+          .down()
+          .withData("error", "registering the model zoo failed; see the log")
+          .build();
+    }
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement()) {
       statement.setQueryTimeout(2);
@@ -46,6 +55,7 @@ public class DatabaseReadinessCheck implements HealthCheck {
             .withData("server", rs.getString(1).split(" on ")[0])
             .withData(
                 "persistenceProvider", emf.unwrap(EntityManagerFactory.class).getClass().getName())
+            .withData("zooModels", zoo.registered())
             .build();
       }
     } catch (SQLException e) {

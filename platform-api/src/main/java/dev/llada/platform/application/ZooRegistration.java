@@ -1,0 +1,119 @@
+package dev.llada.platform.application;
+
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.weights.ModelDirectory;
+import dev.llada.registry.domain.ModelRegistry;
+import dev.llada.registry.domain.ModelVersion;
+import dev.llada.registry.domain.NewModelVersion;
+import dev.llada.registry.domain.VariantCode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Registers the bundled model zoo on first start: every model directory under {@code
+ * llada.models.dir} (env {@code LLADA_MODELS_DIR}; {@code bin/platform} points it at the checkout's
+ * {@code models/}) becomes a version of its name, identified by its content digest, with a global
+ * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
+ * {@code *-instruct} an INSTRUCT one; others are skipped with a warning. Idempotent: a digest
+ * already registered under that name is not registered again.
+ */
+@ApplicationScoped
+public class ZooRegistration {
+
+  private static final Logger LOG = Logger.getLogger(ZooRegistration.class.getName());
+
+  @Inject
+  @ConfigProperty(name = "llada.models.dir")
+  Optional<String> modelsDirectory;
+
+  @Inject ModelRegistry registry;
+
+  private volatile boolean done;
+  private volatile int registered;
+
+  /** Registers the zoo once; later calls return at once. False if the database failed. */
+  public synchronized boolean ensureRegistered() {
+    if (done) {
+      return true;
+    }
+    if (modelsDirectory.isEmpty() || modelsDirectory.get().isBlank()) {
+      done = true;
+      return true;
+    }
+    Path root = Path.of(modelsDirectory.get());
+    if (!Files.isDirectory(root)) {
+      LOG.warning("llada.models.dir " + root + " is not a directory; no models registered");
+      done = true;
+      return true;
+    }
+    List<Path> candidates;
+    try (Stream<Path> list = Files.list(root)) {
+      candidates =
+          list.filter(p -> Files.isRegularFile(p.resolve("config.json"))).sorted().toList();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot list " + root, e);
+      done = true;
+      return true;
+    }
+    int count = 0;
+    for (Path dir : candidates) {
+      String name = dir.getFileName().toString();
+      Optional<VariantCode> variant = variantOf(name);
+      if (variant.isEmpty()) {
+        LOG.warning("skipping " + dir + ": its name ends in neither -base nor -instruct");
+        continue;
+      }
+      ModelDirectory model;
+      try {
+        model = ModelDirectory.describe(dir);
+      } catch (ModelFormatException e) {
+        LOG.warning("skipping " + dir + ": " + e.getMessage());
+        continue;
+      }
+      try {
+        ModelVersion version =
+            registry.registerIfNew(
+                new NewModelVersion(
+                    variant.get(),
+                    name,
+                    model.digest(),
+                    dir.toAbsolutePath().normalize().toUri().toString(),
+                    model.parameterCount(),
+                    model.dtype().equals("MIXED") ? "F32" : model.dtype()));
+        registry.pointAlias(name, version);
+        count++;
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "registering " + dir + " failed; will retry", e);
+        return false;
+      }
+    }
+    registered = count;
+    done = true;
+    LOG.info(() -> "model zoo: " + registered + " model(s) registered from " + root);
+    return true;
+  }
+
+  /** Models registered by the last successful run. */
+  public int registered() {
+    return registered;
+  }
+
+  static Optional<VariantCode> variantOf(String name) {
+    if (name.endsWith("-instruct")) {
+      return Optional.of(VariantCode.INSTRUCT);
+    }
+    if (name.endsWith("-base")) {
+      return Optional.of(VariantCode.BASE);
+    }
+    return Optional.empty();
+  }
+}
