@@ -149,6 +149,14 @@ class PlatformLauncherIT {
         2,
         "must be a number from 1 to 65535");
     assertFailsWith(launch(Map.of(), "--frobnicate"), 2, "unknown option '--frobnicate'");
+    Path precious = temp.resolve("precious");
+    Files.createDirectories(precious);
+    Files.writeString(precious.resolve("thesis.txt"), "do not delete");
+    assertFailsWith(
+        launch(Map.of("LLADA_DATA_DIR", precious.toString()), "--reset"),
+        2,
+        "--reset refuses to delete");
+    assertTrue(Files.exists(precious.resolve("thesis.txt")), "nothing was deleted");
   }
 
   // --- helpers -------------------------------------------------------------------------------
