@@ -1,0 +1,73 @@
+package dev.llada.core.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.llada.core.eval.Evaluation;
+import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.tasks.Tasks;
+import dev.llada.core.tokenizer.LladaTokenizer;
+import dev.llada.core.weights.ModelDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The shipped tiny models: each one loads through the same code as LLaDA-8B, is the exact content
+ * its model card's digest names, fits the 16 MB budget, and still scores on a fast held-out subset
+ * (20 items per task, deterministic) what its {@code ci-eval.json} recorded, within 10 points.
+ */
+class ZooModelsTest {
+
+  private static final Path ZOO = Path.of("..", "models");
+
+  /** Every model directory shipped under {@code models/}. */
+  static Stream<String> shipped() throws Exception {
+    return Files.list(ZOO)
+        .filter(d -> Files.isRegularFile(d.resolve("config.json")))
+        .map(d -> d.getFileName().toString())
+        .sorted()
+        .toList()
+        .stream();
+  }
+
+  @Test
+  void theBaseModelIsShipped() throws Exception {
+    assertTrue(shipped().anyMatch(n -> n.equals("llada-tiny-base")), "models/llada-tiny-base");
+  }
+
+  @ParameterizedTest
+  @MethodSource("shipped")
+  void shippedModelMatchesItsCardAndItsRecordedScores(String name) throws Exception {
+    Path dir = ZOO.resolve(name);
+    assertTrue(Files.isDirectory(dir), dir.toAbsolutePath() + " is shipped");
+    ModelDirectory model = ModelDirectory.describe(dir);
+    String card = Files.readString(dir.resolve("MODEL_CARD.md"));
+    assertTrue(card.contains(model.digest()), "MODEL_CARD.md names digest " + model.digest());
+    long bytes;
+    try (Stream<Path> files = Files.list(dir)) {
+      bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+    assertTrue(bytes <= 16L * 1024 * 1024, name + " is " + bytes + " bytes");
+
+    JsonObject recorded =
+        JsonParser.parseString(Files.readString(dir.resolve("ci-eval.json"))).getAsJsonObject();
+    Evaluation.Format format = Evaluation.Format.valueOf(recorded.get("format").getAsString());
+    int n = recorded.get("n").getAsInt();
+    long seed = recorded.get("seed").getAsLong();
+    try (DjlMaskPredictor predictor = DjlMaskPredictor.load(dir, "cpu");
+        LladaTokenizer tokenizer = LladaTokenizer.load(dir)) {
+      Evaluation evaluation = new Evaluation(predictor, tokenizer, format);
+      for (var e : recorded.getAsJsonObject("exact_match").entrySet()) {
+        double expected = e.getValue().getAsDouble();
+        double actual = evaluation.score(Tasks.get(e.getKey()), n, seed, 0).accuracy();
+        assertEquals(expected, actual, 0.10, name + " " + e.getKey());
+      }
+    }
+  }
+}
