@@ -1,6 +1,7 @@
 package dev.llada.platform.infrastructure.persistence;
 
 import dev.llada.db.Migrations;
+import dev.llada.platform.application.ZooRegistration;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.annotation.sql.DataSourceDefinition;
@@ -10,6 +11,7 @@ import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.ejb.TransactionManagement;
 import jakarta.ejb.TransactionManagementType;
+import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,7 +27,7 @@ import javax.sql.DataSource;
  * default after the first ':' is used only when nothing is configured (stack-payara.md pitfall 3).
  *
  * <p>If the database is not there at startup, the application still deploys; readiness stays DOWN
- * and every readiness probe retries the migration until it succeeds.
+ * and every readiness probe retries the migration (and the zoo registration) until it succeeds.
  */
 @DataSourceDefinition(
     name = DatabaseBootstrap.DATASOURCE,
@@ -52,9 +54,14 @@ public class DatabaseBootstrap {
   private volatile Migrations.Report report;
   private volatile String lastFailure = "not attempted";
 
+  @Inject ZooRegistration zoo;
+
+  /** Migrates, then registers the bundled models, so they are listed from the first request on. */
   @PostConstruct
   void migrateAtStartup() {
-    ensureMigrated();
+    if (ensureMigrated()) {
+      zoo.ensureRegistered();
+    }
   }
 
   /** Migrates if that has not succeeded yet; true once the schema is current. */
