@@ -31,11 +31,7 @@ final class ChatCommand implements Callable<Integer> {
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
       ReferenceSampler generator =
-          new ReferenceSampler(
-              predictor,
-              tokenizer.eotId() >= 0
-                  ? SpecialTokens.of(predictor.config(), tokenizer.eotId())
-                  : SpecialTokens.of(predictor.config()));
+          new ReferenceSampler(predictor, SpecialTokens.of(predictor.config(), tokenizer));
       SplittableRandom random = new SplittableRandom(sampler.seed);
       ChatSession session = new ChatSession(tokenizer);
       out.println("llada chat: type a message; /reset starts over, /exit quits.");

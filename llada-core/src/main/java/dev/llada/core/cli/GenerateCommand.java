@@ -79,10 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
           anyPadding |= i < offset;
         }
       }
-      SpecialTokens special =
-          tokenizer != null && tokenizer.eotId() >= 0
-              ? SpecialTokens.of(predictor.config(), tokenizer.eotId())
-              : SpecialTokens.of(predictor.config());
+      SpecialTokens special = SpecialTokens.of(predictor.config(), tokenizer);
       List<StepEvent> steps = new ArrayList<>();
       long start = System.nanoTime();
       Generation g =

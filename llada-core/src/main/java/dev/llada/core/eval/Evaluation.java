@@ -9,8 +9,8 @@ import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.tasks.Example;
 import dev.llada.core.tasks.Task;
-import dev.llada.core.tokenizer.ChatTemplate;
 import dev.llada.core.tokenizer.LladaTokenizer;
+import dev.llada.core.training.Canvas;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,30 +57,13 @@ public final class Evaluation {
 
   int[] prompt(Example e) {
     if (format == Format.CHAT) {
-      return tokenizer.encode(
-          ChatTemplate.render(List.of(new ChatTemplate.Message("user", e.question()))));
+      return Canvas.chatPrompt(tokenizer, e.question());
     }
     int[] text = tokenizer.encode(e.question() + " ");
     int[] out = new int[text.length + 1];
     out[0] = tokenizer.bosId();
     System.arraycopy(text, 0, out, 1, text.length);
     return out;
-  }
-
-  /** The row length the task was trained on (same rule as training). */
-  int canvas(Task task) {
-    SplittableRandom r = new SplittableRandom(12345);
-    int longest = 0;
-    for (int i = 0; i < 2000; i++) {
-      Example e = task.sample(r);
-      longest =
-          Math.max(
-              longest,
-              format == Format.CHAT
-                  ? prompt(e).length + task.genLength()
-                  : 1 + tokenizer.encode(e.text()).length + 1 + 2);
-    }
-    return longest;
   }
 
   /**
@@ -95,17 +78,14 @@ public final class Evaluation {
     for (int i = 0; i < n; i++) {
       items.add(task.next(random, true));
     }
-    int canvas = canvas(task);
+    int canvas = Canvas.length(task, tokenizer, format == Format.CHAT); // as trained
     Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
     int[][] prompts = new int[n][];
     for (int i = 0; i < n; i++) {
       prompts[i] = prompt(items.get(i));
       byLength.computeIfAbsent(prompts[i].length, k -> new ArrayList<>()).add(i);
     }
-    SpecialTokens special =
-        tokenizer.eotId() >= 0
-            ? SpecialTokens.of(model.config(), tokenizer.eotId())
-            : SpecialTokens.of(model.config());
+    SpecialTokens special = SpecialTokens.of(model.config(), tokenizer);
     ReferenceSampler sampler = new ReferenceSampler(model, special);
     String[] outputs = new String[n];
     int nfe = 0;

@@ -1,6 +1,7 @@
 package dev.llada.core.sampling;
 
 import dev.llada.core.config.LladaConfig;
+import dev.llada.core.tokenizer.LladaTokenizer;
 
 /**
  * The ids the sampler treats specially, taken from the model's files.
@@ -19,6 +20,13 @@ public record SpecialTokens(int maskId, int eosId, int eotId) {
   /** Mask and EOS from {@code config.json}; EoT as given (from the tokenizer files). */
   public static SpecialTokens of(LladaConfig config, int eotId) {
     return new SpecialTokens(config.maskTokenId(), config.eosTokenId(), eotId);
+  }
+
+  /**
+   * Mask and EOS from {@code config.json}, EoT from the tokenizer when it has one (may be null).
+   */
+  public static SpecialTokens of(LladaConfig config, LladaTokenizer tokenizer) {
+    return tokenizer != null && tokenizer.eotId() >= 0 ? of(config, tokenizer.eotId()) : of(config);
   }
 
   /** Mask and EOS from {@code config.json}; EoT defaults to LLaDA's id if the vocabulary has it. */

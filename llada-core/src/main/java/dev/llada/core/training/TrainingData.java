@@ -3,7 +3,6 @@ package dev.llada.core.training;
 import dev.llada.core.tasks.Example;
 import dev.llada.core.tasks.Task;
 import dev.llada.core.tasks.Tasks;
-import dev.llada.core.tokenizer.ChatTemplate;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +42,8 @@ final class TrainingData {
       tasks.add(task);
       total += e.getValue();
       cumulative[i++] = total;
-      canvas.put(task.name(), canvasLength(task));
+      canvas.put(
+          task.name(), Canvas.length(task, tokenizer, recipe.objective() == Recipe.Objective.SFT));
     }
     for (int j = 0; j < cumulative.length; j++) {
       cumulative[j] /= total;
@@ -66,23 +66,8 @@ final class TrainingData {
     return canvas;
   }
 
-  private int canvasLength(Task task) {
-    SplittableRandom r = new SplittableRandom(12345);
-    int longest = 0;
-    for (int i = 0; i < 2000; i++) {
-      Example e = task.sample(r);
-      int length =
-          recipe.objective() == Recipe.Objective.SFT
-              ? prompt(e).length + task.genLength()
-              : 1 + tokenizer.encode(e.text()).length + 1 + 2;
-      longest = Math.max(longest, length);
-    }
-    return longest;
-  }
-
   private int[] prompt(Example e) {
-    return tokenizer.encode(
-        ChatTemplate.render(List.of(new ChatTemplate.Message("user", e.question()))));
+    return Canvas.chatPrompt(tokenizer, e.question());
   }
 
   static SplittableRandom random(long seed, int step, int micro, long stream) {
