@@ -64,9 +64,9 @@ class PlatformApiIT {
       s.execute(
           "INSERT INTO model_version (id, variant_code, name, version, digest, artifact_uri,"
               + " parameter_count, dtype) VALUES ('6f1c1a9e-0000-4000-8000-000000000001', 'INSTRUCT',"
-              + " 'llada-tiny-instruct', 3, 'sha256:"
+              + " 'llada-experimental', 3, 'sha256:"
               + "ab".repeat(32)
-              + "', 'file:///models/llada-tiny-instruct', 2400000, 'F32')");
+              + "', 'file:///models/llada-experimental', 2400000, 'F32')");
       s.execute(
           "INSERT INTO model_alias (id, alias, version_id) VALUES (gen_random_uuid(),"
               + " 'instruct@prod', '6f1c1a9e-0000-4000-8000-000000000001')");
@@ -131,7 +131,7 @@ class PlatformApiIT {
             .findFirst()
             .orElseThrow();
     assertEquals("INSTRUCT", alias.getString("variant"));
-    assertEquals("llada-tiny-instruct:3", alias.getString("version"));
+    assertEquals("llada-experimental:3", alias.getString("version"));
   }
 
   /** Model directories the platform should have registered from {@code models/}. */
