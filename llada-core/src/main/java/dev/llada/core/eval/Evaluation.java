@@ -12,7 +12,6 @@ import dev.llada.core.tasks.Task;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import dev.llada.core.training.Canvas;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,9 +175,5 @@ public final class Evaluation {
               t.wallSeconds()));
     }
     return s.toString();
-  }
-
-  static String ids(int[] a) {
-    return Arrays.toString(a);
   }
 }

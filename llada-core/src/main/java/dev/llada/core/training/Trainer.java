@@ -118,7 +118,6 @@ public final class Trainer {
         long t0 = System.nanoTime();
         long tokensAtStart = tokens;
         double loss = Double.NaN;
-        int lastGood = start;
         int step = start;
         for (int ran = 0; step < o.steps() && ran < stopAfter; step++, ran++) {
           double lr = schedule.at(step);
@@ -195,7 +194,6 @@ public final class Trainer {
           }
           if (done % o.checkpointEvery() == 0 && done < o.steps()) {
             save(checkpoints, done, tokens, params, adam);
-            lastGood = done;
           }
         }
         if (step < o.steps()) {
@@ -203,9 +201,7 @@ public final class Trainer {
         }
         save(checkpoints, step, tokens, params, adam);
         writeModel(out, config, network);
-        progress.printf(
-            "[%s] done: %d steps, model in %s (last good step %d)%n",
-            recipe.name(), step, out, Math.max(lastGood, step));
+        progress.printf("[%s] done: %d steps, model in %s%n", recipe.name(), step, out);
         return new Result(start, step, loss, out);
       }
     }

@@ -61,11 +61,6 @@ final class TrainingData {
     }
   }
 
-  /** Row length per task. */
-  Map<String, Integer> canvas() {
-    return canvas;
-  }
-
   private int[] prompt(Example e) {
     return Canvas.chatPrompt(tokenizer, e.question());
   }
