@@ -56,7 +56,10 @@ public final class DatabaseProbe {
     return "cannot use the configured database at " + where + ": " + reason;
   }
 
-  private static String rootMessage(Throwable e) {
+  /**
+   * The innermost cause's message (its class name when it has none): what an operator can act on.
+   */
+  public static String rootMessage(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -125,8 +125,8 @@ public final class PlatformLauncher {
           "could not start the embedded PostgreSQL in "
               + data
               + ": "
-              + rootMessage(e)
-              + (rootMessage(e).contains("lock")
+              + DatabaseProbe.rootMessage(e)
+              + (DatabaseProbe.rootMessage(e).contains("lock")
                   ? " (is another bin/platform using this data directory?)"
                   : ""));
     }
@@ -149,7 +149,8 @@ public final class PlatformLauncher {
       try {
         db.close();
       } catch (IOException | RuntimeException e) {
-        System.err.println("bin/platform: stopping the embedded PostgreSQL: " + rootMessage(e));
+        System.err.println(
+            "bin/platform: stopping the embedded PostgreSQL: " + DatabaseProbe.rootMessage(e));
       }
       embedded = null;
     }
@@ -234,13 +235,5 @@ public final class PlatformLauncher {
       throw new LaunchException(
           LaunchException.USAGE, "cannot bind to " + address + ":" + port + ": " + e.getMessage());
     }
-  }
-
-  static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 }

@@ -51,15 +51,8 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     if (failure instanceof WebApplicationException e) {
       int status = e.getResponse().getStatus();
       return switch (status) {
-        case 404 ->
-            envelope(
-                404, "not_found", null, "Invalid URL (" + describeRequest(request, uriInfo) + ")");
-        case 405 ->
-            envelope(
-                405,
-                "method_not_allowed",
-                null,
-                "Method not allowed (" + describeRequest(request, uriInfo) + ")");
+        case 404 -> respond(404, ErrorEnvelope.notFound(describeRequest(request, uriInfo)));
+        case 405 -> respond(405, ErrorEnvelope.methodNotAllowed(describeRequest(request, uriInfo)));
         case 406 ->
             envelope(406, "not_acceptable", null, "This endpoint produces application/json.");
         case 415 ->
@@ -76,8 +69,7 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
 
   private static Response internalError(Throwable failure, Request request, UriInfo uriInfo) {
     LOG.log(Level.SEVERE, "unhandled failure on " + describeRequest(request, uriInfo), failure);
-    return envelope(
-        500, "internal_error", null, "The server had an error while processing your request.");
+    return respond(500, ErrorEnvelope.internalError(500));
   }
 
   private static String describeRequest(Request request, UriInfo uriInfo) {
@@ -99,9 +91,10 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
   }
 
   private static Response envelope(int status, String code, String param, String message) {
-    return Response.status(status)
-        .type(MediaType.APPLICATION_JSON_TYPE)
-        .entity(ErrorEnvelope.of(status, code, param, message))
-        .build();
+    return respond(status, ErrorEnvelope.of(status, code, param, message));
+  }
+
+  private static Response respond(int status, ErrorEnvelope body) {
+    return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
   }
 }

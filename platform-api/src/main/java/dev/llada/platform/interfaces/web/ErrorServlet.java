@@ -25,28 +25,16 @@ public class ErrorServlet extends HttpServlet {
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
     String path = uri == null ? request.getRequestURI() : uri.toString();
     String method = request.getMethod();
+    String described = method + " " + path;
     ErrorEnvelope body =
         switch (status) {
-          case 404 ->
-              ErrorEnvelope.of(404, "not_found", null, "Invalid URL (" + method + " " + path + ")");
-          case 405 ->
-              ErrorEnvelope.of(
-                  405,
-                  "method_not_allowed",
-                  null,
-                  "Method not allowed (" + method + " " + path + ")");
+          case 404 -> ErrorEnvelope.notFound(described);
+          case 405 -> ErrorEnvelope.methodNotAllowed(described);
           default ->
               status >= 500
-                  ? ErrorEnvelope.of(
-                      status,
-                      "internal_error",
-                      null,
-                      "The server had an error while processing your request.")
+                  ? ErrorEnvelope.internalError(status)
                   : ErrorEnvelope.of(
-                      status,
-                      "invalid_request",
-                      null,
-                      "Invalid request (" + method + " " + path + ")");
+                      status, "invalid_request", null, "Invalid request (" + described + ")");
         };
     response.setStatus(status);
     response.setContentType("application/json");

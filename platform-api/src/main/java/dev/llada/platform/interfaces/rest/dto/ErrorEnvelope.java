@@ -23,6 +23,22 @@ public record ErrorEnvelope(ErrorEnvelope.Error error) {
     return new ErrorEnvelope(new Error(message, typeFor(status), param, code));
   }
 
+  /** 404 for a path nothing serves; {@code request} is "METHOD /path". */
+  public static ErrorEnvelope notFound(String request) {
+    return of(404, "not_found", null, "Invalid URL (" + request + ")");
+  }
+
+  /** 405 for a method the path does not take. */
+  public static ErrorEnvelope methodNotAllowed(String request) {
+    return of(405, "method_not_allowed", null, "Method not allowed (" + request + ")");
+  }
+
+  /** A 5xx whose body says nothing about the internals. */
+  public static ErrorEnvelope internalError(int status) {
+    return of(
+        status, "internal_error", null, "The server had an error while processing your request.");
+  }
+
   /** OpenAI's error {@code type} for an HTTP status. */
   public static String typeFor(int status) {
     return switch (status) {
