@@ -1,8 +1,9 @@
 /**
- * The serving runtime (ARCHITECTURE: {@code inference-worker}), to come with the worker issue:
- * device pools (GPU or CPU slots), model placement with memory admission, step-level continuous
- * batching across requests, per-tenant fair queues, deadlines, cancellation, and worker
- * registration and heartbeat. It runs embedded in the platform or as a standalone process, and
- * reaches the model only through {@code llada-core}'s small interfaces.
+ * The serving runtime (ARCHITECTURE: {@code inference-worker}). Today: the {@link
+ * dev.llada.worker.WorkerPool} port the platform dispatches through, and {@link
+ * dev.llada.worker.LocalWorkerPool}, the in-process worker (one dedicated inference thread,
+ * resident models keyed by content digest, cooperative cancellation between denoising steps).
+ * Device pools, continuous batching, fair queues and remote workers come with the worker issue
+ * behind the same port.
  */
 package dev.llada.worker;

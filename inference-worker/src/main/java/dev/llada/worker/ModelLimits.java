@@ -1,0 +1,9 @@
+package dev.llada.worker;
+
+/**
+ * What a loaded model can take, read from its files.
+ *
+ * @param maxSequenceLength prompt + gen_length may not exceed it
+ * @param vocabSize token ids are below it
+ */
+public record ModelLimits(int maxSequenceLength, int vocabSize) {}

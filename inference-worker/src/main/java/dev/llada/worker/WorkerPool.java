@@ -1,0 +1,30 @@
+package dev.llada.worker;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Port: where the platform sends model work. The in-process {@link LocalWorkerPool} fills it today;
+ * remote GPU workers fill it later. Tokenization runs on the caller's thread (the platform needs
+ * the prompt length to price a request before it dispatches it); model calls run on the pool's own
+ * threads.
+ */
+public interface WorkerPool extends AutoCloseable {
+
+  /** The prompt's token ids; special-token strings in {@code text} become their ids. */
+  int[] encode(ModelRef model, String text);
+
+  /** {@code ids} as text, special tokens skipped. */
+  String decode(ModelRef model, int[] ids);
+
+  /** The limits of {@code model}, read from its config. */
+  ModelLimits limits(ModelRef model);
+
+  /** Queues a generation; the future fails with {@link GenerationCancelledException} if stopped. */
+  CompletableFuture<GenerationResult> generate(GenerationJob job);
+
+  /** Queues a likelihood estimate. */
+  CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job);
+
+  @Override
+  void close();
+}

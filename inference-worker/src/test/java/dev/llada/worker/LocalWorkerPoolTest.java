@@ -1,0 +1,133 @@
+package dev.llada.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.core.weights.ModelDirectory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The in-process worker on the shipped tiny Instruct model. */
+class LocalWorkerPoolTest {
+
+  private static final Path INSTRUCT = Path.of("..", "models", "llada-tiny-instruct");
+  private static LocalWorkerPool pool;
+  private static ModelRef model;
+
+  @BeforeAll
+  static void start() {
+    pool = new LocalWorkerPool(Thread::new, "cpu", 1);
+    model =
+        new ModelRef("llada-tiny-instruct", INSTRUCT, ModelDirectory.describe(INSTRUCT).digest());
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.close();
+    pool.close(); // twice is harmless
+  }
+
+  private static int[] chat(String user) {
+    return pool.encode(model, ChatTemplate.render(List.of(new ChatTemplate.Message("user", user))));
+  }
+
+  private static SamplingConfig greedy(int steps, int genLength) {
+    return new SamplingConfig(
+        steps, genLength, genLength, 0.0, 0.0, Remasking.LOW_CONFIDENCE, false, false);
+  }
+
+  @Test
+  void generatesOnTheInferenceThreadAndReportsEveryStep() throws Exception {
+    List<String> threads = new ArrayList<>();
+    GenerationResult r =
+        pool.generate(
+                new GenerationJob(
+                    model,
+                    chat("sort 5132:"),
+                    greedy(8, 8),
+                    1,
+                    e -> threads.add(Thread.currentThread().getName()),
+                    null))
+            .get(60, TimeUnit.SECONDS);
+    assertEquals(8, r.steps());
+    assertEquals(8, r.nfe());
+    assertEquals(8, threads.size());
+    assertTrue(
+        threads.stream().allMatch(n -> n.startsWith("llada-inference-")), threads.toString());
+    assertTrue(r.completionIds().length <= 8);
+    assertEquals(pool.decode(model, r.completionIds()), r.text());
+    assertTrue(r.finishReason().equals("stop") || r.finishReason().equals("length"));
+  }
+
+  @Test
+  void equalSeedsGiveEqualOutputsAtAnyTemperature() throws Exception {
+    SamplingConfig hot =
+        new SamplingConfig(8, 8, 8, 1.0, 0.0, Remasking.LOW_CONFIDENCE, false, false);
+    int[] prompt = chat("reverse abcdef:");
+    GenerationResult a = pool.generate(new GenerationJob(model, prompt, hot, 7, null, null)).get();
+    GenerationResult b = pool.generate(new GenerationJob(model, prompt, hot, 7, null, null)).get();
+    assertArrayEquals(a.completionIds(), b.completionIds());
+  }
+
+  @Test
+  void aCancelledGenerationStopsBetweenStepsAndSaysHowManyRan() {
+    AtomicInteger seen = new AtomicInteger();
+    var future =
+        pool.generate(
+            new GenerationJob(
+                model,
+                chat("sort 98765:"),
+                greedy(16, 16),
+                1,
+                e -> seen.incrementAndGet(),
+                () -> seen.get() >= 3));
+    ExecutionException e = assertThrows(ExecutionException.class, future::get);
+    GenerationCancelledException c =
+        assertInstanceOf(GenerationCancelledException.class, e.getCause());
+    assertEquals(3, c.stepsRun());
+  }
+
+  @Test
+  void aJobCancelledBeforeItStartsRunsNoStep() {
+    var future =
+        pool.generate(new GenerationJob(model, chat("x"), greedy(4, 4), 1, null, () -> true));
+    ExecutionException e = assertThrows(ExecutionException.class, future::get);
+    assertEquals(0, assertInstanceOf(GenerationCancelledException.class, e.getCause()).stepsRun());
+  }
+
+  @Test
+  void tooLongARequestFailsWithTheSamplersMessage() {
+    int max = pool.limits(model).maxSequenceLength();
+    var future =
+        pool.generate(new GenerationJob(model, chat("sort 1:"), greedy(max, max), 1, null, null));
+    ExecutionException e = assertThrows(ExecutionException.class, future::get);
+    assertInstanceOf(IllegalArgumentException.class, e.getCause());
+    assertTrue(
+        e.getCause().getMessage().contains("max_sequence_length"), e.getCause().getMessage());
+  }
+
+  @Test
+  void estimatesALogLikelihood() throws Exception {
+    LikelihoodResult r =
+        pool.loglikelihood(
+                new LikelihoodJob(
+                    model, chat("sort 321:"), pool.encode(model, "123"), 8, 4, 0.0, 3))
+            .get();
+    assertTrue(r.logLikelihood() < 0 && Double.isFinite(r.logLikelihood()), r.toString());
+    assertEquals(8, r.mcNum());
+    assertEquals(2, r.nfe());
+  }
+}
