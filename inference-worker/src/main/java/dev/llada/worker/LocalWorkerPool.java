@@ -83,8 +83,12 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public ModelLimits limits(ModelRef model) {
-    LladaConfig config = tokens(model).config();
-    return new ModelLimits(config.maxSequenceLength(), config.vocabSize());
+    Tokens t = tokens(model);
+    return new ModelLimits(
+        t.config().maxSequenceLength(),
+        t.config().vocabSize(),
+        t.special().eosId(),
+        t.special().eotId());
   }
 
   @Override

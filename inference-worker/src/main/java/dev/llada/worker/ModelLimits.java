@@ -5,5 +5,7 @@ package dev.llada.worker;
  *
  * @param maxSequenceLength prompt + gen_length may not exceed it
  * @param vocabSize token ids are below it
+ * @param eosId end of text (also the padding of an answer)
+ * @param eotId end of turn
  */
-public record ModelLimits(int maxSequenceLength, int vocabSize) {}
+public record ModelLimits(int maxSequenceLength, int vocabSize, int eosId, int eotId) {}

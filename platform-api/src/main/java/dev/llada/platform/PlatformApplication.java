@@ -24,6 +24,11 @@ public class PlatformApplication extends Application {
   public Map<String, Object> getProperties() {
     // An error status without a body must stay as the API produced it, not become the
     // container's error page.
-    return Map.of("jersey.config.server.response.setStatusOverSendError", true);
+    return Map.of(
+        "jersey.config.server.response.setStatusOverSendError",
+        true,
+        // no 8 KiB buffering to compute Content-Length: SSE chunks must leave at each flush
+        "jersey.config.server.contentLength.buffer",
+        0);
   }
 }

@@ -4,23 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llada.db.EmbeddedDatabase;
-import dev.llada.db.Migrations;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -42,12 +37,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PlatformApiIT {
 
   private static final int HTTP_PORT = Integer.getInteger("it.http.port", 18081);
-  private static final int DB_PORT = Integer.getInteger("it.db.port", 18433);
+
+  /** The platform's master key, as arquillian.xml configures it. */
+  static final String MASTER_KEY = "it-master-key-0123456789";
+
   private static final String BASE = "http://127.0.0.1:" + HTTP_PORT;
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  private static EmbeddedDatabase database;
 
   /**
    * Arquillian calls this before it launches Payara, so PostgreSQL is up (and seeded) before the
@@ -55,32 +51,17 @@ class PlatformApiIT {
    */
   @Deployment(testable = false)
   static WebArchive deployment() throws IOException, SQLException {
-    Path data = Path.of("target", "it-postgres");
-    database = EmbeddedDatabase.start(data, DB_PORT, false);
-    Runtime.getRuntime().addShutdownHook(new Thread(PlatformApiIT::stopDatabase));
-    Migrations.migrate(database.dataSource());
-    try (Connection c = database.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(
-          "INSERT INTO model_version (id, variant_code, name, version, digest, artifact_uri,"
-              + " parameter_count, dtype) VALUES ('6f1c1a9e-0000-4000-8000-000000000001', 'INSTRUCT',"
-              + " 'llada-experimental', 3, 'sha256:"
-              + "ab".repeat(32)
-              + "', 'file:///models/llada-experimental', 2400000, 'F32')");
-      s.execute(
-          "INSERT INTO model_alias (id, alias, version_id) VALUES (gen_random_uuid(),"
-              + " 'instruct@prod', '6f1c1a9e-0000-4000-8000-000000000001')");
-    }
+    ItDatabase.start();
+    ItDatabase.execute(
+        "INSERT INTO model_version (id, variant_code, name, version, digest, artifact_uri,"
+            + " parameter_count, dtype) VALUES ('6f1c1a9e-0000-4000-8000-000000000001', 'INSTRUCT',"
+            + " 'llada-experimental', 3, 'sha256:"
+            + "ab".repeat(32)
+            + "', 'file:///models/llada-experimental', 2400000, 'F32') ON CONFLICT DO NOTHING",
+        "INSERT INTO model_alias (id, alias, version_id) VALUES (gen_random_uuid(),"
+            + " 'instruct@prod', '6f1c1a9e-0000-4000-8000-000000000001') ON CONFLICT DO NOTHING");
     return ShrinkWrap.createFromZipFile(
         WebArchive.class, new File(System.getProperty("platform.war", "target/platform-api.war")));
-  }
-
-  private static void stopDatabase() {
-    try {
-      database.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Test
@@ -93,7 +74,7 @@ class PlatformApiIT {
     assertEquals("database", check.getString("name"));
     assertEquals("UP", check.getString("status"));
     JsonObject data = check.getJsonObject("data");
-    assertEquals("1", data.getString("schemaVersion"));
+    assertEquals("2", data.getString("schemaVersion"));
     assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
     assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
   }
@@ -167,6 +148,21 @@ class PlatformApiIT {
   }
 
   @Test
+  void everyV1PathWantsAKey() throws Exception {
+    for (String key : new String[] {null, "llk_not-a-real-key", "Basic abc"}) {
+      var b = HttpRequest.newBuilder(URI.create(BASE + "/v1/models"));
+      if (key != null) {
+        b.header("Authorization", key.startsWith("Basic") ? key : "Bearer " + key);
+      }
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, r.statusCode(), r.body());
+      JsonObject error = json(r).getJsonObject("error");
+      assertEquals("authentication_error", error.getString("type"));
+      assertTrue(r.headers().firstValue("x-request-id").isPresent());
+    }
+  }
+
+  @Test
   void retrievesOneModel() throws Exception {
     HttpResponse<String> response = get("/v1/models/llada-moe-7b-a1b-instruct");
     assertEquals(200, response.statusCode(), response.body());
@@ -211,7 +207,10 @@ class PlatformApiIT {
     }
     HttpResponse<String> delete =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create(BASE + "/v1/models")).DELETE().build(),
+            HttpRequest.newBuilder(URI.create(BASE + "/v1/models"))
+                .header("Authorization", "Bearer " + MASTER_KEY)
+                .DELETE()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(405, delete.statusCode(), delete.body());
     assertEquals("method_not_allowed", json(delete).getJsonObject("error").getString("code"));
@@ -244,7 +243,10 @@ class PlatformApiIT {
 
   private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofSeconds(30)).build(),
+        HttpRequest.newBuilder(URI.create(BASE + path))
+            .header("Authorization", "Bearer " + MASTER_KEY)
+            .timeout(Duration.ofSeconds(30))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -27,7 +27,12 @@ final class PayaraProcess {
   }
 
   static PayaraProcess start(
-      Path microJar, Path war, LauncherOptions options, DatabaseSettings database, Path logFile)
+      Path microJar,
+      Path war,
+      LauncherOptions options,
+      DatabaseSettings database,
+      String masterKey,
+      Path logFile)
       throws LaunchException {
     try {
       Path data = options.dataDirectory();
@@ -40,6 +45,7 @@ final class PayaraProcess {
       command.addAll(options.payaraJvmOptions());
       command.add("-Djava.io.tmpdir=" + tmp);
       command.add("-Dai.djl.offline=true");
+      command.add("-Dai.djl.pytorch.num_threads=1"); // with OMP_NUM_THREADS=1 (djl-payara §5)
       command.addAll(
           List.of(
               "-jar",
@@ -52,6 +58,11 @@ final class PayaraProcess {
               "--disablephonehome",
               "--prebootcommandfile",
               preboot.toString()));
+      // DJL on the server class path, never in WEB-INF/lib (stack-djl-payara.md pitfall 1)
+      Path djlLibs = microJar.resolveSibling("djl-libs");
+      if (Files.isDirectory(djlLibs)) {
+        command.addAll(List.of("--addlibs", djlLibs.toString()));
+      }
       ProcessBuilder builder = new ProcessBuilder(command);
       Map<String, String> env = builder.environment();
       // read by the WAR's @DataSourceDefinition through MicroProfile Config; env, not -D, so the
@@ -61,6 +72,7 @@ final class PayaraProcess {
       env.put("LLADA_DB_PASSWORD", database.password().isEmpty() ? "unused" : database.password());
       env.putIfAbsent("OMP_NUM_THREADS", "1");
       env.put("LLADA_MODELS_DIR", options.modelsDirectory().toString()); // the zoo registers itself
+      env.put("LLADA_MASTER_KEY", masterKey);
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       return new PayaraProcess(builder.start(), logFile);

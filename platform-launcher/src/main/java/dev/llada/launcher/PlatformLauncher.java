@@ -62,6 +62,8 @@ public final class PlatformLauncher {
     System.exit(exit);
   }
 
+  private MasterKey masterKey;
+
   /** Starts everything, blocks until Payara ends, returns the exit code. */
   int run() throws LaunchException {
     long started = System.nanoTime();
@@ -74,9 +76,15 @@ public final class PlatformLauncher {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "platform-stop"));
 
     DatabaseSettings database = startDatabase();
+    masterKey = MasterKey.resolve(System.getenv("LLADA_MASTER_KEY"), options.dataDirectory());
     payara =
         PayaraProcess.start(
-            microJar, war, options, database, options.dataDirectory().resolve("log/payara.log"));
+            microJar,
+            war,
+            options,
+            database,
+            masterKey.value(),
+            options.dataDirectory().resolve("log/payara.log"));
     out.println("Starting Payara Micro (log: " + payara.logFile() + ") ...");
     try {
       payara.awaitReady(options.localBaseUrl() + "/health/ready", options.readyTimeout());
@@ -174,6 +182,7 @@ public final class PlatformLauncher {
                     + embedded.dataDirectory()
                     + ")"
                 : database.redactedUrl()));
+    out.println("  Admin key " + masterKey.describe());
     out.println("  Log       " + payara.logFile());
     out.println("Press Ctrl-C to stop.");
     out.flush();

@@ -11,15 +11,29 @@ import java.util.Objects;
  * @param variant the family member it resolves to
  * @param ownedBy the organisation that publishes it
  * @param created when it entered the registry
- * @param version the registered version behind an alias, or null for a bare variant
+ * @param version the registered version behind an alias ({@code name:N}), or null for a bare
+ *     variant
+ * @param artifactUri where that version's files are ({@code file:///...}), or null
+ * @param digest that version's content digest, or null
  */
 public record ServedModel(
-    String id, VariantCode variant, String ownedBy, Instant created, String version) {
+    String id,
+    VariantCode variant,
+    String ownedBy,
+    Instant created,
+    String version,
+    String artifactUri,
+    String digest) {
 
   public ServedModel {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(ownedBy, "ownedBy");
     Objects.requireNonNull(created, "created");
+  }
+
+  /** Whether a version stands behind this name, so that it can run. */
+  public boolean servable() {
+    return artifactUri != null;
   }
 }

@@ -60,7 +60,7 @@ public class JpaModelCatalog implements ModelCatalog {
   }
 
   private static ServedModel served(ModelVariant v) {
-    return new ServedModel(v.modelId(), v.code(), v.ownedBy(), v.createdAt(), null);
+    return new ServedModel(v.modelId(), v.code(), v.ownedBy(), v.createdAt(), null, null, null);
   }
 
   private static ServedModel served(ModelAlias a) {
@@ -70,6 +70,8 @@ public class JpaModelCatalog implements ModelCatalog {
         version.variant().code(),
         version.variant().ownedBy(),
         a.createdAt(),
-        version.name() + ":" + version.version());
+        version.name() + ":" + version.version(),
+        version.artifactUri(),
+        version.digest());
   }
 }

@@ -1,6 +1,7 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.platform.application.PlatformException;
+import dev.llada.platform.application.QuotaExceededException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import jakarta.json.bind.JsonbException;
 import jakarta.validation.ConstraintViolation;
@@ -36,8 +37,22 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
 
   /** The response for {@code failure} during {@code request}. */
   static Response respond(Throwable failure, Request request, UriInfo uriInfo) {
+    if (failure instanceof QuotaExceededException e) {
+      return RateLimitHeaders.apply(
+              Response.status(429)
+                  .type(MediaType.APPLICATION_JSON_TYPE)
+                  .entity(ErrorEnvelope.of(429, e.code(), e.param(), e.getMessage()))
+                  .header("Retry-After", e.retryAfterSeconds()),
+              e.limits())
+          .build();
+    }
     if (failure instanceof PlatformException e) {
       return envelope(e.status(), e.code(), e.param(), e.getMessage());
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof jakarta.json.JsonException) {
+        return envelope(400, "invalid_json", null, "The request body is not valid JSON.");
+      }
     }
     if (failure instanceof ConstraintViolationException e) {
       ConstraintViolation<?> first = e.getConstraintViolations().stream().findFirst().orElse(null);

@@ -1,9 +1,14 @@
 package dev.llada.platform.interfaces.rest;
 
+import dev.llada.platform.application.Caller;
 import dev.llada.platform.application.ModelNotFoundException;
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.Scope;
+import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.interfaces.rest.dto.ModelList;
 import dev.llada.platform.interfaces.rest.dto.ModelObject;
 import dev.llada.registry.domain.ModelCatalog;
+import dev.llada.registry.domain.ServedModel;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.validation.constraints.Size;
@@ -26,16 +31,28 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ModelsResource {
 
   @Inject ModelCatalog catalog;
+  @Inject Tenancy tenancy;
+  @Inject RequestContext context;
+
+  /** The administrator sees every model; a tenant those of the variants it is entitled to. */
+  private boolean visible(ServedModel model) {
+    Caller caller = context.caller();
+    caller.require(Scope.MODELS_READ);
+    return caller.isAdmin() || tenancy.entitled(caller.tenantId(), model.variant());
+  }
 
   @GET
   @Operation(
       summary = "List models",
-      description = "Every LLaDA variant the registry knows, then every global alias.")
+      description =
+          "The LLaDA variants the caller is entitled to, then the global aliases of those"
+              + " variants.")
   @APIResponse(
       responseCode = "200",
       content = @Content(schema = @Schema(implementation = ModelList.class)))
   public ModelList list() {
-    return ModelList.of(catalog.listModels().stream().map(ModelObject::of).toList());
+    return ModelList.of(
+        catalog.listModels().stream().filter(this::visible).map(ModelObject::of).toList());
   }
 
   @GET
@@ -50,6 +67,7 @@ public class ModelsResource {
           String model) {
     return catalog
         .findModel(model)
+        .filter(this::visible)
         .map(ModelObject::of)
         .orElseThrow(() -> new ModelNotFoundException(model));
   }

@@ -1,0 +1,37 @@
+package dev.llada.platform.application;
+
+import dev.llada.registry.domain.VariantCode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Port: tenants, their entitlements and limits, and their API keys. */
+public interface Tenancy {
+
+  /** Creates a tenant; 409 if the slug is taken. */
+  TenantView createTenant(String slug, String displayName, Limits limits, Set<VariantCode> allowed);
+
+  List<TenantView> listTenants();
+
+  /** 404 if there is none. */
+  TenantView tenant(String slug);
+
+  /** Replaces limits, status, body storage and entitlements (null leaves one as it is). */
+  TenantView updateTenant(
+      String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed);
+
+  /** A new key; the returned view carries the secret, the only time it is ever shown. */
+  KeyView createKey(String slug, String name, Set<Scope> scopes, Limits limits, Instant expiresAt);
+
+  List<KeyView> keys(String slug);
+
+  /** Revokes a key (idempotent); 404 if the tenant has no such key. */
+  KeyView revokeKey(String slug, UUID keyId);
+
+  /** The caller a key secret stands for; 401 if it is unknown, revoked or expired. */
+  Caller authenticate(String secret);
+
+  /** Whether the tenant may call models of {@code variant}. */
+  boolean entitled(UUID tenantId, VariantCode variant);
+}

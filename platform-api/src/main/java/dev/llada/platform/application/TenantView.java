@@ -1,0 +1,16 @@
+package dev.llada.platform.application;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** A tenant as the administration API shows it. */
+public record TenantView(
+    UUID id,
+    String slug,
+    String displayName,
+    String status,
+    Limits limits,
+    boolean storeBodies,
+    List<String> entitlements,
+    Instant createdAt) {}

@@ -1,0 +1,486 @@
+package dev.llada.platform.infrastructure.persistence;
+
+import dev.llada.platform.application.Caller;
+import dev.llada.platform.application.Drift;
+import dev.llada.platform.application.Limits;
+import dev.llada.platform.application.Outcome;
+import dev.llada.platform.application.PermissionDeniedException;
+import dev.llada.platform.application.QuotaExceededException;
+import dev.llada.platform.application.QuotaLedger;
+import dev.llada.platform.application.RateLimitStatus;
+import dev.llada.platform.application.Reservation;
+import dev.llada.platform.application.ServiceUnavailableException;
+import dev.llada.platform.application.UsageRow;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * {@link QuotaLedger} on PostgreSQL. Windows are UTC minute (requests), day (tokens) and month
+ * (compute units), cut by the database clock; concurrency has one window that never ends. Each
+ * reservation and settlement locks its tenant row ({@code SELECT ... FOR UPDATE}), checks the
+ * counters of the tenant and of the key, and writes the ledger entry and the counters in the same
+ * transaction, so the counters always equal what {@link #drift} recomputes from the ledger.
+ */
+@ApplicationScoped
+@Transactional(Transactional.TxType.REQUIRES_NEW)
+public class JdbcQuotaLedger implements QuotaLedger {
+
+  private static final Logger LOG = Logger.getLogger(JdbcQuotaLedger.class.getName());
+
+  /** The window start of each metric for a moment {@code ?} (timestamptz). */
+  private static final String WINDOWS =
+      "SELECT date_trunc('minute', ?::timestamptz, 'UTC'), date_trunc('day', ?::timestamptz,"
+          + " 'UTC'), date_trunc('month', ?::timestamptz, 'UTC'), ?::timestamptz";
+
+  private static final Instant FOREVER = Instant.EPOCH;
+
+  @Resource(lookup = DatabaseBootstrap.DATASOURCE)
+  DataSource dataSource;
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Fail closed: a ledger that cannot be read or written admits nothing (503). */
+  private <T> T db(Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      LOG.log(Level.WARNING, "usage ledger unavailable", e);
+      throw new ServiceUnavailableException(
+          "quota_unavailable",
+          "Usage accounting is unavailable, so no request can be admitted; try again later.");
+    }
+  }
+
+  private record Windows(Instant minute, Instant day, Instant month, Instant now) {}
+
+  private static Windows windows(Connection c, Instant at) throws SQLException {
+    return Sql.one(
+            c,
+            WINDOWS,
+            rs ->
+                new Windows(
+                    rs.getTimestamp(1).toInstant(),
+                    rs.getTimestamp(2).toInstant(),
+                    rs.getTimestamp(3).toInstant(),
+                    rs.getTimestamp(4).toInstant()),
+            at,
+            at,
+            at,
+            at)
+        .orElseThrow();
+  }
+
+  private static Instant dbNow(Connection c) throws SQLException {
+    return Sql.one(c, "SELECT now()", rs -> rs.getTimestamp(1).toInstant()).orElseThrow();
+  }
+
+  private record Scope(String kind, UUID id, Limits limits) {}
+
+  @Override
+  public Reservation reserve(
+      UUID requestId,
+      Caller caller,
+      String model,
+      String endpoint,
+      int promptTokens,
+      int maxCompletionTokens,
+      long computeUnits) {
+    return db(
+        c -> {
+          Limits tenantLimits =
+              Sql.one(
+                      c,
+                      "SELECT status, requests_per_minute, tokens_per_day, compute_units_per_month,"
+                          + " max_concurrent FROM tenant WHERE id = ? FOR UPDATE",
+                      rs -> {
+                        if (!"ACTIVE".equals(rs.getString("status"))) {
+                          throw new PermissionDeniedException(
+                              "tenant_suspended", null, "This tenant is suspended.");
+                        }
+                        return limits(rs);
+                      },
+                      caller.tenantId())
+                  .orElseThrow(
+                      () ->
+                          new PermissionDeniedException(
+                              "tenant_not_found", null, "The key's tenant no longer exists."));
+          Limits keyLimits =
+              Sql.one(
+                      c,
+                      "SELECT requests_per_minute, tokens_per_day, compute_units_per_month,"
+                          + " max_concurrent FROM api_key WHERE id = ?",
+                      JdbcQuotaLedger::limits,
+                      caller.apiKeyId())
+                  .orElse(Limits.NONE);
+          Windows w = windows(c, dbNow(c));
+          List<Scope> scopes =
+              List.of(
+                  new Scope("TENANT", caller.tenantId(), tenantLimits),
+                  new Scope("KEY", caller.apiKeyId(), keyLimits));
+          long reqLimit = -1, reqRemaining = Long.MAX_VALUE, tokLimit = -1;
+          long tokRemaining = Long.MAX_VALUE;
+          long minuteReset = secondsUntil(w.now(), w.minute().plusSeconds(60));
+          long dayReset = secondsUntil(w.now(), w.day().plusSeconds(86_400));
+          for (Scope s : scopes) {
+            Limits l = s.limits();
+            String who = s.kind().equals("TENANT") ? "tenant" : "API key";
+            if (l.requestsPerMinute() != null) {
+              long used = counter(c, s, "REQUESTS", w.minute());
+              long left = l.requestsPerMinute() - used;
+              RateLimitStatus st =
+                  new RateLimitStatus(
+                      l.requestsPerMinute(), Math.max(0, left), minuteReset, -1, -1, 0);
+              if (left < 1) {
+                throw new QuotaExceededException(
+                    "rate_limit_exceeded",
+                    "Rate limit reached for this "
+                        + who
+                        + ": "
+                        + l.requestsPerMinute()
+                        + " requests per minute. Retry after the window resets.",
+                    st,
+                    minuteReset);
+              }
+              if (left - 1 < reqRemaining) {
+                reqRemaining = left - 1;
+                reqLimit = l.requestsPerMinute();
+              }
+            }
+            if (l.tokensPerDay() != null) {
+              long used = counter(c, s, "TOKENS", w.day());
+              long left = l.tokensPerDay() - used;
+              if (left < maxCompletionTokens) {
+                throw new QuotaExceededException(
+                    "insufficient_quota",
+                    "This request may generate "
+                        + maxCompletionTokens
+                        + " tokens but the "
+                        + who
+                        + " has "
+                        + Math.max(0, left)
+                        + " of its "
+                        + l.tokensPerDay()
+                        + " generated tokens per day left.",
+                    new RateLimitStatus(-1, -1, 0, l.tokensPerDay(), Math.max(0, left), dayReset),
+                    dayReset);
+              }
+              if (left - maxCompletionTokens < tokRemaining) {
+                tokRemaining = left - maxCompletionTokens;
+                tokLimit = l.tokensPerDay();
+              }
+            }
+            if (l.computeUnitsPerMonth() != null) {
+              long used = counter(c, s, "UNITS", w.month());
+              long left = l.computeUnitsPerMonth() - used;
+              if (left < computeUnits) {
+                long monthReset =
+                    secondsUntil(
+                        w.now(), w.month().atOffset(ZoneOffset.UTC).plusMonths(1).toInstant());
+                throw new QuotaExceededException(
+                    "insufficient_quota",
+                    "This request costs "
+                        + computeUnits
+                        + " compute units (steps x sequence length x 2 with CFG) but the "
+                        + who
+                        + " has "
+                        + Math.max(0, left)
+                        + " of its "
+                        + l.computeUnitsPerMonth()
+                        + " per month left.",
+                    RateLimitStatus.NONE,
+                    monthReset);
+              }
+            }
+            if (l.maxConcurrent() != null) {
+              long used = counter(c, s, "CONCURRENT", FOREVER);
+              if (used >= l.maxConcurrent()) {
+                throw new QuotaExceededException(
+                    "rate_limit_exceeded",
+                    "The "
+                        + who
+                        + " has "
+                        + used
+                        + " requests in flight, its limit is "
+                        + l.maxConcurrent()
+                        + ". Retry when one finishes.",
+                    RateLimitStatus.NONE,
+                    1);
+              }
+            }
+          }
+          Sql.update(
+              c,
+              "INSERT INTO usage_ledger (request_id, entry, tenant_id, api_key_id, model, endpoint,"
+                  + " prompt_tokens, completion_tokens, compute_units, created_at)"
+                  + " VALUES (?, 'RESERVE', ?, ?, ?, ?, ?, ?, ?, ?)",
+              requestId,
+              caller.tenantId(),
+              caller.apiKeyId(),
+              model,
+              endpoint,
+              promptTokens,
+              maxCompletionTokens,
+              computeUnits,
+              w.now());
+          for (Scope s : scopes) {
+            add(c, s, "REQUESTS", w.minute(), 1);
+            add(c, s, "TOKENS", w.day(), maxCompletionTokens);
+            add(c, s, "UNITS", w.month(), computeUnits);
+            add(c, s, "CONCURRENT", FOREVER, 1);
+          }
+          RateLimitStatus status =
+              new RateLimitStatus(
+                  reqLimit,
+                  reqLimit < 0 ? -1 : reqRemaining,
+                  minuteReset,
+                  tokLimit,
+                  tokLimit < 0 ? -1 : tokRemaining,
+                  dayReset);
+          return new Reservation(
+              requestId,
+              caller.tenantId(),
+              caller.apiKeyId(),
+              maxCompletionTokens,
+              computeUnits,
+              status);
+        });
+  }
+
+  private static long secondsUntil(Instant now, Instant then) {
+    return Math.max(1, (then.toEpochMilli() - now.toEpochMilli() + 999) / 1000);
+  }
+
+  private static Limits limits(ResultSet rs) throws SQLException {
+    return new Limits(
+        Sql.nullableLong(rs, "requests_per_minute"),
+        Sql.nullableLong(rs, "tokens_per_day"),
+        Sql.nullableLong(rs, "compute_units_per_month"),
+        Sql.nullableLong(rs, "max_concurrent"));
+  }
+
+  private static long counter(Connection c, Scope s, String metric, Instant window)
+      throws SQLException {
+    return Sql.one(
+            c,
+            "SELECT used FROM quota_counter WHERE scope_kind = ? AND scope_id = ? AND metric = ?"
+                + " AND window_start = ?",
+            rs -> rs.getLong(1),
+            s.kind(),
+            s.id(),
+            metric,
+            window)
+        .orElse(0L);
+  }
+
+  private static void add(Connection c, Scope s, String metric, Instant window, long delta)
+      throws SQLException {
+    if (s.id() == null) {
+      return;
+    }
+    Sql.update(
+        c,
+        "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
+            + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope_kind, scope_id, metric, window_start)"
+            + " DO UPDATE SET used = quota_counter.used + EXCLUDED.used",
+        s.kind(),
+        s.id(),
+        metric,
+        window,
+        delta);
+  }
+
+  @Override
+  public void settle(
+      Reservation reservation, Outcome outcome, int completionTokens, long computeUnits) {
+    db(
+        c -> {
+          Sql.list(
+              c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
+          Instant reservedAt =
+              Sql.one(
+                      c,
+                      "SELECT created_at FROM usage_ledger WHERE request_id = ?"
+                          + " AND entry = 'RESERVE'",
+                      rs -> rs.getTimestamp(1).toInstant(),
+                      reservation.requestId())
+                  .orElseThrow(() -> new IllegalStateException("no reservation to settle"));
+          if (Sql.one(
+                  c,
+                  "SELECT 1 FROM usage_ledger WHERE request_id = ? AND entry = 'SETTLE'",
+                  rs -> 1,
+                  reservation.requestId())
+              .isPresent()) {
+            return null; // settled already
+          }
+          Sql.update(
+              c,
+              "INSERT INTO usage_ledger (request_id, entry, tenant_id, api_key_id, model,"
+                  + " endpoint, prompt_tokens, completion_tokens, compute_units, outcome)"
+                  + " SELECT request_id, 'SETTLE', tenant_id, api_key_id, model, endpoint,"
+                  + " prompt_tokens, ?, ?, ? FROM usage_ledger WHERE request_id = ?"
+                  + " AND entry = 'RESERVE'",
+              completionTokens,
+              computeUnits,
+              outcome.name(),
+              reservation.requestId());
+          Windows w = windows(c, reservedAt);
+          for (Scope s :
+              List.of(
+                  new Scope("TENANT", reservation.tenantId(), Limits.NONE),
+                  new Scope("KEY", reservation.apiKeyId(), Limits.NONE))) {
+            add(c, s, "TOKENS", w.day(), completionTokens - reservation.reservedTokens());
+            add(c, s, "UNITS", w.month(), computeUnits - reservation.reservedUnits());
+            add(c, s, "CONCURRENT", FOREVER, -1);
+          }
+          return null;
+        });
+  }
+
+  /** What the counters of one tenant (and its keys) must be, recomputed from the ledger. */
+  private static final String EXPECTED =
+      """
+      WITH r AS (
+        SELECT r.tenant_id, r.api_key_id, r.created_at,
+               coalesce(s.completion_tokens, r.completion_tokens) AS tokens,
+               coalesce(s.compute_units, r.compute_units) AS units,
+               s.id IS NULL AS open
+        FROM usage_ledger r
+        LEFT JOIN usage_ledger s ON s.request_id = r.request_id AND s.entry = 'SETTLE'
+        WHERE r.entry = 'RESERVE' AND r.tenant_id = ?),
+      scoped AS (
+        SELECT 'TENANT' AS kind, tenant_id AS id, created_at, tokens, units, open FROM r
+        UNION ALL
+        SELECT 'KEY', api_key_id, created_at, tokens, units, open FROM r
+        WHERE api_key_id IS NOT NULL)
+      SELECT kind, id, 'REQUESTS' AS metric, date_trunc('minute', created_at, 'UTC') AS w,
+             count(*) AS used FROM scoped GROUP BY 1, 2, 3, 4
+      UNION ALL
+      SELECT kind, id, 'TOKENS', date_trunc('day', created_at, 'UTC'), sum(tokens)
+        FROM scoped GROUP BY 1, 2, 3, 4
+      UNION ALL
+      SELECT kind, id, 'UNITS', date_trunc('month', created_at, 'UTC'), sum(units)
+        FROM scoped GROUP BY 1, 2, 3, 4
+      UNION ALL
+      SELECT kind, id, 'CONCURRENT', 'epoch'::timestamptz, count(*) FILTER (WHERE open)
+        FROM scoped GROUP BY 1, 2, 3, 4
+      """;
+
+  private static final String DRIFT =
+      "WITH expected AS ("
+          + EXPECTED
+          + "), actual AS (SELECT q.scope_kind AS kind, q.scope_id AS id, q.metric,"
+          + " q.window_start AS w, q.used FROM quota_counter q WHERE (q.scope_kind = 'TENANT'"
+          + " AND q.scope_id = ?) OR (q.scope_kind = 'KEY' AND q.scope_id IN"
+          + " (SELECT id FROM api_key WHERE tenant_id = ?)))"
+          + " SELECT coalesce(e.kind, a.kind) AS kind, coalesce(e.id, a.id) AS id,"
+          + " coalesce(e.metric, a.metric) AS metric, coalesce(e.w, a.w) AS w,"
+          + " coalesce(a.used, 0) AS counter, coalesce(e.used, 0) AS ledger"
+          + " FROM expected e FULL OUTER JOIN actual a ON e.kind = a.kind AND e.id = a.id"
+          + " AND e.metric = a.metric AND e.w = a.w"
+          + " WHERE coalesce(a.used, 0) <> coalesce(e.used, 0) ORDER BY 1, 2, 3, 4";
+
+  @Override
+  @Transactional(Transactional.TxType.REQUIRED)
+  public List<Drift> drift(UUID tenantId) {
+    return db(c -> drift(c, tenantId));
+  }
+
+  private static List<Drift> drift(Connection c, UUID tenantId) throws SQLException {
+    return Sql.list(
+        c,
+        DRIFT,
+        rs ->
+            new Drift(
+                rs.getString("kind"),
+                Sql.uuid(rs, "id"),
+                rs.getString("metric"),
+                Sql.instant(rs, "w"),
+                rs.getLong("counter"),
+                rs.getLong("ledger")),
+        tenantId,
+        tenantId,
+        tenantId);
+  }
+
+  @Override
+  public List<Drift> reconcile(UUID tenantId) {
+    return db(
+        c -> {
+          Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, tenantId);
+          List<Drift> before = drift(c, tenantId);
+          Sql.update(
+              c,
+              "DELETE FROM quota_counter WHERE (scope_kind = 'TENANT' AND scope_id = ?) OR"
+                  + " (scope_kind = 'KEY' AND scope_id IN (SELECT id FROM api_key WHERE"
+                  + " tenant_id = ?))",
+              tenantId,
+              tenantId);
+          Sql.update(
+              c,
+              "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
+                  + " SELECT kind, id, metric, w, used FROM ("
+                  + EXPECTED
+                  + ") e",
+              tenantId);
+          return before;
+        });
+  }
+
+  @Override
+  @Transactional(Transactional.TxType.REQUIRED)
+  public List<UsageRow> usage(UUID tenantId, LocalDate from, LocalDate to) {
+    Instant start = from.atStartOfDay(ZoneOffset.UTC).toInstant();
+    Instant end = to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    List<Object> params = new ArrayList<>(List.of(start, end));
+    if (tenantId != null) {
+      params.add(tenantId);
+    }
+    String tenantFilter = tenantId == null ? "" : " AND r.tenant_id = ?";
+    return db(
+        c ->
+            Sql.list(
+                c,
+                "SELECT (r.created_at AT TIME ZONE 'UTC')::date AS day, t.slug, r.model,"
+                    + " coalesce(k.prefix, '') AS prefix, count(*) AS requests,"
+                    + " sum(r.prompt_tokens) AS prompt_tokens,"
+                    + " sum(coalesce(s.completion_tokens, r.completion_tokens)) AS completion,"
+                    + " sum(coalesce(s.compute_units, r.compute_units)) AS units,"
+                    + " count(*) FILTER (WHERE s.outcome <> 'SUCCESS') AS failed"
+                    + " FROM usage_ledger r"
+                    + " LEFT JOIN usage_ledger s ON s.request_id = r.request_id"
+                    + " AND s.entry = 'SETTLE'"
+                    + " JOIN tenant t ON t.id = r.tenant_id"
+                    + " LEFT JOIN api_key k ON k.id = r.api_key_id"
+                    + " WHERE r.entry = 'RESERVE' AND r.created_at >= ? AND r.created_at < ?"
+                    + tenantFilter
+                    + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+                rs ->
+                    new UsageRow(
+                        rs.getObject("day", LocalDate.class),
+                        rs.getString("slug"),
+                        rs.getString("model"),
+                        rs.getString("prefix"),
+                        rs.getLong("requests"),
+                        rs.getLong("prompt_tokens"),
+                        rs.getLong("completion"),
+                        rs.getLong("units"),
+                        rs.getLong("failed")),
+                params.toArray()));
+  }
+}

@@ -1,0 +1,479 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.core.sampling.StepEvent;
+import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.platform.application.Caller;
+import dev.llada.platform.application.InferenceService;
+import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.application.PreparedRequest;
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.RequestLog;
+import dev.llada.platform.application.Reservation;
+import dev.llada.platform.application.UnprocessableException;
+import dev.llada.registry.domain.VariantCode;
+import dev.llada.worker.GenerationResult;
+import dev.llada.worker.ModelLimits;
+import dev.llada.worker.ModelRef;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * {@code POST /v1/completions} and {@code POST /v1/chat/completions} in OpenAI's wire format, with
+ * LLaDA's diffusion knobs ({@code steps}, {@code gen_length}, {@code block_length}, {@code
+ * cfg_scale}, {@code remasking}, {@code temperature}, {@code seed}) as extra body fields. With
+ * {@code stream: true} the answer arrives as SSE chunks: text is sent as soon as a prefix of the
+ * canvas is final (all its positions committed), then {@code [DONE]}.
+ */
+@Path("")
+@RequestScoped
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
+@Tag(name = "Completions")
+public class CompletionsResource {
+
+  private static final Logger LOG = Logger.getLogger(CompletionsResource.class.getName());
+
+  @Inject InferenceService inference;
+  @Inject RequestContext context;
+  @Inject RequestLog requestLog;
+
+  @Resource ManagedExecutorService executor;
+
+  @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest servletRequest;
+
+  /** Which of the two OpenAI endpoints a request came through. */
+  private enum Kind {
+    COMPLETION("text_completion", "cmpl-", "/v1/completions"),
+    CHAT("chat.completion", "chatcmpl-", "/v1/chat/completions");
+
+    final String object;
+    final String idPrefix;
+    final String endpoint;
+
+    Kind(String object, String idPrefix, String endpoint) {
+      this.object = object;
+      this.idPrefix = idPrefix;
+      this.endpoint = endpoint;
+    }
+  }
+
+  @POST
+  @Path("completions")
+  @Operation(summary = "Create a completion (prompt in, text out)")
+  public Response completions(JsonObject body) {
+    JsonObject b = JsonFields.body(body);
+    Caller caller = context.caller();
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    String prompt = prompt(b);
+    return run(Kind.COMPLETION, b, caller, model, prompt);
+  }
+
+  @POST
+  @Path("chat/completions")
+  @Operation(summary = "Create a chat completion (messages in, assistant message out)")
+  public Response chat(JsonObject body) {
+    JsonObject b = JsonFields.body(body);
+    Caller caller = context.caller();
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    String prompt = ChatTemplate.render(messages(b, inference.served(model.name()).variant()));
+    return run(Kind.CHAT, b, caller, model, prompt);
+  }
+
+  private static String prompt(JsonObject b) {
+    if (!JsonFields.present(b, "prompt")) {
+      throw new InvalidRequestException("prompt", "'prompt' is required.");
+    }
+    JsonValue p = b.get("prompt");
+    if (p instanceof JsonString s) {
+      return s.getString();
+    }
+    if (p instanceof JsonArray a && a.size() == 1 && a.get(0) instanceof JsonString s) {
+      return s.getString();
+    }
+    throw new InvalidRequestException(
+        "prompt", "'prompt' must be a string (or an array holding one string).");
+  }
+
+  /** OpenAI messages: string content or text parts; image parts only for the vision variant. */
+  private static List<ChatTemplate.Message> messages(JsonObject b, VariantCode variant) {
+    if (!(JsonFields.present(b, "messages") && b.get("messages") instanceof JsonArray array)
+        || array.isEmpty()) {
+      throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");
+    }
+    List<ChatTemplate.Message> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String param = "messages[" + i + "]";
+      if (!(array.get(i) instanceof JsonObject m)) {
+        throw new InvalidRequestException(param, param + " must be an object.");
+      }
+      String role = JsonFields.string(m, "role", null);
+      if (role == null || !List.of("system", "developer", "user", "assistant").contains(role)) {
+        throw new InvalidRequestException(
+            param + ".role", "role must be system, developer, user or assistant.");
+      }
+      JsonValue content = m.get("content");
+      StringBuilder text = new StringBuilder();
+      if (content instanceof JsonString s) {
+        text.append(s.getString());
+      } else if (content instanceof JsonArray parts) {
+        for (JsonValue part : parts) {
+          if (!(part instanceof JsonObject po)) {
+            throw new InvalidRequestException(param + ".content", "content parts must be objects.");
+          }
+          String type = JsonFields.string(po, "type", "");
+          if (type.equals("text")) {
+            text.append(JsonFields.requiredString(po, "text"));
+          } else if (type.equals("image_url")) {
+            JsonObject image = JsonFields.object(po, "image_url");
+            String url = image == null ? null : JsonFields.string(image, "url", null);
+            if (url == null
+                || !url.matches("(?s)data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=\\s]+")) {
+              throw new InvalidRequestException(
+                  param + ".content",
+                  "image_url.url must be a data URL (data:image/png;base64,...).");
+            }
+            if (variant != VariantCode.VISION) {
+              throw new InvalidRequestException(
+                  "image_not_supported",
+                  param + ".content",
+                  "This model takes text only; images need the LLaDA-V variant.");
+            }
+            throw new UnprocessableException(
+                "vision_not_deployed",
+                "model",
+                "No vision tower is deployed on this platform yet, so images cannot be read.");
+          } else {
+            throw new InvalidRequestException(
+                param + ".content", "content parts are 'text' or 'image_url', got '" + type + "'.");
+          }
+        }
+      } else {
+        throw new InvalidRequestException(
+            param + ".content", "content must be a string or an array of parts.");
+      }
+      out.add(
+          new ChatTemplate.Message(role.equals("developer") ? "system" : role, text.toString()));
+    }
+    return out;
+  }
+
+  private Response run(Kind kind, JsonObject b, Caller caller, ModelRef model, String prompt) {
+    boolean stream = JsonFields.bool(b, "stream", false);
+    JsonObject streamOptions = JsonFields.object(b, "stream_options");
+    boolean includeUsage =
+        streamOptions != null && JsonFields.bool(streamOptions, "include_usage", false);
+    List<String> stops = DiffusionRequests.stop(b);
+    PreparedRequest prepared = inference.prepare(model, prompt, DiffusionRequests.params(b));
+    context.model(model.name());
+    if (caller.storeBodies()) {
+      context.bodies(b.toString(), null);
+    }
+    Reservation reservation = inference.admit(context.requestId(), caller, prepared, kind.endpoint);
+    String id = kind.idPrefix + context.requestId().toString().replace("-", "");
+    long created = Instant.now().getEpochSecond();
+    if (!stream) {
+      GenerationResult r = inference.generate(reservation, prepared, e -> {}, () -> false);
+      String text = r.text();
+      String finish = r.finishReason();
+      int cut = DiffusionRequests.firstStop(text, stops);
+      if (cut >= 0) {
+        text = text.substring(0, cut);
+        finish = "stop";
+      }
+      JsonObject response =
+          Json.createObjectBuilder()
+              .add("id", id)
+              .add("object", kind.object)
+              .add("created", created)
+              .add("model", model.name())
+              .add("choices", Json.createArrayBuilder().add(choice(kind, text, finish, false)))
+              .add("usage", usage(prepared, r))
+              .add("system_fingerprint", model.digest().substring(0, 19))
+              .build();
+      context.usage(
+          model.name(),
+          prepared.promptIds().length,
+          r.completionIds().length,
+          prepared.unitsFor(r.steps()));
+      if (caller.storeBodies()) {
+        context.bodies(null, response.toString());
+      }
+      return RateLimitHeaders.apply(
+              Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+          .build();
+    }
+    UUID requestId = context.requestId();
+    java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);
+    StreamingOutput out =
+        output ->
+            stream(
+                kind,
+                id,
+                created,
+                model,
+                prepared,
+                reservation,
+                stops,
+                includeUsage,
+                output,
+                requestId,
+                connected);
+    return RateLimitHeaders.apply(
+            Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
+            reservation.limits())
+        .build();
+  }
+
+  private static JsonObject choice(Kind kind, String text, String finish, boolean delta) {
+    JsonObjectBuilder c = Json.createObjectBuilder().add("index", 0);
+    if (kind == Kind.CHAT) {
+      JsonObjectBuilder m = Json.createObjectBuilder();
+      if (!delta) {
+        m.add("role", "assistant").add("content", text).addNull("refusal");
+      } else if (text != null) {
+        m.add("content", text);
+      }
+      c.add(delta ? "delta" : "message", m);
+    } else {
+      c.add("text", text == null ? "" : text);
+    }
+    c.addNull("logprobs");
+    if (finish == null) {
+      c.addNull("finish_reason");
+    } else {
+      c.add("finish_reason", finish);
+    }
+    return c.build();
+  }
+
+  private static JsonObject usage(PreparedRequest p, GenerationResult r) {
+    int promptTokens = p.promptIds().length;
+    return Json.createObjectBuilder()
+        .add("prompt_tokens", promptTokens)
+        .add("completion_tokens", r.completionIds().length)
+        .add("total_tokens", promptTokens + r.completionIds().length)
+        .add("steps", r.steps())
+        .add("nfe", r.nfe())
+        .add("compute_units", p.unitsFor(r.steps()))
+        .build();
+  }
+
+  /**
+   * Writes the SSE stream. Each denoising step either extends the final prefix (a content chunk) or
+   * is announced by an SSE comment; either write fails once the client has gone, which stops the
+   * generation at its next step and settles it as DISCONNECTED.
+   */
+  private void stream(
+      Kind kind,
+      String id,
+      long created,
+      ModelRef model,
+      PreparedRequest prepared,
+      Reservation reservation,
+      List<String> stops,
+      boolean includeUsage,
+      OutputStream output,
+      UUID requestId,
+      java.util.function.BooleanSupplier connected)
+      throws IOException {
+    BlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
+    AtomicBoolean gone = new AtomicBoolean();
+    ModelLimits limits = inference.limits(model);
+    int promptLength = prepared.promptIds().length;
+    int genLength = prepared.config().genLength();
+    int[] canvas = new int[genLength];
+    Arrays.fill(canvas, -1);
+    long start = System.nanoTime();
+    Future<GenerationResult> run =
+        executor.submit(
+            () ->
+                inference.generate(
+                    reservation,
+                    prepared,
+                    events::add,
+                    () -> gone.get() || !connected.getAsBoolean()));
+    String sent = "";
+    int prefix = 0;
+    boolean ended = false;
+    try {
+      if (kind == Kind.CHAT) {
+        JsonObject first =
+            chunk(kind, id, created, model)
+                .add(
+                    "choices",
+                    Json.createArrayBuilder()
+                        .add(
+                            Json.createObjectBuilder()
+                                .add("index", 0)
+                                .add(
+                                    "delta",
+                                    Json.createObjectBuilder()
+                                        .add("role", "assistant")
+                                        .add("content", ""))
+                                .addNull("logprobs")
+                                .addNull("finish_reason")))
+                .build();
+        send(output, first.toString());
+      }
+      while (true) {
+        StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
+        if (e == null) {
+          if (run.isDone() && events.isEmpty()) {
+            break;
+          }
+          continue;
+        }
+        for (int i = 0; i < e.positions()[0].length; i++) {
+          canvas[e.positions()[0][i] - promptLength] = e.tokens()[0][i];
+        }
+        int before = prefix;
+        while (!ended && prefix < genLength && canvas[prefix] >= 0) {
+          if (canvas[prefix] == limits.eosId() || canvas[prefix] == limits.eotId()) {
+            ended = true;
+          } else {
+            prefix++;
+          }
+        }
+        String delta = "";
+        if (prefix > before) {
+          String text = inference.decode(model, Arrays.copyOf(canvas, prefix));
+          int cut = DiffusionRequests.firstStop(text, stops);
+          if (cut >= 0) {
+            text = text.substring(0, cut);
+          }
+          if (text.startsWith(sent) && text.length() > sent.length()) {
+            delta = text.substring(sent.length());
+            sent = text;
+          }
+        }
+        if (!delta.isEmpty()) {
+          send(
+              output,
+              chunk(kind, id, created, model)
+                  .add("choices", Json.createArrayBuilder().add(choice(kind, delta, null, true)))
+                  .build()
+                  .toString());
+        } else {
+          comment(output, "step " + (e.step() + 1));
+        }
+        if (!connected.getAsBoolean()) {
+          throw new IOException("the client closed the connection");
+        }
+      }
+      GenerationResult r;
+      try {
+        r = run.get();
+      } catch (ExecutionException ex) {
+        Throwable cause = ex.getCause();
+        String body =
+            cause instanceof dev.llada.platform.application.PlatformException pe
+                ? dev.llada.platform.interfaces.rest.dto.ErrorEnvelope.of(
+                        pe.status(), pe.code(), pe.param(), pe.getMessage())
+                    .toJson()
+                : dev.llada.platform.interfaces.rest.dto.ErrorEnvelope.internalError(500).toJson();
+        if (!(cause instanceof dev.llada.platform.application.PlatformException)) {
+          LOG.log(Level.SEVERE, "streamed generation failed", cause);
+        }
+        send(output, body);
+        send(output, "[DONE]");
+        requestLog.complete(requestId, 500, 0, 0, elapsed(start));
+        return;
+      }
+      String text = r.text();
+      String finish = r.finishReason();
+      int cut = DiffusionRequests.firstStop(text, stops);
+      if (cut >= 0) {
+        text = text.substring(0, cut);
+        finish = "stop";
+      }
+      String rest = text.startsWith(sent) ? text.substring(sent.length()) : "";
+      send(
+          output,
+          chunk(kind, id, created, model)
+              .add(
+                  "choices",
+                  Json.createArrayBuilder()
+                      .add(choice(kind, rest.isEmpty() ? null : rest, finish, true)))
+              .build()
+              .toString());
+      if (includeUsage) {
+        send(
+            output,
+            chunk(kind, id, created, model)
+                .add("choices", Json.createArrayBuilder())
+                .add("usage", usage(prepared, r))
+                .build()
+                .toString());
+      }
+      send(output, "[DONE]");
+      requestLog.complete(
+          requestId, 200, r.completionIds().length, prepared.unitsFor(r.steps()), elapsed(start));
+    } catch (IOException | InterruptedException disconnected) {
+      gone.set(true);
+      if (disconnected instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        run.get(); // the generation stops at its next step and settles itself
+      } catch (InterruptedException | ExecutionException expected) {
+        // ClientGoneException: usage is settled as DISCONNECTED
+      }
+      requestLog.complete(requestId, 499, 0, 0, elapsed(start));
+    }
+  }
+
+  private static long elapsed(long start) {
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static JsonObjectBuilder chunk(Kind kind, String id, long created, ModelRef model) {
+    return Json.createObjectBuilder()
+        .add("id", id)
+        .add("object", kind == Kind.CHAT ? "chat.completion.chunk" : "text_completion")
+        .add("created", created)
+        .add("model", model.name());
+  }
+
+  private static void send(OutputStream out, String data) throws IOException {
+    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void comment(OutputStream out, String text) throws IOException {
+    out.write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+}

@@ -1,0 +1,318 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.core.sampling.StepEvent;
+import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.platform.application.Caller;
+import dev.llada.platform.application.InferenceService;
+import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.application.PlatformException;
+import dev.llada.platform.application.PreparedRequest;
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.RequestLog;
+import dev.llada.platform.application.Reservation;
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import dev.llada.worker.GenerationResult;
+import dev.llada.worker.LikelihoodJob;
+import dev.llada.worker.LikelihoodResult;
+import dev.llada.worker.ModelRef;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The diffusion-native endpoints: {@code POST /v1/diffusion/generate} (the per-step denoising
+ * trace: committed positions, tokens, their text and confidences; streamed as SSE by default) and
+ * {@code POST /v1/loglikelihood} (the Monte Carlo estimate of llada-spec §3).
+ */
+@Path("")
+@RequestScoped
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
+@Tag(name = "Diffusion")
+public class DiffusionResource {
+
+  @Inject InferenceService inference;
+  @Inject RequestContext context;
+  @Inject RequestLog requestLog;
+
+  @Resource ManagedExecutorService executor;
+
+  @Context HttpServletRequest servletRequest;
+
+  @POST
+  @Path("diffusion/generate")
+  @Operation(summary = "Generate, with the denoising trace of every step")
+  public Response generate(JsonObject body) {
+    JsonObject b = JsonFields.body(body);
+    Caller caller = context.caller();
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    String prompt;
+    if (JsonFields.present(b, "messages")) {
+      List<ChatTemplate.Message> messages = new ArrayList<>();
+      for (var v : b.getJsonArray("messages")) {
+        if (!(v instanceof JsonObject m)) {
+          throw new InvalidRequestException("messages", "messages must be objects.");
+        }
+        messages.add(
+            new ChatTemplate.Message(
+                JsonFields.requiredString(m, "role"), JsonFields.requiredString(m, "content")));
+      }
+      if (messages.isEmpty()) {
+        throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");
+      }
+      prompt = ChatTemplate.render(messages);
+    } else {
+      prompt = JsonFields.requiredString(b, "prompt");
+    }
+    boolean stream = JsonFields.bool(b, "stream", true);
+    PreparedRequest prepared = inference.prepare(model, prompt, DiffusionRequests.params(b));
+    context.model(model.name());
+    Reservation reservation =
+        inference.admit(context.requestId(), caller, prepared, "/v1/diffusion/generate");
+    if (!stream) {
+      List<JsonObject> steps = new ArrayList<>();
+      GenerationResult r =
+          inference.generate(
+              reservation, prepared, e -> steps.add(step(model, prepared, e)), () -> false);
+      JsonArrayBuilder trace = Json.createArrayBuilder();
+      steps.forEach(trace::add);
+      context.usage(
+          model.name(),
+          prepared.promptIds().length,
+          r.completionIds().length,
+          prepared.unitsFor(r.steps()));
+      return RateLimitHeaders.apply(
+              Response.ok(
+                  done(model, prepared, r).add("trace", trace).build(),
+                  MediaType.APPLICATION_JSON_TYPE),
+              reservation.limits())
+          .build();
+    }
+    UUID requestId = context.requestId();
+    BooleanSupplier connected = ClientConnection.open(servletRequest);
+    StreamingOutput out =
+        output -> stream(model, prepared, reservation, output, requestId, connected);
+    return RateLimitHeaders.apply(
+            Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
+            reservation.limits())
+        .build();
+  }
+
+  private void stream(
+      ModelRef model,
+      PreparedRequest prepared,
+      Reservation reservation,
+      OutputStream output,
+      UUID requestId,
+      BooleanSupplier connected)
+      throws IOException {
+    BlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
+    AtomicBoolean gone = new AtomicBoolean();
+    long start = System.nanoTime();
+    Future<GenerationResult> run =
+        executor.submit(
+            () ->
+                inference.generate(
+                    reservation,
+                    prepared,
+                    events::add,
+                    () -> gone.get() || !connected.getAsBoolean()));
+    try {
+      while (true) {
+        StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
+        if (e == null) {
+          if (run.isDone() && events.isEmpty()) {
+            break;
+          }
+          continue;
+        }
+        send(output, step(model, prepared, e).toString());
+        if (!connected.getAsBoolean()) {
+          throw new IOException("the client closed the connection");
+        }
+      }
+      try {
+        GenerationResult r = run.get();
+        send(output, done(model, prepared, r).build().toString());
+        requestLog.complete(
+            requestId,
+            200,
+            r.completionIds().length,
+            prepared.unitsFor(r.steps()),
+            (System.nanoTime() - start) / 1_000_000);
+      } catch (ExecutionException ex) {
+        send(
+            output,
+            ex.getCause() instanceof PlatformException pe
+                ? ErrorEnvelope.of(pe.status(), pe.code(), pe.param(), pe.getMessage()).toJson()
+                : ErrorEnvelope.internalError(500).toJson());
+      }
+      send(output, "[DONE]");
+    } catch (IOException | InterruptedException left) {
+      gone.set(true);
+      if (left instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        run.get();
+      } catch (InterruptedException | ExecutionException expected) {
+        // settled as DISCONNECTED by the inference service
+      }
+      requestLog.complete(requestId, 499, 0, 0, (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+
+  /** One step of the trace; positions are offsets into the generated part. */
+  private JsonObject step(ModelRef model, PreparedRequest prepared, StepEvent e) {
+    int promptLength = prepared.promptIds().length;
+    JsonArrayBuilder positions = Json.createArrayBuilder();
+    JsonArrayBuilder tokens = Json.createArrayBuilder();
+    JsonArrayBuilder texts = Json.createArrayBuilder();
+    JsonArrayBuilder confidences = Json.createArrayBuilder();
+    for (int i = 0; i < e.positions()[0].length; i++) {
+      positions.add(e.positions()[0][i] - promptLength);
+      tokens.add(e.tokens()[0][i]);
+      texts.add(inference.decode(model, new int[] {e.tokens()[0][i]}));
+      double c = e.confidences()[0][i];
+      confidences.add(Double.isFinite(c) ? c : 0.0);
+    }
+    return Json.createObjectBuilder()
+        .add("type", "step")
+        .add("step", e.step())
+        .add("block", e.block())
+        .add("positions", positions)
+        .add("tokens", tokens)
+        .add("texts", texts)
+        .add("confidences", confidences)
+        .build();
+  }
+
+  private static JsonObjectBuilder done(
+      ModelRef model, PreparedRequest prepared, GenerationResult r) {
+    JsonArrayBuilder ids = Json.createArrayBuilder();
+    for (int id : r.completionIds()) {
+      ids.add(id);
+    }
+    return Json.createObjectBuilder()
+        .add("type", "done")
+        .add("model", model.name())
+        .add("text", r.text())
+        .add("completion_ids", ids)
+        .add("finish_reason", r.finishReason())
+        .add("seed", prepared.seed())
+        .add(
+            "usage",
+            Json.createObjectBuilder()
+                .add("prompt_tokens", prepared.promptIds().length)
+                .add("completion_tokens", r.completionIds().length)
+                .add("total_tokens", prepared.promptIds().length + r.completionIds().length)
+                .add("steps", r.steps())
+                .add("nfe", r.nfe())
+                .add("compute_units", prepared.unitsFor(r.steps())));
+  }
+
+  @POST
+  @Path("loglikelihood")
+  @Operation(summary = "Estimate log p(continuation | context) by Monte Carlo (llada-spec §3)")
+  public Response loglikelihood(JsonObject body) {
+    JsonObject b = JsonFields.body(body);
+    Caller caller = context.caller();
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    int[] contextIds = inference.encode(model, JsonFields.requiredString(b, "context"));
+    int[] continuation = inference.encode(model, JsonFields.requiredString(b, "continuation"));
+    if (contextIds.length == 0 || continuation.length == 0) {
+      throw new InvalidRequestException(
+          contextIds.length == 0 ? "context" : "continuation", "must not be empty.");
+    }
+    int max = inference.limits(model).maxSequenceLength();
+    if (contextIds.length + continuation.length > max) {
+      throw new InvalidRequestException(
+          "context_length_exceeded",
+          "continuation",
+          "context + continuation have "
+              + (contextIds.length + continuation.length)
+              + " tokens; this model's context is "
+              + max
+              + ".");
+    }
+    int mcNum = JsonFields.intIn(b, "mc_num", 128, 1, 4096);
+    int batchSize = JsonFields.intIn(b, "batch_size", Math.min(32, mcNum), 1, 256);
+    if (mcNum % batchSize != 0) {
+      throw new InvalidRequestException(
+          "mc_num", "mc_num (" + mcNum + ") must be a multiple of batch_size (" + batchSize + ").");
+    }
+    double cfg = JsonFields.number(b, "cfg_scale", 0.0, 0.0, 100.0);
+    long seed = JsonFields.integer(b, "seed", 0L);
+    long units = (long) mcNum * (contextIds.length + continuation.length) * (cfg > 0 ? 2 : 1);
+    context.model(model.name());
+    Reservation reservation =
+        inference
+            .ledger()
+            .reserve(
+                context.requestId(),
+                caller,
+                model.name(),
+                "/v1/loglikelihood",
+                contextIds.length,
+                0,
+                units);
+    LikelihoodResult r =
+        inference.loglikelihood(
+            reservation,
+            new LikelihoodJob(model, contextIds, continuation, mcNum, batchSize, cfg, seed),
+            units);
+    context.usage(model.name(), contextIds.length + continuation.length, 0, units);
+    JsonObject response =
+        Json.createObjectBuilder()
+            .add("object", "loglikelihood")
+            .add("model", model.name())
+            .add("log_likelihood", r.logLikelihood())
+            .add("standard_error", r.standardError())
+            .add("mc_num", r.mcNum())
+            .add("nfe", r.nfe())
+            .add(
+                "usage",
+                Json.createObjectBuilder()
+                    .add("context_tokens", contextIds.length)
+                    .add("continuation_tokens", continuation.length)
+                    .add("compute_units", units))
+            .build();
+    return RateLimitHeaders.apply(
+            Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+        .build();
+  }
+
+  private static void send(OutputStream out, String data) throws IOException {
+    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+}

@@ -1,0 +1,62 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.RequestLog;
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Gives every response an {@code x-request-id}, refuses bodies over the size limit (413), and
+ * records every request in the request log.
+ */
+@Provider
+@PreMatching
+@Priority(Priorities.AUTHENTICATION - 100)
+public class RequestLogFilter implements ContainerRequestFilter, ContainerResponseFilter {
+
+  /** Largest request body accepted. */
+  public static final long MAX_BODY_BYTES = 1 << 20;
+
+  private static final String START = "llada.start";
+
+  @Inject RequestContext context;
+  @Inject RequestLog log;
+
+  @Override
+  public void filter(ContainerRequestContext request) {
+    request.setProperty(START, System.nanoTime());
+    if (request.getLength() > MAX_BODY_BYTES) {
+      throw new PayloadTooLargeException(request.getLength());
+    }
+  }
+
+  @Override
+  public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+    response.getHeaders().putSingle("x-request-id", context.requestId().toString());
+    Object start = request.getProperty(START);
+    long millis = start instanceof Long s ? (System.nanoTime() - s) / 1_000_000 : 0;
+    String errorCode = response.getEntity() instanceof ErrorEnvelope e ? e.error().code() : null;
+    log.record(
+        context.requestId(),
+        context.callerOrNull(),
+        request.getMethod(),
+        "/v1/" + request.getUriInfo().getPath(false).replaceFirst("^/", ""),
+        context.model(),
+        response.getStatus(),
+        errorCode,
+        context.promptTokens(),
+        context.completionTokens(),
+        context.computeUnits(),
+        millis,
+        context.requestBody(),
+        context.responseBody());
+  }
+}

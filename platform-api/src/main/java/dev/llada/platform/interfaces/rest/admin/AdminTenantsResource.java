@@ -1,0 +1,203 @@
+package dev.llada.platform.interfaces.rest.admin;
+
+import dev.llada.platform.application.Drift;
+import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.application.KeyView;
+import dev.llada.platform.application.Limits;
+import dev.llada.platform.application.QuotaLedger;
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.Scope;
+import dev.llada.platform.application.Tenancy;
+import dev.llada.platform.application.TenantView;
+import dev.llada.platform.interfaces.rest.JsonFields;
+import dev.llada.registry.domain.VariantCode;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * {@code /v1/admin/tenants}: tenants, their limits and entitlements, their API keys, and the
+ * reconciliation of their quota counters against the ledger. Master key only.
+ */
+@Path("admin/tenants")
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Administration")
+public class AdminTenantsResource {
+
+  @Inject Tenancy tenancy;
+  @Inject QuotaLedger ledger;
+  @Inject RequestContext context;
+
+  private void admin() {
+    context.caller().require(Scope.ADMIN);
+  }
+
+  /** A list in OpenAI's shape. */
+  public record Page<T>(String object, List<T> data) {
+    static <T> Page<T> of(List<T> data) {
+      return new Page<>("list", data);
+    }
+  }
+
+  @POST
+  @Operation(summary = "Create a tenant")
+  public Response create(JsonObject body) {
+    admin();
+    JsonObject b = JsonFields.body(body);
+    TenantView t =
+        tenancy.createTenant(
+            JsonFields.requiredString(b, "slug"),
+            JsonFields.string(b, "display_name", JsonFields.string(b, "slug", null)),
+            limits(JsonFields.object(b, "limits")),
+            variants(JsonFields.strings(b, "entitlements")));
+    return Response.status(201).entity(t).build();
+  }
+
+  @GET
+  @Operation(summary = "List tenants")
+  public Page<TenantView> list() {
+    admin();
+    return Page.of(tenancy.listTenants());
+  }
+
+  @GET
+  @Path("{slug}")
+  @Operation(summary = "Retrieve a tenant")
+  public TenantView get(@PathParam("slug") String slug) {
+    admin();
+    return tenancy.tenant(slug);
+  }
+
+  @PATCH
+  @Path("{slug}")
+  @Operation(summary = "Change a tenant's limits, status, body storage or entitlements")
+  public TenantView update(@PathParam("slug") String slug, JsonObject body) {
+    admin();
+    JsonObject b = JsonFields.body(body);
+    return tenancy.updateTenant(
+        slug,
+        JsonFields.present(b, "limits") ? limits(JsonFields.object(b, "limits")) : null,
+        JsonFields.string(b, "status", null),
+        JsonFields.bool(b, "store_bodies", null),
+        variants(JsonFields.strings(b, "entitlements")));
+  }
+
+  @POST
+  @Path("{slug}/keys")
+  @Operation(summary = "Create an API key (the secret is in this response only)")
+  public Response createKey(@PathParam("slug") String slug, JsonObject body) {
+    admin();
+    JsonObject b = JsonFields.body(body);
+    List<String> scopeNames = JsonFields.strings(b, "scopes");
+    Set<Scope> scopes;
+    try {
+      scopes = scopeNames == null ? null : Scope.parse(String.join(",", scopeNames));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("scopes", e.getMessage());
+    }
+    String expires = JsonFields.string(b, "expires_at", null);
+    Instant expiresAt;
+    try {
+      expiresAt = expires == null ? null : Instant.parse(expires);
+    } catch (DateTimeParseException e) {
+      throw new InvalidRequestException(
+          "expires_at", "expires_at must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+    }
+    KeyView key =
+        tenancy.createKey(
+            slug,
+            JsonFields.requiredString(b, "name"),
+            scopes,
+            limits(JsonFields.object(b, "limits")),
+            expiresAt);
+    return Response.status(201).entity(key).build();
+  }
+
+  @GET
+  @Path("{slug}/keys")
+  @Operation(summary = "List a tenant's API keys (prefixes only)")
+  public Page<KeyView> keys(@PathParam("slug") String slug) {
+    admin();
+    return Page.of(tenancy.keys(slug));
+  }
+
+  @DELETE
+  @Path("{slug}/keys/{id}")
+  @Operation(summary = "Revoke an API key")
+  public KeyView revoke(@PathParam("slug") String slug, @PathParam("id") String id) {
+    admin();
+    UUID keyId;
+    try {
+      keyId = UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("id", "'" + id + "' is not a key id.");
+    }
+    return tenancy.revokeKey(slug, keyId);
+  }
+
+  @GET
+  @Path("{slug}/usage/drift")
+  @Operation(summary = "Quota counters that disagree with the usage ledger")
+  public Map<String, Object> drift(@PathParam("slug") String slug) {
+    admin();
+    List<Drift> drift = ledger.drift(tenancy.tenant(slug).id());
+    return Map.of("tenant", slug, "consistent", drift.isEmpty(), "drift", drift);
+  }
+
+  @POST
+  @Path("{slug}/usage/reconcile")
+  @Operation(summary = "Rebuild a tenant's quota counters from the usage ledger")
+  public Map<String, Object> reconcile(@PathParam("slug") String slug) {
+    admin();
+    List<Drift> fixed = ledger.reconcile(tenancy.tenant(slug).id());
+    return Map.of("tenant", slug, "repaired", fixed);
+  }
+
+  private static Limits limits(JsonObject l) {
+    if (l == null) {
+      return null;
+    }
+    return new Limits(
+        JsonFields.integer(l, "requests_per_minute", null),
+        JsonFields.integer(l, "tokens_per_day", null),
+        JsonFields.integer(l, "compute_units_per_month", null),
+        JsonFields.integer(l, "max_concurrent", null));
+  }
+
+  private static Set<VariantCode> variants(List<String> names) {
+    if (names == null) {
+      return null;
+    }
+    Set<VariantCode> out = EnumSet.noneOf(VariantCode.class);
+    for (String n : names) {
+      try {
+        out.add(VariantCode.valueOf(n));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException(
+            "entitlements", "unknown variant '" + n + "'; use BASE, INSTRUCT, V1_5, MOE or VISION");
+      }
+    }
+    return out;
+  }
+}

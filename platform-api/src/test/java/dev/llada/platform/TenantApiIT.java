@@ -1,0 +1,476 @@
+package dev.llada.platform;
+
+import static dev.llada.platform.ApiClient.admin;
+import static dev.llada.platform.ApiClient.createKey;
+import static dev.llada.platform.ApiClient.createTenant;
+import static dev.llada.platform.ApiClient.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Tenancy, keys, quotas, the usage ledger and the OpenAI-compatible inference endpoints, on the
+ * packaged WAR (Payara Micro, DJL on its server classpath) against a real PostgreSQL, running the
+ * shipped tiny models.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class TenantApiIT {
+
+  private static final String MODEL = "llada-tiny-instruct";
+
+  @Deployment(testable = false)
+  static WebArchive deployment() throws IOException {
+    ItDatabase.start();
+    return ShrinkWrap.createFromZipFile(
+        WebArchive.class, new File(System.getProperty("platform.war", "target/platform-api.war")));
+  }
+
+  private static String chatBody(String user, String extra) {
+    return "{\"model\":\""
+        + MODEL
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + user
+        + "\"}]"
+        + (extra == null ? "" : "," + extra)
+        + "}";
+  }
+
+  @Test
+  void administratorsManageTenantsAndKeysShownOnce() throws Exception {
+    createTenant("acme", "{\"requests_per_minute\":100}", "INSTRUCT");
+    HttpResponse<String> again =
+        admin().post("/v1/admin/tenants", "{\"slug\":\"acme\",\"display_name\":\"x\"}");
+    assertEquals(409, again.statusCode(), again.body());
+    assertEquals("tenant_exists", json(again).getJsonObject("error").getString("code"));
+    HttpResponse<String> bad =
+        admin().post("/v1/admin/tenants", "{\"slug\":\"Not A Slug\",\"display_name\":\"x\"}");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertEquals("slug", json(bad).getJsonObject("error").getString("param"));
+    HttpResponse<String> badJson = admin().post("/v1/admin/tenants", "{\"slug\":");
+    assertEquals(400, badJson.statusCode(), badJson.body());
+    assertEquals("invalid_json", json(badJson).getJsonObject("error").getString("code"));
+    HttpResponse<String> badLimit =
+        admin().patch("/v1/admin/tenants/acme", "{\"limits\":{\"requests_per_minute\":-3}}");
+    assertEquals(400, badLimit.statusCode(), badLimit.body());
+    assertEquals(
+        100,
+        json(admin().get("/v1/admin/tenants/acme"))
+            .getJsonObject("limits")
+            .getInt("requests_per_minute"),
+        "a refused update leaves the stored limits alone");
+
+    String secret = createKey("acme", "\"scopes\":[\"inference\",\"models:read\"]");
+    assertTrue(secret.startsWith("llk_") && secret.length() == 44, secret);
+    HttpResponse<String> keys = admin().get("/v1/admin/tenants/acme/keys");
+    assertEquals(200, keys.statusCode(), keys.body());
+    assertFalse(keys.body().contains(secret), "a listed key never shows its secret");
+    JsonObject listed = json(keys).getJsonArray("data").getJsonObject(0);
+    assertEquals(secret.substring(0, 12), listed.getString("prefix"));
+    assertFalse(listed.containsKey("secret"));
+
+    ApiClient tenant = new ApiClient(secret);
+    HttpResponse<String> models = tenant.get("/v1/models");
+    assertEquals(200, models.statusCode(), models.body());
+    assertTrue(models.body().contains(MODEL), models.body());
+    assertFalse(
+        models.body().contains("llada-tiny-base"), "not entitled to BASE: " + models.body());
+    HttpResponse<String> adminCall = tenant.get("/v1/admin/tenants");
+    assertEquals(403, adminCall.statusCode(), adminCall.body());
+    HttpResponse<String> usage = tenant.get("/v1/usage");
+    assertEquals(403, usage.statusCode(), "the key lacks usage:read: " + usage.body());
+    assertEquals("insufficient_scope", json(usage).getJsonObject("error").getString("code"));
+
+    HttpResponse<String> expired =
+        admin()
+            .post(
+                "/v1/admin/tenants/acme/keys",
+                "{\"name\":\"old\",\"expires_at\":\"2001-01-01T00:00:00Z\"}");
+    assertEquals(400, expired.statusCode(), expired.body());
+
+    String id = listed.getString("id");
+    HttpResponse<String> revoked = admin().delete("/v1/admin/tenants/acme/keys/" + id);
+    assertEquals(200, revoked.statusCode(), revoked.body());
+    assertNotNull(json(revoked).getString("revoked_at"));
+    HttpResponse<String> after = tenant.get("/v1/models");
+    assertEquals(401, after.statusCode(), after.body());
+    assertEquals("api_key_revoked", json(after).getJsonObject("error").getString("code"));
+  }
+
+  @Test
+  void chatAndCompletionsRunTheTinyInstructModel() throws Exception {
+    createTenant("globex", "{\"requests_per_minute\":1000,\"tokens_per_day\":100000}", "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("globex", null));
+    String body = chatBody("sort 5132:", "\"steps\":8,\"gen_length\":8,\"seed\":1");
+    HttpResponse<String> r = tenant.post("/v1/chat/completions", body);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject chat = json(r);
+    assertEquals("chat.completion", chat.getString("object"));
+    assertEquals(MODEL, chat.getString("model"));
+    JsonObject choice = chat.getJsonArray("choices").getJsonObject(0);
+    assertEquals("assistant", choice.getJsonObject("message").getString("role"));
+    String content = choice.getJsonObject("message").getString("content");
+    JsonObject usage = chat.getJsonObject("usage");
+    assertEquals(8, usage.getInt("steps"));
+    assertTrue(usage.getInt("completion_tokens") <= 8);
+    assertEquals(
+        usage.getInt("prompt_tokens") + usage.getInt("completion_tokens"),
+        usage.getInt("total_tokens"));
+    assertEquals(
+        8L * (usage.getInt("prompt_tokens") + 8), usage.getJsonNumber("compute_units").longValue());
+    assertEquals("1000", r.headers().firstValue("x-ratelimit-limit-requests").orElse(""));
+    assertEquals("100000", r.headers().firstValue("x-ratelimit-limit-tokens").orElse(""));
+    String requestId = r.headers().firstValue("x-request-id").orElseThrow();
+
+    HttpResponse<String> same = tenant.post("/v1/chat/completions", body);
+    assertEquals(
+        content,
+        json(same)
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content"),
+        "same seed, same answer");
+
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger WHERE entry = 'SETTLE' AND outcome = 'SUCCESS'"
+                + " AND request_id = '"
+                + requestId
+                + "'"));
+    assertEquals(
+        200,
+        ItDatabase.queryLong(
+            "SELECT status FROM request_log WHERE request_id = '" + requestId + "'"));
+
+    HttpResponse<String> completion =
+        tenant.post(
+            "/v1/completions",
+            "{\"model\":\"" + MODEL + "\",\"prompt\":\"sort 321:\",\"max_tokens\":8,\"steps\":4}");
+    assertEquals(200, completion.statusCode(), completion.body());
+    JsonObject c = json(completion);
+    assertEquals("text_completion", c.getString("object"));
+    assertTrue(c.getJsonArray("choices").getJsonObject(0).containsKey("text"));
+    assertEquals(4, c.getJsonObject("usage").getInt("steps"));
+  }
+
+  @Test
+  void badRequestsAreRefusedWithTheParameterNamed() throws Exception {
+    createTenant("initech", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("initech", null));
+    record Case(String body, int status, String code, String param) {}
+    List<Case> cases =
+        List.of(
+            new Case(
+                chatBody("hi", "\"steps\":3,\"gen_length\":8,\"block_length\":4"),
+                400,
+                "invalid_request",
+                "steps"),
+            new Case(
+                chatBody("hi", "\"gen_length\":8,\"block_length\":3"),
+                400,
+                "invalid_request",
+                "gen_length"),
+            new Case(
+                chatBody("hi", "\"gen_length\":4000"),
+                400,
+                "context_length_exceeded",
+                "gen_length"),
+            new Case(
+                chatBody("hi", "\"remasking\":\"sometimes\""), 400, "invalid_request", "remasking"),
+            new Case(chatBody("hi", "\"temperature\":-1"), 400, "invalid_request", "temperature"),
+            new Case(chatBody("hi", "\"n\":2"), 400, "invalid_request", "n"),
+            new Case(chatBody("hi", "\"logprobs\":true"), 400, "unsupported_parameter", "logprobs"),
+            new Case(
+                "{\"model\":\"" + MODEL + "\",\"messages\":[]}",
+                400,
+                "invalid_request",
+                "messages"),
+            new Case(
+                "{\"model\":\""
+                    + MODEL
+                    + "\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}",
+                400,
+                "image_not_supported",
+                "messages[0].content"),
+            new Case(
+                "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                404,
+                "model_not_found",
+                "model"),
+            new Case(
+                "{\"model\":\"llada-tiny-base\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                403,
+                "model_not_allowed",
+                "model"),
+            new Case(
+                "{\"model\":\"llada-8b-instruct\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                422,
+                "model_not_deployed",
+                "model"),
+            new Case(
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                400,
+                "invalid_request",
+                "model"),
+            new Case("[1,2", 400, "invalid_json", null));
+    for (Case c : cases) {
+      HttpResponse<String> r = tenant.post("/v1/chat/completions", c.body());
+      assertEquals(c.status(), r.statusCode(), c.body() + " -> " + r.body());
+      JsonObject error = json(r).getJsonObject("error");
+      assertEquals(c.code(), error.getString("code"), r.body());
+      if (c.param() != null) {
+        assertEquals(c.param(), error.getString("param"), r.body());
+      }
+      assertFalse(r.body().contains("Exception"), r.body());
+    }
+    assertEquals(
+        0,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+                + " WHERE t.slug = 'initech'"),
+        "refused requests reserve nothing");
+    HttpResponse<String> master = admin().post("/v1/chat/completions", chatBody("hi", null));
+    assertEquals(403, master.statusCode(), master.body());
+    // a body over 1 MiB is refused from its Content-Length, before it is read
+    try (Socket socket = new Socket("127.0.0.1", ApiClient.HTTP_PORT)) {
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + tenant.key()
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String status = in.readLine();
+      assertTrue(status.contains(" 413 "), status);
+    }
+  }
+
+  @Test
+  void streamsChunksThatAddUpToTheSameAnswer() throws Exception {
+    createTenant("umbrella", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("umbrella", null));
+    String knobs = "\"steps\":16,\"gen_length\":16,\"block_length\":4,\"seed\":3";
+    String whole =
+        json(tenant.post("/v1/chat/completions", chatBody("reverse abcdef:", knobs)))
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content");
+    HttpResponse<String> r =
+        tenant.post(
+            "/v1/chat/completions",
+            chatBody(
+                "reverse abcdef:",
+                knobs + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    List<String> data = new ArrayList<>();
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("data: ")) {
+        data.add(line.substring(6));
+      }
+    }
+    assertEquals("[DONE]", data.get(data.size() - 1));
+    StringBuilder streamed = new StringBuilder();
+    String finish = null;
+    JsonObject usage = null;
+    for (String d : data.subList(0, data.size() - 1)) {
+      JsonObject chunk = json(d);
+      assertEquals("chat.completion.chunk", chunk.getString("object"));
+      if (chunk.containsKey("usage")) {
+        usage = chunk.getJsonObject("usage");
+        continue;
+      }
+      JsonObject choice = chunk.getJsonArray("choices").getJsonObject(0);
+      JsonObject delta = choice.getJsonObject("delta");
+      if (delta.containsKey("content")) {
+        streamed.append(delta.getString("content"));
+      }
+      if (!choice.isNull("finish_reason")) {
+        finish = choice.getString("finish_reason");
+      }
+    }
+    assertEquals(whole, streamed.toString());
+    assertNotNull(finish);
+    assertNotNull(usage, r.body());
+    assertEquals(16, usage.getInt("steps"));
+  }
+
+  @Test
+  void fiftyParallelRequestsAgainstTwentyPerMinuteAdmitExactlyTwenty() throws Exception {
+    createTenant("hooli", "{\"requests_per_minute\":20}", "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("hooli", null));
+    String body = chatBody("sort 42:", "\"steps\":4,\"gen_length\":4");
+    CountDownLatch ready = new CountDownLatch(1);
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(50);
+    HttpRequest request =
+        tenant
+            .request("/v1/chat/completions")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    for (int i = 0; i < 50; i++) {
+      calls.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  ready.await();
+                  return ApiClient.HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              pool));
+    }
+    ready.countDown();
+    pool.shutdown();
+    int ok = 0;
+    int limited = 0;
+    for (var call : calls) {
+      HttpResponse<String> r = call.join();
+      if (r.statusCode() == 200) {
+        ok++;
+      } else {
+        assertEquals(429, r.statusCode(), r.body());
+        assertEquals("rate_limit_exceeded", json(r).getJsonObject("error").getString("code"));
+        long retry = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
+        assertEquals("0", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(""));
+        limited++;
+      }
+    }
+    if (ok != 20) {
+      // a minute boundary passed during the burst: the next window admits up to 20 more
+      assertTrue(ok > 20 && ok <= 40, ok + " admitted");
+    }
+    assertEquals(50, ok + limited);
+    String tenantFilter =
+        " FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id WHERE t.slug = 'hooli'";
+    assertEquals(
+        ok, ItDatabase.queryLong("SELECT count(*)" + tenantFilter + " AND entry = 'RESERVE'"));
+    assertEquals(
+        ok, ItDatabase.queryLong("SELECT count(*)" + tenantFilter + " AND entry = 'SETTLE'"));
+    assertEquals(
+        ok,
+        ItDatabase.queryLong(
+            "SELECT sum(used) FROM quota_counter q JOIN tenant t ON t.id = q.scope_id"
+                + " WHERE t.slug = 'hooli' AND q.metric = 'REQUESTS'"));
+    HttpResponse<String> drift = admin().get("/v1/admin/tenants/hooli/usage/drift");
+    assertEquals(200, drift.statusCode(), drift.body());
+    assertTrue(json(drift).getBoolean("consistent"), drift.body());
+  }
+
+  @Test
+  void aClientThatLeavesMidStreamPaysForTheStepsThatRan() throws Exception {
+    createTenant("wayne", null, "INSTRUCT");
+    String secret = createKey("wayne", null);
+    // 448 steps over 112 tokens: long enough to leave in the middle
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"prompt\":\"sort 1:\",\"gen_length\":112,\"steps\":448,\"stream\":true}";
+    try (Socket socket = new Socket("127.0.0.1", ApiClient.HTTP_PORT)) {
+      OutputStream out = socket.getOutputStream();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      out.write(
+          ("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                  + secret
+                  + "\r\nContent-Type: application/json\r\nContent-Length: "
+                  + bytes.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      assertTrue(in.readLine().contains(" 200 "));
+      String line;
+      int events = 0;
+      while ((line = in.readLine()) != null && events < 3) {
+        if (line.startsWith(": step") || line.startsWith("data:")) {
+          events++;
+        }
+      }
+    } // the client leaves after three events
+    String settled =
+        "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+            + " WHERE t.slug = 'wayne' AND l.entry = 'SETTLE'";
+    for (int i = 0; i < 100 && ItDatabase.queryLong(settled) == 0; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, ItDatabase.queryLong(settled));
+    String ledger =
+        " FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id WHERE t.slug = 'wayne'";
+    assertEquals(
+        1, ItDatabase.queryLong("SELECT count(*)" + ledger + " AND outcome = 'DISCONNECTED'"));
+    long reserved =
+        ItDatabase.queryLong("SELECT compute_units" + ledger + " AND entry = 'RESERVE'");
+    long charged = ItDatabase.queryLong("SELECT compute_units" + ledger + " AND entry = 'SETTLE'");
+    long perStep = reserved / 448;
+    assertEquals(0, charged % perStep, "whole steps are charged");
+    assertTrue(charged >= 3 * perStep && charged < reserved, charged + " of " + reserved);
+    HttpResponse<String> drift = admin().get("/v1/admin/tenants/wayne/usage/drift");
+    assertTrue(json(drift).getBoolean("consistent"), drift.body());
+  }
+
+  @Test
+  void usageReportsComeAsJsonAndCsv() throws Exception {
+    createTenant("stark", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("stark", null));
+    for (int i = 0; i < 2; i++) {
+      assertEquals(
+          200,
+          tenant
+              .post("/v1/chat/completions", chatBody("sort 9:", "\"steps\":4,\"gen_length\":4"))
+              .statusCode());
+    }
+    HttpResponse<String> own = tenant.get("/v1/usage");
+    assertEquals(200, own.statusCode(), own.body());
+    JsonObject row = json(own).getJsonArray("data").getJsonObject(0);
+    assertEquals("stark", row.getString("tenant"));
+    assertEquals(MODEL, row.getString("model"));
+    assertEquals(2, row.getInt("requests"));
+    assertEquals(0, row.getInt("failed"));
+    HttpResponse<String> csv = admin().get("/v1/admin/usage?tenant=stark&format=csv");
+    assertEquals(200, csv.statusCode(), csv.body());
+    String[] lines = csv.body().split("\n");
+    assertEquals(
+        "day,tenant,model,key_prefix,requests,prompt_tokens,completion_tokens,compute_units,failed",
+        lines[0]);
+    assertEquals(2, lines.length, csv.body());
+    assertTrue(lines[1].contains(",stark," + MODEL + ",llk_"), lines[1]);
+    HttpResponse<String> badDate = tenant.get("/v1/usage?from=yesterday");
+    assertEquals(400, badDate.statusCode());
+    assertEquals("from", json(badDate).getJsonObject("error").getString("param"));
+  }
+}
