@@ -38,6 +38,9 @@ final class ApiClient {
   }
 
   HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+    if (json.isEmpty()) {
+      return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
     return send(
         request(path)
             .header("Content-Type", "application/json")
@@ -50,6 +53,14 @@ final class ApiClient {
         request(path)
             .header("Content-Type", "application/json")
             .method("PATCH", HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  HttpResponse<String> put(String path, String json) throws IOException, InterruptedException {
+    return send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json))
             .build());
   }
 

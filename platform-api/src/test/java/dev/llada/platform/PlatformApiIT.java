@@ -74,7 +74,7 @@ class PlatformApiIT {
     assertEquals("database", check.getString("name"));
     assertEquals("UP", check.getString("status"));
     JsonObject data = check.getJsonObject("data");
-    assertEquals("2", data.getString("schemaVersion"));
+    assertEquals("3", data.getString("schemaVersion"));
     assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
     assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
   }
@@ -100,7 +100,8 @@ class PlatformApiIT {
                 "llada-v",
                 "instruct@prod"));
     expected.addAll(shippedZoo()); // the bundled models register themselves
-    assertEquals(expected, ids);
+    // other IT classes share the database and may have added aliases of their own
+    assertTrue(ids.containsAll(expected), ids + " lacks some of " + expected);
     for (JsonObject model : models) {
       assertEquals("model", model.getString("object"));
       assertTrue(model.getJsonNumber("created").longValue() > 1_700_000_000L, model.toString());

@@ -61,9 +61,9 @@ class TenantApiIT {
 
   @Test
   void administratorsManageTenantsAndKeysShownOnce() throws Exception {
-    createTenant("acme", "{\"requests_per_minute\":100}", "INSTRUCT");
+    createTenant("anvil", "{\"requests_per_minute\":100}", "INSTRUCT");
     HttpResponse<String> again =
-        admin().post("/v1/admin/tenants", "{\"slug\":\"acme\",\"display_name\":\"x\"}");
+        admin().post("/v1/admin/tenants", "{\"slug\":\"anvil\",\"display_name\":\"x\"}");
     assertEquals(409, again.statusCode(), again.body());
     assertEquals("tenant_exists", json(again).getJsonObject("error").getString("code"));
     HttpResponse<String> bad =
@@ -74,18 +74,18 @@ class TenantApiIT {
     assertEquals(400, badJson.statusCode(), badJson.body());
     assertEquals("invalid_json", json(badJson).getJsonObject("error").getString("code"));
     HttpResponse<String> badLimit =
-        admin().patch("/v1/admin/tenants/acme", "{\"limits\":{\"requests_per_minute\":-3}}");
+        admin().patch("/v1/admin/tenants/anvil", "{\"limits\":{\"requests_per_minute\":-3}}");
     assertEquals(400, badLimit.statusCode(), badLimit.body());
     assertEquals(
         100,
-        json(admin().get("/v1/admin/tenants/acme"))
+        json(admin().get("/v1/admin/tenants/anvil"))
             .getJsonObject("limits")
             .getInt("requests_per_minute"),
         "a refused update leaves the stored limits alone");
 
-    String secret = createKey("acme", "\"scopes\":[\"inference\",\"models:read\"]");
+    String secret = createKey("anvil", "\"scopes\":[\"inference\",\"models:read\"]");
     assertTrue(secret.startsWith("llk_") && secret.length() == 44, secret);
-    HttpResponse<String> keys = admin().get("/v1/admin/tenants/acme/keys");
+    HttpResponse<String> keys = admin().get("/v1/admin/tenants/anvil/keys");
     assertEquals(200, keys.statusCode(), keys.body());
     assertFalse(keys.body().contains(secret), "a listed key never shows its secret");
     JsonObject listed = json(keys).getJsonArray("data").getJsonObject(0);
@@ -107,12 +107,12 @@ class TenantApiIT {
     HttpResponse<String> expired =
         admin()
             .post(
-                "/v1/admin/tenants/acme/keys",
+                "/v1/admin/tenants/anvil/keys",
                 "{\"name\":\"old\",\"expires_at\":\"2001-01-01T00:00:00Z\"}");
     assertEquals(400, expired.statusCode(), expired.body());
 
     String id = listed.getString("id");
-    HttpResponse<String> revoked = admin().delete("/v1/admin/tenants/acme/keys/" + id);
+    HttpResponse<String> revoked = admin().delete("/v1/admin/tenants/anvil/keys/" + id);
     assertEquals(200, revoked.statusCode(), revoked.body());
     assertNotNull(json(revoked).getString("revoked_at"));
     HttpResponse<String> after = tenant.get("/v1/models");
@@ -472,5 +472,101 @@ class TenantApiIT {
     HttpResponse<String> badDate = tenant.get("/v1/usage?from=yesterday");
     assertEquals(400, badDate.statusCode());
     assertEquals("from", json(badDate).getJsonObject("error").getString("param"));
+  }
+
+  @Test
+  void diffusionGenerateStreamsTheDenoisingTrace() throws Exception {
+    createTenant("cyberdyne", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("cyberdyne", null));
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"prompt\":\"sort 321:\",\"gen_length\":8,\"steps\":4,\"block_length\":4,\"seed\":2";
+    HttpResponse<String> whole = tenant.post("/v1/diffusion/generate", body + ",\"stream\":false}");
+    assertEquals(200, whole.statusCode(), whole.body());
+    JsonObject done = json(whole);
+    assertEquals(4, done.getJsonArray("trace").size());
+    int committed = 0;
+    for (var step : done.getJsonArray("trace")) {
+      JsonObject s = step.asJsonObject();
+      assertEquals(2, s.getJsonArray("positions").size(), "8 tokens over 4 steps: 2 a step");
+      assertEquals(s.getInt("step") < 2 ? 0 : 1, s.getInt("block"));
+      for (var p : s.getJsonArray("positions")) {
+        int position = ((jakarta.json.JsonNumber) p).intValue();
+        assertTrue(position >= 4 * s.getInt("block") && position < 4 * s.getInt("block") + 4);
+      }
+      committed += s.getJsonArray("positions").size();
+    }
+    assertEquals(8, committed);
+    HttpResponse<String> streamed = tenant.post("/v1/diffusion/generate", body + "}");
+    assertEquals(200, streamed.statusCode(), streamed.body());
+    List<JsonObject> events = new ArrayList<>();
+    for (String line : streamed.body().split("\n")) {
+      if (line.startsWith("data: {")) {
+        events.add(json(line.substring(6)));
+      }
+    }
+    assertTrue(streamed.body().trim().endsWith("data: [DONE]"));
+    assertEquals(5, events.size(), streamed.body());
+    assertEquals("done", events.get(4).getString("type"));
+    assertEquals(done.getString("text"), events.get(4).getString("text"), "same seed, same text");
+  }
+
+  @Test
+  void estimatesLogLikelihoods() throws Exception {
+    createTenant("tyrell", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("tyrell", null));
+    String prefix = "{\"model\":\"" + MODEL + "\",\"context\":\"sort 321:\",";
+    HttpResponse<String> r =
+        tenant.post(
+            "/v1/loglikelihood",
+            prefix + "\"continuation\":\"123\",\"mc_num\":16,\"batch_size\":8}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject estimate = json(r);
+    double ll = estimate.getJsonNumber("log_likelihood").doubleValue();
+    assertTrue(ll < 0 && Double.isFinite(ll), r.body());
+    assertEquals(2, estimate.getInt("nfe"));
+    assertEquals(16, estimate.getInt("mc_num"));
+    HttpResponse<String> bad =
+        tenant.post(
+            "/v1/loglikelihood",
+            prefix + "\"continuation\":\"123\",\"mc_num\":10,\"batch_size\":4}");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertEquals("mc_num", json(bad).getJsonObject("error").getString("param"));
+  }
+
+  @Test
+  void anIdempotencyKeyReplaysTheFirstAnswerWithoutChargingAgain() throws Exception {
+    createTenant("soylent", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("soylent", null));
+    String body = chatBody("sort 987:", "\"steps\":4,\"gen_length\":4");
+    HttpRequest.Builder request =
+        tenant
+            .request("/v1/chat/completions")
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "order-42");
+    HttpResponse<String> first =
+        ApiClient.HTTP.send(
+            request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, first.statusCode(), first.body());
+    HttpResponse<String> retry =
+        ApiClient.HTTP.send(
+            request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, retry.statusCode());
+    assertEquals(json(first), json(retry));
+    assertEquals("true", retry.headers().firstValue("Idempotent-Replayed").orElse(""));
+    HttpResponse<String> other =
+        ApiClient.HTTP.send(
+            request.POST(HttpRequest.BodyPublishers.ofString(chatBody("sort 1:", null))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(422, other.statusCode(), other.body());
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+                + " WHERE t.slug = 'soylent' AND l.entry = 'RESERVE'"),
+        "the replay cost nothing");
   }
 }

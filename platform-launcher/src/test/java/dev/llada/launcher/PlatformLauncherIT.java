@@ -57,9 +57,34 @@ class PlatformLauncherIT {
       launched.awaitLine("is ready in", Duration.ofSeconds(240));
       assertTrue(launched.output().contains("http://127.0.0.1:" + HTTP_PORT + "/v1/models"));
 
-      HttpResponse<String> models = get("/v1/models");
+      assertEquals(401, get("/v1/models", null).statusCode(), "the API wants a key");
+      Path keyFile = data.resolve("master-key");
+      assertEquals(
+          "rw-------",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(keyFile)));
+      String master = Files.readString(keyFile).strip();
+      assertTrue(launched.output().contains("Admin key in " + keyFile), launched.output());
+      assertFalse(launched.output().contains(master), "the key itself is never printed");
+      HttpResponse<String> models = get("/v1/models", master);
       assertEquals(200, models.statusCode(), models.body());
       assertTrue(models.body().contains("\"id\":\"llada-8b-instruct\""), models.body());
+      // the in-process worker runs the zoo model: DJL is on Payara's class path (--addlibs)
+      assertEquals(
+          201,
+          post("/v1/admin/tenants", master, "{\"slug\":\"t\",\"display_name\":\"T\",\"entitlements\":[\"INSTRUCT\"]}")
+              .statusCode());
+      String key =
+          post("/v1/admin/tenants/t/keys", master, "{\"name\":\"k\"}")
+              .body()
+              .replaceAll(".*\"secret\":\"([^\"]+)\".*", "$1");
+      HttpResponse<String> chat =
+          post(
+              "/v1/chat/completions",
+              key,
+              "{\"model\":\"llada-tiny-instruct\",\"messages\":[{\"role\":\"user\",\"content\":\"sort 21:\"}],\"max_tokens\":4,\"steps\":4}");
+      assertEquals(200, chat.statusCode(), chat.body());
+      assertTrue(chat.body().contains("\"chat.completion\""), chat.body());
       assertEquals(200, get("/health/ready").statusCode());
       assertLoopbackOnly();
 
@@ -92,11 +117,13 @@ class PlatformLauncherIT {
                   "LLADA_DATA_DIR",
                   data.toString(),
                   "DATABASE_URL",
-                  "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada"));
+                  "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada",
+                  "LLADA_MASTER_KEY",
+                  "configured-master-key-42"));
       try {
         launched.awaitLine("is ready in", Duration.ofSeconds(240));
         assertTrue(launched.output().contains("Using the configured database"), launched.output());
-        assertEquals(200, get("/v1/models").statusCode());
+        assertEquals(200, get("/v1/models", "configured-master-key-42").statusCode());
         assertFalse(Files.exists(data.resolve("postgres")), "no embedded database was created");
         try (Connection c = external.dataSource().getConnection();
             Statement s = c.createStatement();
@@ -197,9 +224,26 @@ class PlatformLauncherIT {
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
+    return get(path, null);
+  }
+
+  private static HttpResponse<String> get(String path, String key) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path))
+            .timeout(Duration.ofSeconds(30));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> post(String path, String key, String json) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path))
-            .timeout(Duration.ofSeconds(30))
+            .timeout(Duration.ofSeconds(120))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
@@ -269,6 +313,9 @@ class PlatformLauncherIT {
         .removeIf(k -> k.startsWith("LLADA_") || k.startsWith("DATABASE_"));
     builder.environment().put("LLADA_HTTP_PORT", Integer.toString(HTTP_PORT));
     builder.environment().put("LLADA_EMBEDDED_DB_PORT", Integer.toString(DB_PORT));
+    builder
+        .environment()
+        .put("LLADA_MODELS_DIR", Path.of("..", "models").toAbsolutePath().normalize().toString());
     builder
         .environment()
         .put("LLADA_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");

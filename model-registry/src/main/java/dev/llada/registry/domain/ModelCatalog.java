@@ -11,4 +11,10 @@ public interface ModelCatalog {
 
   /** The model called {@code id}, if there is one. */
   Optional<ServedModel> findModel(String id);
+
+  /** As {@link #findModel(String)}, where an alias of the tenant hides a global one. */
+  Optional<ServedModel> findModel(java.util.UUID tenantId, String id);
+
+  /** Every variant, the global aliases, then the tenant's own aliases. */
+  List<ServedModel> listModels(java.util.UUID tenantId);
 }

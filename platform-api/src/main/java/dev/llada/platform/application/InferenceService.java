@@ -65,7 +65,10 @@ public class InferenceService {
     if (name == null || name.isBlank()) {
       throw new InvalidRequestException("model", "'model' is required.");
     }
-    ServedModel model = catalog.findModel(name).orElseThrow(() -> new ModelNotFoundException(name));
+    ServedModel model =
+        catalog
+            .findModel(caller.tenantId(), name)
+            .orElseThrow(() -> new ModelNotFoundException(name));
     if (!tenancy.entitled(caller.tenantId(), model.variant())) {
       throw new PermissionDeniedException(
           "model_not_allowed",
@@ -99,8 +102,11 @@ public class InferenceService {
     return ledger;
   }
 
-  public ServedModel served(String name) {
-    return catalog.findModel(name).orElseThrow(() -> new ModelNotFoundException(name));
+  /** What {@code name} resolves to for {@code caller} (a tenant alias hides a global one). */
+  public ServedModel served(Caller caller, String name) {
+    return catalog
+        .findModel(caller.tenantId(), name)
+        .orElseThrow(() -> new ModelNotFoundException(name));
   }
 
   public int[] encode(ModelRef model, String text) {
@@ -174,7 +180,7 @@ public class InferenceService {
     }
     long seed = p.seed() != null ? p.seed() : SEEDS.nextLong();
     long units = (long) steps * (ids.length + genLength) * (config.cfgScale() > 0 ? 2 : 1);
-    return new PreparedRequest(served(ref.name()), ref, ids, config, seed, units);
+    return new PreparedRequest(ref, ids, config, seed, units);
   }
 
   /** Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable). */

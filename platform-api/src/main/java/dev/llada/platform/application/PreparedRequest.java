@@ -1,13 +1,11 @@
 package dev.llada.platform.application;
 
 import dev.llada.core.sampling.SamplingConfig;
-import dev.llada.registry.domain.ServedModel;
 import dev.llada.worker.ModelRef;
 
 /**
  * A request checked against the model and priced, ready to reserve and run.
  *
- * @param model the name the client used and what it resolves to
  * @param ref the files the worker loads
  * @param promptIds the tokenized prompt
  * @param config the sampler knobs with defaults filled in
@@ -15,12 +13,7 @@ import dev.llada.worker.ModelRef;
  * @param computeUnits steps × (prompt + gen_length) × (2 with CFG), known before it runs
  */
 public record PreparedRequest(
-    ServedModel model,
-    ModelRef ref,
-    int[] promptIds,
-    SamplingConfig config,
-    long seed,
-    long computeUnits) {
+    ModelRef ref, int[] promptIds, SamplingConfig config, long seed, long computeUnits) {
 
   /** What {@code steps} denoising steps cost: each runs the whole sequence (twice with CFG). */
   public long unitsFor(int steps) {

@@ -39,6 +39,35 @@ public class JpaModelCatalog implements ModelCatalog {
   }
 
   @Override
+  public Optional<ServedModel> findModel(java.util.UUID tenantId, String id) {
+    Optional<ServedModel> own =
+        em.createQuery(
+                "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
+                    + " WHERE a.tenant.id = :t AND a.alias = :id",
+                ModelAlias.class)
+            .setParameter("t", tenantId)
+            .setParameter("id", id)
+            .getResultStream()
+            .findFirst()
+            .map(JpaModelCatalog::served);
+    return own.isPresent() ? own : findModel(id);
+  }
+
+  @Override
+  public List<ServedModel> listModels(java.util.UUID tenantId) {
+    List<ServedModel> models = new ArrayList<>(listModels());
+    em.createQuery(
+            "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
+                + " WHERE a.tenant.id = :t ORDER BY a.alias",
+            ModelAlias.class)
+        .setParameter("t", tenantId)
+        .getResultStream()
+        .map(JpaModelCatalog::served)
+        .forEach(models::add);
+    return models;
+  }
+
+  @Override
   public Optional<ServedModel> findModel(String id) {
     Optional<ServedModel> variant =
         em.createQuery("SELECT v FROM ModelVariant v WHERE v.modelId = :id", ModelVariant.class)

@@ -61,10 +61,26 @@ public class JpaModelRegistry implements ModelRegistry {
             .getResultStream()
             .findFirst();
     ModelVersion managed = em.merge(version);
+    ModelAlias target;
+    String action;
     if (existing.isPresent()) {
-      existing.get().moveTo(managed);
+      target = existing.get();
+      if (target.version().id().equals(managed.id())) {
+        return; // already there: no move, no history
+      }
+      target.moveTo(managed);
+      action = "PROMOTE";
     } else {
-      em.persist(new ModelAlias(alias, managed));
+      target = new ModelAlias(alias, managed);
+      em.persist(target);
+      action = "CREATE";
     }
+    em.flush();
+    em.createNativeQuery(
+            "INSERT INTO model_alias_history (alias_id, version_id, action) VALUES (?1, ?2, ?3)")
+        .setParameter(1, target.id())
+        .setParameter(2, managed.id())
+        .setParameter(3, action)
+        .executeUpdate();
   }
 }

@@ -108,7 +108,8 @@ public class CompletionsResource {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-    String prompt = ChatTemplate.render(messages(b, inference.served(model.name()).variant()));
+    String prompt =
+        ChatTemplate.render(messages(b, inference.served(caller, model.name()).variant()));
     return run(Kind.CHAT, b, caller, model, prompt);
   }
 

@@ -34,6 +34,11 @@ public class ModelsResource {
   @Inject Tenancy tenancy;
   @Inject RequestContext context;
 
+  private java.util.List<ServedModel> models() {
+    Caller caller = context.caller();
+    return caller.isAdmin() ? catalog.listModels() : catalog.listModels(caller.tenantId());
+  }
+
   /** The administrator sees every model; a tenant those of the variants it is entitled to. */
   private boolean visible(ServedModel model) {
     Caller caller = context.caller();
@@ -51,8 +56,7 @@ public class ModelsResource {
       responseCode = "200",
       content = @Content(schema = @Schema(implementation = ModelList.class)))
   public ModelList list() {
-    return ModelList.of(
-        catalog.listModels().stream().filter(this::visible).map(ModelObject::of).toList());
+    return ModelList.of(models().stream().filter(this::visible).map(ModelObject::of).toList());
   }
 
   @GET
@@ -65,8 +69,10 @@ public class ModelsResource {
   public ModelObject retrieve(
       @PathParam("model") @Size(max = 256, message = "must be at most 256 characters")
           String model) {
-    return catalog
-        .findModel(model)
+    Caller caller = context.caller();
+    return (caller.isAdmin()
+            ? catalog.findModel(model)
+            : catalog.findModel(caller.tenantId(), model))
         .filter(this::visible)
         .map(ModelObject::of)
         .orElseThrow(() -> new ModelNotFoundException(model));

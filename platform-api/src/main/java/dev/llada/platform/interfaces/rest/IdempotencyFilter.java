@@ -1,0 +1,120 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.platform.application.Caller;
+import dev.llada.platform.application.ConflictException;
+import dev.llada.platform.application.IdempotencyStore;
+import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.application.RequestContext;
+import dev.llada.platform.application.UnprocessableException;
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.json.JsonStructure;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.ext.Provider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * {@code Idempotency-Key} on a tenant's POSTs: the first request runs and its response (status
+ * below 500) is kept for 24 h; a retry with the same key and the same body gets that response again
+ * ({@code Idempotent-Replayed: true}) without running or costing anything; the same key with
+ * another body is refused (422), and so is a retry while the first is still running (409). Streamed
+ * responses are not kept.
+ */
+@Provider
+@Priority(Priorities.AUTHORIZATION)
+public class IdempotencyFilter implements ContainerRequestFilter, ContainerResponseFilter {
+
+  private static final String CLAIMED = "llada.idempotency.key";
+
+  @Inject RequestContext context;
+  @Inject IdempotencyStore store;
+
+  @Override
+  public void filter(ContainerRequestContext request) throws IOException {
+    String key = request.getHeaderString("Idempotency-Key");
+    if (key == null || !"POST".equals(request.getMethod())) {
+      return;
+    }
+    Caller caller = context.caller();
+    if (caller.isAdmin()) {
+      return;
+    }
+    if (key.isBlank() || key.length() > 255) {
+      throw new InvalidRequestException(
+          "Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
+    }
+    byte[] body = request.getEntityStream().readAllBytes();
+    request.setEntityStream(new ByteArrayInputStream(body));
+    String hash =
+        sha256(
+            request.getUriInfo().getPath(false) + "\n" + new String(body, StandardCharsets.UTF_8));
+    Optional<IdempotencyStore.Kept> kept = store.claim(caller.tenantId(), key, hash);
+    if (kept.isEmpty()) {
+      request.setProperty(CLAIMED, key);
+      return;
+    }
+    IdempotencyStore.Kept k = kept.get();
+    if (!k.requestHash().equals(hash)) {
+      throw new UnprocessableException(
+          "idempotency_key_reused",
+          "Idempotency-Key",
+          "This Idempotency-Key was used with a different request.");
+    }
+    if (k.status() == 0) {
+      throw new ConflictException(
+          "idempotency_key_in_use",
+          "Idempotency-Key",
+          "A request with this Idempotency-Key is still running.");
+    }
+    request.abortWith(
+        Response.status(k.status())
+            .type(MediaType.APPLICATION_JSON_TYPE)
+            .entity(k.body())
+            .header("Idempotent-Replayed", "true")
+            .build());
+  }
+
+  @Override
+  public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+    if (!(request.getProperty(CLAIMED) instanceof String key)) {
+      return;
+    }
+    Caller caller = context.callerOrNull();
+    if (caller == null) {
+      return;
+    }
+    Object entity = response.getEntity();
+    if (response.getStatus() >= 500 || entity instanceof StreamingOutput) {
+      store.release(caller.tenantId(), key);
+      return;
+    }
+    String body =
+        entity instanceof JsonStructure json
+            ? json.toString()
+            : entity instanceof String s ? s : JsonbConfiguration.toJson(entity);
+    store.complete(caller.tenantId(), key, response.getStatus(), body);
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
