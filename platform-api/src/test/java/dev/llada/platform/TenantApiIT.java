@@ -569,4 +569,60 @@ class TenantApiIT {
                 + " WHERE t.slug = 'soylent' AND l.entry = 'RESERVE'"),
         "the replay cost nothing");
   }
+
+  @Test
+  void keyLimitsTokenBudgetsAndComputeBudgetsRefuseWithRetryAfter() throws Exception {
+    createTenant("oscorp", "{\"tokens_per_day\":20,\"compute_units_per_month\":100000}", "INSTRUCT");
+    ApiClient slowKey =
+        new ApiClient(createKey("oscorp", "\"limits\":{\"requests_per_minute\":1}"));
+    String small = chatBody("sort 12:", "\"steps\":4,\"gen_length\":8");
+    assertEquals(200, slowKey.post("/v1/chat/completions", small).statusCode());
+    HttpResponse<String> second = slowKey.post("/v1/chat/completions", small);
+    assertEquals(429, second.statusCode(), second.body());
+    assertTrue(json(second).getJsonObject("error").getString("message").contains("API key"));
+    ApiClient key = new ApiClient(createKey("oscorp", null));
+    // 20 generated tokens a day: a request that may generate 24 can never be admitted
+    HttpResponse<String> tooMany =
+        key.post("/v1/chat/completions", chatBody("sort 12:", "\"steps\":4,\"gen_length\":24"));
+    assertEquals(429, tooMany.statusCode(), tooMany.body());
+    assertEquals("insufficient_quota", json(tooMany).getJsonObject("error").getString("code"));
+    long retry = Long.parseLong(tooMany.headers().firstValue("Retry-After").orElseThrow());
+    assertTrue(retry > 0 && retry <= 86_400, "until the UTC day ends: " + retry);
+    HttpResponse<String> costly =
+        key.post("/v1/chat/completions", chatBody("sort 12:", "\"steps\":4096,\"gen_length\":8"));
+    assertEquals(429, costly.statusCode(), costly.body());
+    assertTrue(
+        json(costly).getJsonObject("error").getString("message").contains("compute units"),
+        costly.body());
+    HttpResponse<String> drift = admin().get("/v1/admin/tenants/oscorp/usage/drift");
+    assertTrue(json(drift).getBoolean("consistent"), drift.body());
+  }
+
+  @Test
+  void bodiesAreLoggedOnlyForTenantsThatOptIn() throws Exception {
+    createTenant("vandelay", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("vandelay", null));
+    String body = chatBody("sort 77:", "\"steps\":4,\"gen_length\":4");
+    String quiet =
+        tenant.post("/v1/chat/completions", body).headers().firstValue("x-request-id").orElseThrow();
+    assertEquals(
+        0,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM request_log WHERE request_body IS NOT NULL AND request_id = '"
+                + quiet
+                + "'"));
+    assertEquals(
+        200,
+        admin().patch("/v1/admin/tenants/vandelay", "{\"store_bodies\":true}").statusCode());
+    String kept =
+        tenant.post("/v1/chat/completions", body).headers().firstValue("x-request-id").orElseThrow();
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM request_log WHERE request_body LIKE '%sort 77:%'"
+                + " AND response_body LIKE '%chat.completion%' AND latency_ms >= 0"
+                + " AND request_id = '"
+                + kept
+                + "'"));
+  }
 }

@@ -72,7 +72,10 @@ class PlatformLauncherIT {
       // the in-process worker runs the zoo model: DJL is on Payara's class path (--addlibs)
       assertEquals(
           201,
-          post("/v1/admin/tenants", master, "{\"slug\":\"t\",\"display_name\":\"T\",\"entitlements\":[\"INSTRUCT\"]}")
+          post(
+                  "/v1/admin/tenants",
+                  master,
+                  "{\"slug\":\"t\",\"display_name\":\"T\",\"entitlements\":[\"INSTRUCT\"]}")
               .statusCode());
       String key =
           post("/v1/admin/tenants/t/keys", master, "{\"name\":\"k\"}")
