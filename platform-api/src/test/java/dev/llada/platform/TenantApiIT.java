@@ -572,7 +572,8 @@ class TenantApiIT {
 
   @Test
   void keyLimitsTokenBudgetsAndComputeBudgetsRefuseWithRetryAfter() throws Exception {
-    createTenant("oscorp", "{\"tokens_per_day\":20,\"compute_units_per_month\":100000}", "INSTRUCT");
+    createTenant(
+        "oscorp", "{\"tokens_per_day\":20,\"compute_units_per_month\":100000}", "INSTRUCT");
     ApiClient slowKey =
         new ApiClient(createKey("oscorp", "\"limits\":{\"requests_per_minute\":1}"));
     String small = chatBody("sort 12:", "\"steps\":4,\"gen_length\":8");
@@ -604,7 +605,11 @@ class TenantApiIT {
     ApiClient tenant = new ApiClient(createKey("vandelay", null));
     String body = chatBody("sort 77:", "\"steps\":4,\"gen_length\":4");
     String quiet =
-        tenant.post("/v1/chat/completions", body).headers().firstValue("x-request-id").orElseThrow();
+        tenant
+            .post("/v1/chat/completions", body)
+            .headers()
+            .firstValue("x-request-id")
+            .orElseThrow();
     assertEquals(
         0,
         ItDatabase.queryLong(
@@ -612,10 +617,13 @@ class TenantApiIT {
                 + quiet
                 + "'"));
     assertEquals(
-        200,
-        admin().patch("/v1/admin/tenants/vandelay", "{\"store_bodies\":true}").statusCode());
+        200, admin().patch("/v1/admin/tenants/vandelay", "{\"store_bodies\":true}").statusCode());
     String kept =
-        tenant.post("/v1/chat/completions", body).headers().firstValue("x-request-id").orElseThrow();
+        tenant
+            .post("/v1/chat/completions", body)
+            .headers()
+            .firstValue("x-request-id")
+            .orElseThrow();
     assertEquals(
         1,
         ItDatabase.queryLong(
