@@ -633,4 +633,44 @@ class TenantApiIT {
                 + kept
                 + "'"));
   }
+
+  @Test
+  void usersAreMappedFromTheIdentityProvidersSubject() throws Exception {
+    createTenant("massive", null, "INSTRUCT");
+    String user =
+        "{\"issuer\":\"http://127.0.0.1:8180/realms/llada\",\"subject\":\"f1b2c3\","
+            + "\"email\":\"ada@massive.example\",\"role\":\"OWNER\"}";
+    HttpResponse<String> added = admin().post("/v1/admin/tenants/massive/users", user);
+    assertEquals(201, added.statusCode(), added.body());
+    String id = json(added).getString("id");
+    HttpResponse<String> twice = admin().post("/v1/admin/tenants/anvil-users/users", user);
+    assertEquals(404, twice.statusCode(), "unknown tenant: " + twice.body());
+    createTenant("massive-two", null);
+    HttpResponse<String> taken = admin().post("/v1/admin/tenants/massive-two/users", user);
+    assertEquals(409, taken.statusCode(), taken.body());
+    assertEquals("user_exists", json(taken).getJsonObject("error").getString("code"));
+    HttpResponse<String> badRole =
+        admin()
+            .post(
+                "/v1/admin/tenants/massive/users",
+                "{\"issuer\":\"i\",\"subject\":\"s\",\"role\":\"KING\"}");
+    assertEquals("role", json(badRole).getJsonObject("error").getString("param"));
+    assertEquals(
+        201,
+        admin()
+            .post(
+                "/v1/admin/tenants/massive/keys",
+                "{\"name\":\"ada's\",\"created_by\":\"" + id + "\"}")
+            .statusCode());
+    HttpResponse<String> foreign =
+        admin()
+            .post(
+                "/v1/admin/tenants/massive-two/keys",
+                "{\"name\":\"x\",\"created_by\":\"" + id + "\"}");
+    assertEquals(400, foreign.statusCode(), foreign.body());
+    assertEquals(
+        1, json(admin().get("/v1/admin/tenants/massive/users")).getJsonArray("data").size());
+    assertEquals(204, admin().delete("/v1/admin/tenants/massive/users/" + id).statusCode());
+    assertEquals(404, admin().delete("/v1/admin/tenants/massive/users/" + id).statusCode());
+  }
 }

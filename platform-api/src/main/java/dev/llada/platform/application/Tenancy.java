@@ -22,7 +22,13 @@ public interface Tenancy {
       String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed);
 
   /** A new key; the returned view carries the secret, the only time it is ever shown. */
-  KeyView createKey(String slug, String name, Set<Scope> scopes, Limits limits, Instant expiresAt);
+  KeyView createKey(
+      String slug,
+      String name,
+      Set<Scope> scopes,
+      Limits limits,
+      Instant expiresAt,
+      UUID createdBy);
 
   List<KeyView> keys(String slug);
 
@@ -31,6 +37,17 @@ public interface Tenancy {
 
   /** The caller a key secret stands for; 401 if it is unknown, revoked or expired. */
   Caller authenticate(String secret);
+
+  /** Maps an identity provider subject to the tenant; 409 if it belongs to a tenant already. */
+  UserView addUser(String slug, String issuer, String subject, String email, String role);
+
+  List<UserView> users(String slug);
+
+  /** Removes a user from the tenant (their keys stay, without a creator); 404 if unknown. */
+  void removeUser(String slug, UUID userId);
+
+  /** The tenant user an identity provider subject maps to, if any. */
+  java.util.Optional<UserView> userBySubject(String issuer, String subject);
 
   /** Whether the tenant may call models of {@code variant}. */
   boolean entitled(UUID tenantId, VariantCode variant);

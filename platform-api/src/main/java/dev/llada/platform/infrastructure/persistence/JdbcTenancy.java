@@ -11,6 +11,7 @@ import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.ServiceUnavailableException;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.TenantView;
+import dev.llada.platform.application.UserView;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +26,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -223,7 +225,12 @@ public class JdbcTenancy implements Tenancy {
 
   @Override
   public KeyView createKey(
-      String slug, String name, Set<Scope> scopes, Limits limits, Instant expiresAt) {
+      String slug,
+      String name,
+      Set<Scope> scopes,
+      Limits limits,
+      Instant expiresAt,
+      UUID createdBy) {
     if (name == null || name.isBlank() || name.length() > 100) {
       throw new InvalidRequestException("name", "name must be 1-100 characters");
     }
@@ -239,12 +246,24 @@ public class JdbcTenancy implements Tenancy {
     return db(
         c -> {
           TenantView t = load(c, slug);
+          if (createdBy != null
+              && Sql.one(
+                      c,
+                      "SELECT 1 FROM tenant_user WHERE id = ? AND tenant_id = ?",
+                      rs -> 1,
+                      createdBy,
+                      t.id())
+                  .isEmpty()) {
+            throw new InvalidRequestException(
+                "created_by", "created_by must be a user of tenant '" + slug + "'");
+          }
           UUID id = UUID.randomUUID();
           Sql.update(
               c,
               "INSERT INTO api_key (id, tenant_id, name, prefix, secret_sha256, scopes,"
                   + " requests_per_minute, tokens_per_day, compute_units_per_month,"
-                  + " max_concurrent, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  + " max_concurrent, expires_at, created_by)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               id,
               t.id(),
               name.strip(),
@@ -255,7 +274,8 @@ public class JdbcTenancy implements Tenancy {
               l.tokensPerDay(),
               l.computeUnitsPerMonth(),
               l.maxConcurrent(),
-              expiresAt);
+              expiresAt,
+              createdBy);
           KeyView k = key(c, t.id(), id);
           return new KeyView(
               k.id(),
@@ -371,6 +391,121 @@ public class JdbcTenancy implements Tenancy {
   private static AuthenticationException invalidKey() {
     return new AuthenticationException(
         "invalid_api_key", "Incorrect API key provided. Keys are shown once, when created.");
+  }
+
+  private static final String USER_COLUMNS =
+      "u.id, t.slug, u.issuer, u.subject, u.email, u.role, u.created_at";
+
+  private static UserView userRow(ResultSet rs) throws SQLException {
+    return new UserView(
+        Sql.uuid(rs, "id"),
+        rs.getString("slug"),
+        rs.getString("issuer"),
+        rs.getString("subject"),
+        rs.getString("email"),
+        rs.getString("role"),
+        Sql.instant(rs, "created_at"));
+  }
+
+  @Override
+  public UserView addUser(String slug, String issuer, String subject, String email, String role) {
+    if (issuer == null || issuer.isBlank() || issuer.length() > 255) {
+      throw new InvalidRequestException("issuer", "issuer must be 1-255 characters");
+    }
+    if (subject == null || subject.isBlank() || subject.length() > 255) {
+      throw new InvalidRequestException("subject", "subject must be 1-255 characters");
+    }
+    String r = role == null ? "MEMBER" : role;
+    if (!r.equals("OWNER") && !r.equals("ADMIN") && !r.equals("MEMBER")) {
+      throw new InvalidRequestException("role", "role must be OWNER, ADMIN or MEMBER");
+    }
+    if (email != null && (email.length() > 320 || !email.contains("@"))) {
+      throw new InvalidRequestException("email", "email must look like name@domain");
+    }
+    return db(
+        c -> {
+          TenantView t = load(c, slug);
+          Optional<String> owner =
+              Sql.one(
+                  c,
+                  "SELECT t.slug FROM tenant_user u JOIN tenant t ON t.id = u.tenant_id"
+                      + " WHERE u.issuer = ? AND u.subject = ?",
+                  rs -> rs.getString(1),
+                  issuer,
+                  subject);
+          if (owner.isPresent()) {
+            throw new ConflictException(
+                "user_exists",
+                "subject",
+                "That subject belongs to tenant '" + owner.get() + "' already.");
+          }
+          UUID id = UUID.randomUUID();
+          Sql.update(
+              c,
+              "INSERT INTO tenant_user (id, tenant_id, issuer, subject, email, role)"
+                  + " VALUES (?, ?, ?, ?, ?, ?)",
+              id,
+              t.id(),
+              issuer,
+              subject,
+              email,
+              r);
+          return Sql.one(
+                  c,
+                  "SELECT "
+                      + USER_COLUMNS
+                      + " FROM tenant_user u JOIN tenant t"
+                      + " ON t.id = u.tenant_id WHERE u.id = ?",
+                  JdbcTenancy::userRow,
+                  id)
+              .orElseThrow();
+        });
+  }
+
+  @Override
+  public List<UserView> users(String slug) {
+    return db(
+        c -> {
+          TenantView t = load(c, slug);
+          return Sql.list(
+              c,
+              "SELECT "
+                  + USER_COLUMNS
+                  + " FROM tenant_user u JOIN tenant t ON t.id = u.tenant_id"
+                  + " WHERE u.tenant_id = ? ORDER BY u.created_at, u.id",
+              JdbcTenancy::userRow,
+              t.id());
+        });
+  }
+
+  @Override
+  public void removeUser(String slug, UUID userId) {
+    db(
+        c -> {
+          TenantView t = load(c, slug);
+          if (Sql.update(
+                  c, "DELETE FROM tenant_user WHERE id = ? AND tenant_id = ?", userId, t.id())
+              == 0) {
+            throw new NotFoundException("user_not_found", "id", "No user " + userId + ".");
+          }
+          return null;
+        });
+  }
+
+  @Override
+  @Transactional(Transactional.TxType.SUPPORTS)
+  public Optional<UserView> userBySubject(String issuer, String subject) {
+    return db(
+        c ->
+            Sql.one(
+                c,
+                "SELECT "
+                    + USER_COLUMNS
+                    + " FROM tenant_user u JOIN tenant t ON t.id = u.tenant_id"
+                    + " WHERE u.issuer = ? AND u.subject = ?",
+                JdbcTenancy::userRow,
+                issuer,
+                subject));
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.TenantView;
+import dev.llada.platform.application.UserView;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;
@@ -124,13 +125,15 @@ public class AdminTenantsResource {
       throw new InvalidRequestException(
           "expires_at", "expires_at must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
     }
+    String createdBy = JsonFields.string(b, "created_by", null);
     KeyView key =
         tenancy.createKey(
             slug,
             JsonFields.requiredString(b, "name"),
             scopes,
             limits(JsonFields.object(b, "limits")),
-            expiresAt);
+            expiresAt,
+            createdBy == null ? null : uuid("created_by", createdBy));
     return Response.status(201).entity(key).build();
   }
 
@@ -154,6 +157,47 @@ public class AdminTenantsResource {
       throw new InvalidRequestException("id", "'" + id + "' is not a key id.");
     }
     return tenancy.revokeKey(slug, keyId);
+  }
+
+  @POST
+  @Path("{slug}/users")
+  @Operation(summary = "Map an identity provider subject to the tenant")
+  public Response addUser(@PathParam("slug") String slug, JsonObject body) {
+    admin();
+    JsonObject b = JsonFields.body(body);
+    UserView user =
+        tenancy.addUser(
+            slug,
+            JsonFields.requiredString(b, "issuer"),
+            JsonFields.requiredString(b, "subject"),
+            JsonFields.string(b, "email", null),
+            JsonFields.string(b, "role", null));
+    return Response.status(201).entity(user).build();
+  }
+
+  @GET
+  @Path("{slug}/users")
+  @Operation(summary = "The tenant's users")
+  public Page<UserView> users(@PathParam("slug") String slug) {
+    admin();
+    return Page.of(tenancy.users(slug));
+  }
+
+  @DELETE
+  @Path("{slug}/users/{id}")
+  @Operation(summary = "Remove a user from the tenant")
+  public Response removeUser(@PathParam("slug") String slug, @PathParam("id") String id) {
+    admin();
+    tenancy.removeUser(slug, uuid("id", id));
+    return Response.noContent().build();
+  }
+
+  private static UUID uuid(String param, String value) {
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(param, "'" + value + "' is not an id.");
+    }
   }
 
   @GET
