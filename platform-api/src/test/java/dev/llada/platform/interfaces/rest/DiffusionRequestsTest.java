@@ -1,0 +1,80 @@
+package dev.llada.platform.interfaces.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.llada.core.sampling.Remasking;
+import dev.llada.platform.application.DiffusionParams;
+import dev.llada.platform.application.InvalidRequestException;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DiffusionRequestsTest {
+
+  private static JsonObject json(String s) {
+    try (var r = Json.createReader(new StringReader(s))) {
+      return r.readObject();
+    }
+  }
+
+  private static String refusedParam(String body) {
+    return assertThrows(InvalidRequestException.class, () -> DiffusionRequests.params(json(body)))
+        .param();
+  }
+
+  @Test
+  void leavesOutWhatTheClientLeftOut() {
+    DiffusionParams p = DiffusionRequests.params(json("{}"));
+    assertNull(p.steps());
+    assertNull(p.genLength());
+    assertNull(p.blockLength());
+    assertNull(p.seed());
+    assertEquals(0.0, p.temperature(), "LLaDA's greedy default, not OpenAI's 1");
+    assertEquals(Remasking.LOW_CONFIDENCE, p.remasking());
+  }
+
+  @Test
+  void maxTokensIsAnAliasOfGenLength() {
+    assertEquals(16, DiffusionRequests.params(json("{\"max_tokens\":16}")).genLength());
+    assertEquals(16, DiffusionRequests.params(json("{\"max_completion_tokens\":16}")).genLength());
+    assertEquals(
+        16, DiffusionRequests.params(json("{\"max_tokens\":16,\"gen_length\":16}")).genLength());
+    assertEquals("gen_length", refusedParam("{\"max_tokens\":16,\"gen_length\":8}"));
+  }
+
+  @Test
+  void namesTheParameterAtFault() {
+    assertEquals("steps", refusedParam("{\"steps\":0}"));
+    assertEquals("steps", refusedParam("{\"steps\":1.5}"));
+    assertEquals("block_length", refusedParam("{\"block_length\":-1}"));
+    assertEquals("temperature", refusedParam("{\"temperature\":3}"));
+    assertEquals("temperature", refusedParam("{\"temperature\":\"hot\"}"));
+    assertEquals("cfg_scale", refusedParam("{\"cfg_scale\":-0.5}"));
+    assertEquals("remasking", refusedParam("{\"remasking\":\"top_k\"}"));
+    assertEquals("n", refusedParam("{\"n\":3}"));
+    assertEquals("logprobs", refusedParam("{\"logprobs\":5}"));
+    assertEquals("seed", refusedParam("{\"seed\":\"abc\"}"));
+  }
+
+  @Test
+  void acceptsFalseForUnsupportedBooleans() {
+    DiffusionRequests.params(json("{\"logprobs\":false,\"echo\":false}"));
+  }
+
+  @Test
+  void stopStringsCutTheTextAtTheEarliest() {
+    List<String> stops = DiffusionRequests.stop(json("{\"stop\":[\"\\n\",\"END\"]}"));
+    assertEquals(3, DiffusionRequests.firstStop("abcEND\nx", stops));
+    assertEquals(-1, DiffusionRequests.firstStop("abc", stops));
+    assertEquals(List.of("x"), DiffusionRequests.stop(json("{\"stop\":\"x\"}")));
+    assertThrows(
+        InvalidRequestException.class,
+        () -> DiffusionRequests.stop(json("{\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}")));
+    assertThrows(
+        InvalidRequestException.class, () -> DiffusionRequests.stop(json("{\"stop\":[\"\"]}")));
+  }
+}
