@@ -20,11 +20,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The shipped tiny models: each one loads through the same code as LLaDA-8B, is the exact content
  * its model card's digest names, fits the 16 MB budget, and still scores on a fast held-out subset
- * (20 items per task, deterministic) what its {@code ci-eval.json} recorded, within 10 points.
+ * (the items per task its {@code ci-eval.json} names, deterministic) what it recorded, within 10
+ * points. The Instruct model must also clear issue #4's targets on that subset: sorting ≥ 90 %,
+ * reversal ≥ 50 %, couplets forward ≥ 50 % and backward ≥ 0.8 × forward. (2-digit addition ≥ 90 %
+ * is not reached yet — 81.5 % on 200 items — and is held to its recorded score only.)
  */
 class ZooModelsTest {
 
   private static final Path ZOO = Path.of("..", "models");
+
+  /** Issue #4's exact-match targets the shipped Instruct model meets (checked on the CI subset). */
+  private static final java.util.Map<String, Double> INSTRUCT_TARGETS =
+      java.util.Map.of("sort", 0.90, "reverse", 0.50, "couplet-next", 0.50);
 
   /** Every model directory shipped under {@code models/}. */
   static Stream<String> shipped() throws Exception {
@@ -63,10 +70,23 @@ class ZooModelsTest {
     try (DjlMaskPredictor predictor = DjlMaskPredictor.load(dir, "cpu");
         LladaTokenizer tokenizer = LladaTokenizer.load(dir)) {
       Evaluation evaluation = new Evaluation(predictor, tokenizer, format);
+      java.util.Map<String, Double> scores = new java.util.HashMap<>();
       for (var e : recorded.getAsJsonObject("exact_match").entrySet()) {
         double expected = e.getValue().getAsDouble();
         double actual = evaluation.score(Tasks.get(e.getKey()), n, seed, 0).accuracy();
         assertEquals(expected, actual, 0.10, name + " " + e.getKey());
+        scores.put(e.getKey(), actual);
+      }
+      if (name.endsWith("-instruct")) {
+        for (var target : INSTRUCT_TARGETS.entrySet()) {
+          double actual = scores.getOrDefault(target.getKey(), -1.0);
+          assertTrue(
+              actual >= target.getValue(),
+              name + " " + target.getKey() + " " + actual + " < target " + target.getValue());
+        }
+        assertTrue(
+            scores.get("couplet-prev") >= 0.8 * scores.get("couplet-next"),
+            "couplets backward >= 0.8 x forward: " + scores);
       }
     }
   }
