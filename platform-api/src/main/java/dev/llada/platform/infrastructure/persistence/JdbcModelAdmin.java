@@ -6,7 +6,6 @@ import dev.llada.platform.application.ConflictException;
 import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.ModelAdmin;
 import dev.llada.platform.application.NotFoundException;
-import dev.llada.platform.application.ServiceUnavailableException;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** {@link ModelAdmin} on the registry tables (V1, V3). */
@@ -32,7 +29,6 @@ import javax.sql.DataSource;
 @Transactional
 public class JdbcModelAdmin implements ModelAdmin {
 
-  private static final Logger LOG = Logger.getLogger(JdbcModelAdmin.class.getName());
   private static final int MAX_CARD = 64 * 1024;
   private static final String VERSION_COLUMNS =
       "v.id, v.name, v.version, v.variant_code, v.digest, v.artifact_uri, v.parameter_count,"
@@ -44,22 +40,8 @@ public class JdbcModelAdmin implements ModelAdmin {
   @Resource(lookup = DatabaseBootstrap.DATASOURCE)
   DataSource dataSource;
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T db(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
-        throw new ConflictException("already_exists", null, "That name is taken already.");
-      }
-      LOG.log(Level.WARNING, "registry query failed", e);
-      throw new ServiceUnavailableException(
-          "database_unavailable", "The platform's database is unavailable; try again later.");
-    }
+  private <T> T db(Sql.Work<T> work) {
+    return Sql.run(dataSource, work, Sql::databaseUnavailable);
   }
 
   @Override

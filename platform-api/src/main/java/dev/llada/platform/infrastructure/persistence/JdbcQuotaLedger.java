@@ -23,8 +23,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -38,8 +36,6 @@ import javax.sql.DataSource;
 @Transactional(Transactional.TxType.REQUIRES_NEW)
 public class JdbcQuotaLedger implements QuotaLedger {
 
-  private static final Logger LOG = Logger.getLogger(JdbcQuotaLedger.class.getName());
-
   /** The window start of each metric for a moment {@code ?} (timestamptz). */
   private static final String WINDOWS =
       "SELECT date_trunc('minute', ?::timestamptz, 'UTC'), date_trunc('day', ?::timestamptz,"
@@ -50,21 +46,15 @@ public class JdbcQuotaLedger implements QuotaLedger {
   @Resource(lookup = DatabaseBootstrap.DATASOURCE)
   DataSource dataSource;
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   /** Fail closed: a ledger that cannot be read or written admits nothing (503). */
-  private <T> T db(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      LOG.log(Level.WARNING, "usage ledger unavailable", e);
-      throw new ServiceUnavailableException(
-          "quota_unavailable",
-          "Usage accounting is unavailable, so no request can be admitted; try again later.");
-    }
+  private <T> T db(Sql.Work<T> work) {
+    return Sql.run(
+        dataSource,
+        work,
+        () ->
+            new ServiceUnavailableException(
+                "quota_unavailable",
+                "Usage accounting is unavailable, so no request can be admitted; try again later."));
   }
 
   private record Windows(Instant minute, Instant day, Instant month, Instant now) {}

@@ -8,7 +8,6 @@ import dev.llada.platform.application.KeyView;
 import dev.llada.platform.application.Limits;
 import dev.llada.platform.application.NotFoundException;
 import dev.llada.platform.application.Scope;
-import dev.llada.platform.application.ServiceUnavailableException;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.TenantView;
 import dev.llada.platform.application.UserView;
@@ -29,8 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** {@link Tenancy} on the V2 tables, in the caller's JTA transaction. */
@@ -38,7 +35,6 @@ import javax.sql.DataSource;
 @Transactional
 public class JdbcTenancy implements Tenancy {
 
-  private static final Logger LOG = Logger.getLogger(JdbcTenancy.class.getName());
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ALPHABET =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -54,23 +50,9 @@ public class JdbcTenancy implements Tenancy {
   @Resource(lookup = DatabaseBootstrap.DATASOURCE)
   DataSource dataSource;
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   /** Runs {@code work}; unique violations become 409, an unreachable database 503. */
-  private <T> T db(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
-        throw new ConflictException("already_exists", null, "That name is taken already.");
-      }
-      LOG.log(Level.WARNING, "tenancy query failed", e);
-      throw new ServiceUnavailableException(
-          "database_unavailable", "The platform's database is unavailable; try again later.");
-    }
+  private <T> T db(Sql.Work<T> work) {
+    return Sql.run(dataSource, work, Sql::databaseUnavailable);
   }
 
   @Override

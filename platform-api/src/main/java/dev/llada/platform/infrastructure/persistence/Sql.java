@@ -16,9 +16,44 @@ final class Sql {
 
   private Sql() {}
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(Sql.class.getName());
+
   @FunctionalInterface
   interface Row<T> {
     T map(ResultSet rs) throws SQLException;
+  }
+
+  /** Work on one connection (enlisted in the caller's JTA transaction). */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work}. A unique violation is a 409; any other database failure is logged and
+   * becomes {@code unavailable} (a 503: the platform fails closed).
+   */
+  static <T> T run(
+      javax.sql.DataSource dataSource,
+      Work<T> work,
+      java.util.function.Supplier<? extends RuntimeException> unavailable) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      if ("23505".equals(e.getSQLState())) {
+        throw new dev.llada.platform.application.ConflictException(
+            "already_exists", null, "That name is taken already.");
+      }
+      LOG.log(java.util.logging.Level.WARNING, "database work failed", e);
+      throw unavailable.get();
+    }
+  }
+
+  /** The usual 503 when the platform's database is unreachable. */
+  static dev.llada.platform.application.ServiceUnavailableException databaseUnavailable() {
+    return new dev.llada.platform.application.ServiceUnavailableException(
+        "database_unavailable", "The platform's database is unavailable; try again later.");
   }
 
   static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params)

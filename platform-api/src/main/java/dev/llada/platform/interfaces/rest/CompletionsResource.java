@@ -33,19 +33,11 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -293,9 +285,8 @@ public class CompletionsResource {
   }
 
   /**
-   * Writes the SSE stream. Each denoising step either extends the final prefix (a content chunk) or
-   * is announced by an SSE comment; either write fails once the client has gone, which stops the
-   * generation at its next step and settles it as DISCONNECTED.
+   * Writes the SSE stream: a content chunk whenever a longer prefix of the canvas is final (all its
+   * positions committed, up to the first EOS/EoT), an SSE comment for any other step.
    */
   private void stream(
       Kind kind,
@@ -310,154 +301,109 @@ public class CompletionsResource {
       UUID requestId,
       java.util.function.BooleanSupplier connected)
       throws IOException {
-    BlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
-    AtomicBoolean gone = new AtomicBoolean();
+    StepStream sse = new StepStream(output);
     ModelLimits limits = inference.limits(model);
     int promptLength = prepared.promptIds().length;
     int genLength = prepared.config().genLength();
     int[] canvas = new int[genLength];
     Arrays.fill(canvas, -1);
-    long start = System.nanoTime();
-    Future<GenerationResult> run =
-        executor.submit(
-            () ->
-                inference.generate(
-                    reservation,
-                    prepared,
-                    events::add,
-                    () -> gone.get() || !connected.getAsBoolean()));
-    String sent = "";
-    int prefix = 0;
-    boolean ended = false;
-    try {
-      if (kind == Kind.CHAT) {
-        JsonObject first =
-            chunk(kind, id, created, model)
-                .add(
-                    "choices",
-                    Json.createArrayBuilder()
-                        .add(
-                            Json.createObjectBuilder()
-                                .add("index", 0)
-                                .add(
-                                    "delta",
-                                    Json.createObjectBuilder()
-                                        .add("role", "assistant")
-                                        .add("content", ""))
-                                .addNull("logprobs")
-                                .addNull("finish_reason")))
-                .build();
-        send(output, first.toString());
-      }
-      while (true) {
-        StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
-        if (e == null) {
-          if (run.isDone() && events.isEmpty()) {
-            break;
-          }
-          continue;
-        }
-        for (int i = 0; i < e.positions()[0].length; i++) {
-          canvas[e.positions()[0][i] - promptLength] = e.tokens()[0][i];
-        }
-        int before = prefix;
-        while (!ended && prefix < genLength && canvas[prefix] >= 0) {
-          if (canvas[prefix] == limits.eosId() || canvas[prefix] == limits.eotId()) {
-            ended = true;
-          } else {
-            prefix++;
-          }
-        }
-        String delta = "";
-        if (prefix > before) {
-          String text = inference.decode(model, Arrays.copyOf(canvas, prefix));
-          int cut = DiffusionRequests.firstStop(text, stops);
-          if (cut >= 0) {
-            text = text.substring(0, cut);
-          }
-          if (text.startsWith(sent) && text.length() > sent.length()) {
-            delta = text.substring(sent.length());
-            sent = text;
-          }
-        }
-        if (!delta.isEmpty()) {
-          send(
-              output,
-              chunk(kind, id, created, model)
-                  .add("choices", Json.createArrayBuilder().add(choice(kind, delta, null, true)))
-                  .build()
-                  .toString());
-        } else {
-          comment(output, "step " + (e.step() + 1));
-        }
-        if (!connected.getAsBoolean()) {
-          throw new IOException("the client closed the connection");
-        }
-      }
-      GenerationResult r;
-      try {
-        r = run.get();
-      } catch (ExecutionException ex) {
-        Throwable cause = ex.getCause();
-        String body =
-            cause instanceof dev.llada.platform.application.PlatformException pe
-                ? dev.llada.platform.interfaces.rest.dto.ErrorEnvelope.of(
-                        pe.status(), pe.code(), pe.param(), pe.getMessage())
-                    .toJson()
-                : dev.llada.platform.interfaces.rest.dto.ErrorEnvelope.internalError(500).toJson();
-        if (!(cause instanceof dev.llada.platform.application.PlatformException)) {
-          LOG.log(Level.SEVERE, "streamed generation failed", cause);
-        }
-        send(output, body);
-        send(output, "[DONE]");
-        requestLog.complete(requestId, 500, 0, 0, elapsed(start));
-        return;
-      }
-      String text = r.text();
-      String finish = r.finishReason();
-      int cut = DiffusionRequests.firstStop(text, stops);
-      if (cut >= 0) {
-        text = text.substring(0, cut);
-        finish = "stop";
-      }
-      String rest = text.startsWith(sent) ? text.substring(sent.length()) : "";
-      send(
-          output,
+    if (kind == Kind.CHAT) {
+      sse.send(
           chunk(kind, id, created, model)
               .add(
                   "choices",
                   Json.createArrayBuilder()
-                      .add(choice(kind, rest.isEmpty() ? null : rest, finish, true)))
+                      .add(
+                          Json.createObjectBuilder()
+                              .add("index", 0)
+                              .add(
+                                  "delta",
+                                  Json.createObjectBuilder()
+                                      .add("role", "assistant")
+                                      .add("content", ""))
+                              .addNull("logprobs")
+                              .addNull("finish_reason")))
               .build()
               .toString());
-      if (includeUsage) {
-        send(
-            output,
-            chunk(kind, id, created, model)
-                .add("choices", Json.createArrayBuilder())
-                .add("usage", usage(prepared, r))
-                .build()
-                .toString());
-      }
-      send(output, "[DONE]");
-      requestLog.complete(
-          requestId, 200, r.completionIds().length, prepared.unitsFor(r.steps()), elapsed(start));
-    } catch (IOException | InterruptedException disconnected) {
-      gone.set(true);
-      if (disconnected instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      try {
-        run.get(); // the generation stops at its next step and settles itself
-      } catch (InterruptedException | ExecutionException expected) {
-        // ClientGoneException: usage is settled as DISCONNECTED
-      }
-      requestLog.complete(requestId, 499, 0, 0, elapsed(start));
     }
-  }
+    sse.run(
+        executor,
+        inference,
+        reservation,
+        prepared,
+        connected,
+        requestLog,
+        requestId,
+        new StepStream.Writer() {
+          String sent = "";
+          int prefix = 0;
+          boolean stopped;
 
-  private static long elapsed(long start) {
-    return (System.nanoTime() - start) / 1_000_000;
+          @Override
+          public void step(StepEvent e) throws IOException {
+            for (int i = 0; i < e.positions()[0].length; i++) {
+              canvas[e.positions()[0][i] - promptLength] = e.tokens()[0][i];
+            }
+            int before = prefix;
+            while (!stopped && prefix < genLength && canvas[prefix] >= 0) {
+              if (canvas[prefix] == limits.eosId() || canvas[prefix] == limits.eotId()) {
+                stopped = true;
+              } else {
+                prefix++;
+              }
+            }
+            String delta = "";
+            if (prefix > before) {
+              String text = inference.decode(model, Arrays.copyOf(canvas, prefix));
+              int cut = DiffusionRequests.firstStop(text, stops);
+              if (cut >= 0) {
+                text = text.substring(0, cut);
+              }
+              if (text.startsWith(sent) && text.length() > sent.length()) {
+                delta = text.substring(sent.length());
+                sent = text;
+              }
+            }
+            if (delta.isEmpty()) {
+              sse.comment("step " + (e.step() + 1));
+            } else {
+              sse.send(
+                  chunk(kind, id, created, model)
+                      .add(
+                          "choices", Json.createArrayBuilder().add(choice(kind, delta, null, true)))
+                      .build()
+                      .toString());
+            }
+          }
+
+          @Override
+          public void done(GenerationResult r) throws IOException {
+            String text = r.text();
+            String finish = r.finishReason();
+            int cut = DiffusionRequests.firstStop(text, stops);
+            if (cut >= 0) {
+              text = text.substring(0, cut);
+              finish = "stop";
+            }
+            String rest = text.startsWith(sent) ? text.substring(sent.length()) : "";
+            sse.send(
+                chunk(kind, id, created, model)
+                    .add(
+                        "choices",
+                        Json.createArrayBuilder()
+                            .add(choice(kind, rest.isEmpty() ? null : rest, finish, true)))
+                    .build()
+                    .toString());
+            if (includeUsage) {
+              sse.send(
+                  chunk(kind, id, created, model)
+                      .add("choices", Json.createArrayBuilder())
+                      .add("usage", usage(prepared, r))
+                      .build()
+                      .toString());
+            }
+          }
+        });
   }
 
   private static JsonObjectBuilder chunk(Kind kind, String id, long created, ModelRef model) {
@@ -466,15 +412,5 @@ public class CompletionsResource {
         .add("object", kind == Kind.CHAT ? "chat.completion.chunk" : "text_completion")
         .add("created", created)
         .add("model", model.name());
-  }
-
-  private static void send(OutputStream out, String data) throws IOException {
-    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
-  private static void comment(OutputStream out, String text) throws IOException {
-    out.write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 }

@@ -5,12 +5,10 @@ import dev.llada.core.tokenizer.ChatTemplate;
 import dev.llada.platform.application.Caller;
 import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.InvalidRequestException;
-import dev.llada.platform.application.PlatformException;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
-import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
@@ -34,16 +32,9 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -133,62 +124,27 @@ public class DiffusionResource {
       Reservation reservation,
       OutputStream output,
       UUID requestId,
-      BooleanSupplier connected)
-      throws IOException {
-    BlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
-    AtomicBoolean gone = new AtomicBoolean();
-    long start = System.nanoTime();
-    Future<GenerationResult> run =
-        executor.submit(
-            () ->
-                inference.generate(
-                    reservation,
-                    prepared,
-                    events::add,
-                    () -> gone.get() || !connected.getAsBoolean()));
-    try {
-      while (true) {
-        StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
-        if (e == null) {
-          if (run.isDone() && events.isEmpty()) {
-            break;
+      BooleanSupplier connected) {
+    StepStream sse = new StepStream(output);
+    sse.run(
+        executor,
+        inference,
+        reservation,
+        prepared,
+        connected,
+        requestLog,
+        requestId,
+        new StepStream.Writer() {
+          @Override
+          public void step(StepEvent e) throws IOException {
+            sse.send(DiffusionResource.this.step(model, prepared, e).toString());
           }
-          continue;
-        }
-        send(output, step(model, prepared, e).toString());
-        if (!connected.getAsBoolean()) {
-          throw new IOException("the client closed the connection");
-        }
-      }
-      try {
-        GenerationResult r = run.get();
-        send(output, done(model, prepared, r).build().toString());
-        requestLog.complete(
-            requestId,
-            200,
-            r.completionIds().length,
-            prepared.unitsFor(r.steps()),
-            (System.nanoTime() - start) / 1_000_000);
-      } catch (ExecutionException ex) {
-        send(
-            output,
-            ex.getCause() instanceof PlatformException pe
-                ? ErrorEnvelope.of(pe.status(), pe.code(), pe.param(), pe.getMessage()).toJson()
-                : ErrorEnvelope.internalError(500).toJson());
-      }
-      send(output, "[DONE]");
-    } catch (IOException | InterruptedException left) {
-      gone.set(true);
-      if (left instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      try {
-        run.get();
-      } catch (InterruptedException | ExecutionException expected) {
-        // settled as DISCONNECTED by the inference service
-      }
-      requestLog.complete(requestId, 499, 0, 0, (System.nanoTime() - start) / 1_000_000);
-    }
+
+          @Override
+          public void done(GenerationResult r) throws IOException {
+            sse.send(DiffusionResource.done(model, prepared, r).build().toString());
+          }
+        });
   }
 
   /** One step of the trace; positions are offsets into the generated part. */
@@ -309,10 +265,5 @@ public class DiffusionResource {
     return RateLimitHeaders.apply(
             Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
         .build();
-  }
-
-  private static void send(OutputStream out, String data) throws IOException {
-    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 }
