@@ -218,7 +218,10 @@ class RegistryIT {
                 "{\"version\":\"reg-alias:2\"}");
     assertEquals(200, own.statusCode(), own.body());
     assertEquals("reg-tenant", json(own).getString("tenant"));
-    assertEquals("reg-alias:2", json(mine.get("/v1/models/assistant@prod")).getString("version"));
+    JsonObject seen = json(mine.get("/v1/models/assistant@prod"));
+    assertEquals("reg-alias:2", seen.getString("version"));
+    assertEquals("reg-tenant", seen.getString("owned_by"), "a tenant alias is the tenant's");
+    assertEquals("system", json(other.get("/v1/models/assistant@prod")).getString("owned_by"));
     assertEquals(
         "reg-alias:1",
         json(other.get("/v1/models/assistant@prod")).getString("version"),

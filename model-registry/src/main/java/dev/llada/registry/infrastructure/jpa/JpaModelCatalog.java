@@ -42,8 +42,8 @@ public class JpaModelCatalog implements ModelCatalog {
   public Optional<ServedModel> findModel(java.util.UUID tenantId, String id) {
     Optional<ServedModel> own =
         em.createQuery(
-                "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
-                    + " WHERE a.tenant.id = :t AND a.alias = :id",
+                "SELECT a FROM ModelAlias a JOIN FETCH a.tenant JOIN FETCH a.version ver"
+                    + " JOIN FETCH ver.variant WHERE a.tenant.id = :t AND a.alias = :id",
                 ModelAlias.class)
             .setParameter("t", tenantId)
             .setParameter("id", id)
@@ -57,8 +57,8 @@ public class JpaModelCatalog implements ModelCatalog {
   public List<ServedModel> listModels(java.util.UUID tenantId) {
     List<ServedModel> models = new ArrayList<>(listModels());
     em.createQuery(
-            "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
-                + " WHERE a.tenant.id = :t ORDER BY a.alias",
+            "SELECT a FROM ModelAlias a JOIN FETCH a.tenant JOIN FETCH a.version ver"
+                + " JOIN FETCH ver.variant WHERE a.tenant.id = :t ORDER BY a.alias",
             ModelAlias.class)
         .setParameter("t", tenantId)
         .getResultStream()
@@ -97,7 +97,9 @@ public class JpaModelCatalog implements ModelCatalog {
     return new ServedModel(
         a.alias(),
         version.variant().code(),
-        version.variant().ownedBy(),
+        // a registered version is the platform's (or, behind a tenant alias, the tenant's),
+        // not the upstream publisher's
+        a.tenant() == null ? "system" : a.tenant().slug(),
         a.createdAt(),
         version.name() + ":" + version.version(),
         version.artifactUri(),
