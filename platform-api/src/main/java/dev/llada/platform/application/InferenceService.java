@@ -54,7 +54,7 @@ public class InferenceService {
   long timeoutSeconds;
 
   /** The model a caller may run under {@code name}: 404 unknown, 403 not entitled, 422 no files. */
-  public ModelRef resolve(Caller caller, String name) {
+  public ResolvedModel resolve(Caller caller, String name) {
     caller.require(Scope.INFERENCE);
     if (caller.isAdmin()) {
       throw new PermissionDeniedException(
@@ -94,19 +94,7 @@ public class InferenceService {
       throw new ServiceUnavailableException(
           "model_unavailable", "The files of '" + name + "' are not on this node.");
     }
-    return new ModelRef(name, dir, model.digest());
-  }
-
-  /** The quota ledger, for endpoints that price their requests themselves. */
-  public QuotaLedger ledger() {
-    return ledger;
-  }
-
-  /** What {@code name} resolves to for {@code caller} (a tenant alias hides a global one). */
-  public ServedModel served(Caller caller, String name) {
-    return catalog
-        .findModel(caller.tenantId(), name)
-        .orElseThrow(() -> new ModelNotFoundException(name));
+    return new ResolvedModel(new ModelRef(name, dir, model.digest()), model.variant());
   }
 
   public int[] encode(ModelRef model, String text) {
@@ -179,8 +167,12 @@ public class InferenceService {
       throw new InvalidRequestException(param, message);
     }
     long seed = p.seed() != null ? p.seed() : SEEDS.nextLong();
-    long units = (long) steps * (ids.length + genLength) * (config.cfgScale() > 0 ? 2 : 1);
-    return new PreparedRequest(ref, ids, config, seed, units);
+    return new PreparedRequest(
+        ref,
+        ids,
+        config,
+        seed,
+        PreparedRequest.computeUnits(steps, ids.length + genLength, config.cfgScale()));
   }
 
   /** Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable). */
@@ -194,6 +186,17 @@ public class InferenceService {
         r.promptIds().length,
         r.config().genLength(),
         r.computeUnits());
+  }
+
+  /** Reserves a request that generates nothing (likelihood): a request slot and its units. */
+  public Reservation admit(
+      java.util.UUID requestId,
+      Caller caller,
+      ModelRef model,
+      String endpoint,
+      int promptTokens,
+      long units) {
+    return ledger.reserve(requestId, caller, model.name(), endpoint, promptTokens, 0, units);
   }
 
   /**

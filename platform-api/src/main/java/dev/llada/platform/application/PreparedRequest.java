@@ -17,6 +17,14 @@ public record PreparedRequest(
 
   /** What {@code steps} denoising steps cost: each runs the whole sequence (twice with CFG). */
   public long unitsFor(int steps) {
-    return (long) steps * (promptIds.length + config.genLength()) * (config.cfgScale() > 0 ? 2 : 1);
+    return computeUnits(steps, promptIds.length + config.genLength(), config.cfgScale());
+  }
+
+  /**
+   * The platform's compute unit: one forward pass costs its sequence length, twice with
+   * classifier-free guidance (the unconditional copy runs too).
+   */
+  public static long computeUnits(long forwardPasses, int sequenceLength, double cfgScale) {
+    return forwardPasses * sequenceLength * (cfgScale > 0 ? 2 : 1);
   }
 }

@@ -9,6 +9,7 @@ import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
+import dev.llada.platform.application.ResolvedModel;
 import dev.llada.platform.application.UnprocessableException;
 import dev.llada.registry.domain.VariantCode;
 import dev.llada.worker.GenerationResult;
@@ -88,7 +89,7 @@ public class CompletionsResource {
   public Response completions(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
-    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
     String prompt = prompt(b);
     return run(Kind.COMPLETION, b, caller, model, prompt);
   }
@@ -99,10 +100,9 @@ public class CompletionsResource {
   public Response chat(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
-    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-    String prompt =
-        ChatTemplate.render(messages(b, inference.served(caller, model.name()).variant()));
-    return run(Kind.CHAT, b, caller, model, prompt);
+    ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    String prompt = ChatTemplate.render(messages(b, model.variant()));
+    return run(Kind.CHAT, b, caller, model.ref(), prompt);
   }
 
   private static String prompt(JsonObject b) {
@@ -121,7 +121,7 @@ public class CompletionsResource {
   }
 
   /** OpenAI messages: string content or text parts; image parts only for the vision variant. */
-  private static List<ChatTemplate.Message> messages(JsonObject b, VariantCode variant) {
+  static List<ChatTemplate.Message> messages(JsonObject b, VariantCode variant) {
     if (!(JsonFields.present(b, "messages") && b.get("messages") instanceof JsonArray array)
         || array.isEmpty()) {
       throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");

@@ -9,6 +9,7 @@ import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
+import dev.llada.platform.application.ResolvedModel;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
@@ -65,25 +66,12 @@ public class DiffusionResource {
   public Response generate(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
-    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-    String prompt;
-    if (JsonFields.present(b, "messages")) {
-      List<ChatTemplate.Message> messages = new ArrayList<>();
-      for (var v : b.getJsonArray("messages")) {
-        if (!(v instanceof JsonObject m)) {
-          throw new InvalidRequestException("messages", "messages must be objects.");
-        }
-        messages.add(
-            new ChatTemplate.Message(
-                JsonFields.requiredString(m, "role"), JsonFields.requiredString(m, "content")));
-      }
-      if (messages.isEmpty()) {
-        throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");
-      }
-      prompt = ChatTemplate.render(messages);
-    } else {
-      prompt = JsonFields.requiredString(b, "prompt");
-    }
+    ResolvedModel resolved = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    ModelRef model = resolved.ref();
+    String prompt =
+        JsonFields.present(b, "messages")
+            ? ChatTemplate.render(CompletionsResource.messages(b, resolved.variant()))
+            : JsonFields.requiredString(b, "prompt");
     boolean stream = JsonFields.bool(b, "stream", true);
     PreparedRequest prepared = inference.prepare(model, prompt, DiffusionRequests.params(b));
     context.model(model.name());
@@ -202,7 +190,7 @@ public class DiffusionResource {
   public Response loglikelihood(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
-    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
     int[] contextIds = inference.encode(model, JsonFields.requiredString(b, "context"));
     int[] continuation = inference.encode(model, JsonFields.requiredString(b, "continuation"));
     if (contextIds.length == 0 || continuation.length == 0) {
@@ -228,19 +216,11 @@ public class DiffusionResource {
     }
     double cfg = JsonFields.number(b, "cfg_scale", 0.0, 0.0, 100.0);
     long seed = JsonFields.integer(b, "seed", 0L);
-    long units = (long) mcNum * (contextIds.length + continuation.length) * (cfg > 0 ? 2 : 1);
+    long units = PreparedRequest.computeUnits(mcNum, contextIds.length + continuation.length, cfg);
     context.model(model.name());
     Reservation reservation =
-        inference
-            .ledger()
-            .reserve(
-                context.requestId(),
-                caller,
-                model.name(),
-                "/v1/loglikelihood",
-                contextIds.length,
-                0,
-                units);
+        inference.admit(
+            context.requestId(), caller, model, "/v1/loglikelihood", contextIds.length, units);
     LikelihoodResult r =
         inference.loglikelihood(
             reservation,

@@ -150,13 +150,7 @@ public class AdminTenantsResource {
   @Operation(summary = "Revoke an API key")
   public KeyView revoke(@PathParam("slug") String slug, @PathParam("id") String id) {
     admin();
-    UUID keyId;
-    try {
-      keyId = UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("id", "'" + id + "' is not a key id.");
-    }
-    return tenancy.revokeKey(slug, keyId);
+    return tenancy.revokeKey(slug, uuid("id", id));
   }
 
   @POST
