@@ -510,6 +510,10 @@ class TenantApiIT {
     assertEquals(5, events.size(), streamed.body());
     assertEquals("done", events.get(4).getString("type"));
     assertEquals(done.getString("text"), events.get(4).getString("text"), "same seed, same text");
+    HttpResponse<String> notAnArray =
+        tenant.post("/v1/diffusion/generate", "{\"model\":\"" + MODEL + "\",\"messages\":\"hi\"}");
+    assertEquals(400, notAnArray.statusCode(), notAnArray.body());
+    assertEquals("messages", json(notAnArray).getJsonObject("error").getString("param"));
   }
 
   @Test
