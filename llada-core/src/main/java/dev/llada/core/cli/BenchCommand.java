@@ -96,30 +96,65 @@ final class BenchCommand implements Callable<Integer> {
     try {
       writeRandomModel(dir, c);
       double rssBefore = rssMiB();
-      double[] forwardMs;
-      double[] opsMs;
-      try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device)) {
-        int[][] tokens = new int[batch][length];
-        SplittableRandom random = new SplittableRandom(1);
-        for (int[] row : tokens) {
-          for (int i = 0; i < length; i++) {
-            row[i] = random.nextInt(vocab - 2);
+      int[][] tokens = new int[batch][length];
+      SplittableRandom random = new SplittableRandom(1);
+      for (int[] row : tokens) {
+        for (int i = 0; i < length; i++) {
+          row[i] = random.nextInt(vocab - 2);
+        }
+      }
+      String[] names = {
+        "torchscript", "torchscript_unpacked", "ops", "gemm_" + gemm, "gemm_forward_shape"
+      };
+      double[][] ms = new double[names.length][iters];
+      double rssAfter;
+      try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device);
+          DjlMaskPredictor unpacked = loadUnpacked(dir);
+          NDManager m =
+              Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device))) {
+        DjlMaskPredictor script = model.using(DjlMaskPredictor.Path.TORCHSCRIPT);
+        DjlMaskPredictor scriptUnpacked = unpacked.using(DjlMaskPredictor.Path.TORCHSCRIPT);
+        DjlMaskPredictor ops = model.using(DjlMaskPredictor.Path.OPS);
+        NDArray[] square = {
+          m.randomNormal(new Shape(gemm, gemm)), m.randomNormal(new Shape(gemm, gemm))
+        };
+        // the forward's own biggest GEMM shape: (B·L × d) · (d × 2·mlp), the fused gate|up
+        // projection
+        NDArray[] shape = {
+          m.randomNormal(new Shape(batch * length, dModel)),
+          m.randomNormal(new Shape(dModel, 2 * mlp))
+        };
+        Runnable[] work = {
+          () -> script.logits(tokens, null, 0, length),
+          () -> scriptUnpacked.logits(tokens, null, 0, length),
+          () -> ops.logits(tokens, null, 0, length),
+          () -> gemm(square),
+          () -> gemm(shape)
+        };
+        // interleaved: every round times each measurement once, so a change of load on the
+        // machine reaches the forwards and the GEMMs alike
+        for (int round = -warmup; round < iters; round++) {
+          for (int k = 0; k < work.length; k++) {
+            long t0 = System.nanoTime();
+            work[k].run();
+            if (round >= 0) {
+              ms[k][round] = (System.nanoTime() - t0) / 1e6;
+            }
           }
         }
-        forwardMs = time(model.using(DjlMaskPredictor.Path.TORCHSCRIPT), tokens);
-        opsMs = time(model.using(DjlMaskPredictor.Path.OPS), tokens);
+        if (!model.mklPacked() && device.equals("cpu")) {
+          names[0] = "torchscript (MKL packing unavailable)";
+        }
+        rssAfter = rssMiB();
       }
-      double rssAfter = rssMiB();
-      double[] gemmMs = gemm(gemm, gemm, gemm);
-      // the forward's own biggest GEMM shape: (B·L × d) · (d × 2·mlp), the fused gate|up projection
-      double[] shapeMs = gemm(batch * length, dModel, 2 * mlp);
-      double shapeFlops = 2.0 * batch * length * dModel * 2 * mlp;
       double forwardFlops = forwardFlops(c, batch, length);
-      double gemmFlops = 2.0 * gemm * gemm * gemm;
-      double fMin = Arrays.stream(forwardMs).min().orElseThrow();
-      double fMed = median(forwardMs);
-      double gMin = Arrays.stream(gemmMs).min().orElseThrow();
-      double gMed = median(gemmMs);
+      double[] flops = {
+        forwardFlops,
+        forwardFlops,
+        forwardFlops,
+        2.0 * gemm * gemm * gemm,
+        2.0 * batch * length * dModel * 2 * mlp
+      };
       JsonObject o = new JsonObject();
       o.addProperty(
           "shape",
@@ -129,28 +164,30 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("device", device);
       o.addProperty("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
       o.addProperty("forward_gflop", forwardFlops / 1e9);
-      o.addProperty("forward_path", "torchscript (ops_* below: op by op)");
-      o.addProperty("forward_ms_min", fMin);
-      o.addProperty("forward_ms_median", fMed);
-      o.addProperty("forward_gflops_at_min", forwardFlops / fMin / 1e6);
-      o.addProperty("forward_gflops_at_median", forwardFlops / fMed / 1e6);
-      o.addProperty("gemm_n", gemm);
-      o.addProperty("gemm_ms_min", gMin);
-      o.addProperty("gemm_ms_median", gMed);
-      o.addProperty("gemm_gflops_at_min", gemmFlops / gMin / 1e6);
-      o.addProperty("gemm_gflops_at_median", gemmFlops / gMed / 1e6);
-      o.addProperty("ratio_at_min", (forwardFlops / fMin) / (gemmFlops / gMin));
-      o.addProperty("ratio_at_median", (forwardFlops / fMed) / (gemmFlops / gMed));
-      double sMin = Arrays.stream(shapeMs).min().orElseThrow();
+      o.addProperty("method", "interleaved rounds: " + warmup + " warm-up + " + iters + " timed");
       o.addProperty("gemm_forward_shape", (batch * length) + "x" + dModel + "x" + (2 * mlp));
-      o.addProperty("gemm_forward_shape_gflops_at_min", shapeFlops / sMin / 1e6);
-      o.addProperty(
-          "ratio_to_forward_shape_gemm_at_min", (forwardFlops / fMin) / (shapeFlops / sMin));
-      double oMin = Arrays.stream(opsMs).min().orElseThrow();
-      o.addProperty("ops_forward_ms_min", oMin);
-      o.addProperty("ops_forward_ms_median", median(opsMs));
-      o.addProperty("ops_forward_gflops_at_min", forwardFlops / oMin / 1e6);
-      o.addProperty("ops_ratio_at_min", (forwardFlops / oMin) / (gemmFlops / gMin));
+      double[] minRate = new double[names.length];
+      double[] medianRate = new double[names.length];
+      for (int k = 0; k < names.length; k++) {
+        double min = Arrays.stream(ms[k]).min().orElseThrow();
+        double med = median(ms[k]);
+        minRate[k] = flops[k] / min / 1e6;
+        medianRate[k] = flops[k] / med / 1e6;
+        String key = names[k].split(" ")[0];
+        o.addProperty(key + "_ms_min", min);
+        o.addProperty(key + "_ms_median", med);
+        o.addProperty(key + "_gflops_at_min", minRate[k]);
+        o.addProperty(key + "_gflops_at_median", medianRate[k]);
+      }
+      o.addProperty("forward_path", names[0]);
+      int square = 3;
+      int own = 4;
+      for (int k = 0; k < 3; k++) {
+        String key = names[k].split(" ")[0];
+        o.addProperty(key + "_ratio_at_min", minRate[k] / minRate[square]);
+        o.addProperty(key + "_ratio_at_median", medianRate[k] / medianRate[square]);
+        o.addProperty(key + "_ratio_to_forward_shape_gemm_at_min", minRate[k] / minRate[own]);
+      }
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
       o.addProperty("rss_mib_after_forwards", rssAfter);
@@ -159,7 +196,7 @@ final class BenchCommand implements Callable<Integer> {
         out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
       } else {
         for (var e : o.entrySet()) {
-          out.printf("%-26s %s%n", e.getKey(), e.getValue());
+          out.printf("%-44s %s%n", e.getKey(), e.getValue());
         }
       }
       return 0;
@@ -170,17 +207,28 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private double[] time(DjlMaskPredictor model, int[][] tokens) {
-    for (int i = 0; i < warmup; i++) {
-      model.logits(tokens, null, 0, length);
+  /** The same model with MKL packing off (the property is read when its script is built). */
+  private DjlMaskPredictor loadUnpacked(Path dir) {
+    String before = System.getProperty("llada.mkl_pack");
+    System.setProperty("llada.mkl_pack", "false");
+    try {
+      DjlMaskPredictor p = DjlMaskPredictor.load(dir, device);
+      p.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{0}}, null, 0, 1);
+      return p;
+    } finally {
+      if (before == null) {
+        System.clearProperty("llada.mkl_pack");
+      } else {
+        System.setProperty("llada.mkl_pack", before);
+      }
     }
-    double[] ms = new double[iters];
-    for (int i = 0; i < iters; i++) {
-      long t0 = System.nanoTime();
-      model.logits(tokens, null, 0, length);
-      ms[i] = (System.nanoTime() - t0) / 1e6;
-    }
-    return ms;
+  }
+
+  /** One product a · b, completed (also on a GPU) before it returns. */
+  private static void gemm(NDArray[] ab) {
+    NDArray r = ab[0].matMul(ab[1]);
+    r.get(0, 0).getFloat();
+    r.close();
   }
 
   /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */
@@ -201,27 +249,6 @@ final class BenchCommand implements Callable<Integer> {
     double logits = (double) b * l * c.embeddingSize() * 4;
     double hidden = (double) b * l * c.dModel() * 4 * 8;
     return scores + mlp + logits + hidden;
-  }
-
-  /** Times (rows × inner) · (inner × cols) on the engine's default device. */
-  private double[] gemm(int rows, int inner, int cols) {
-    try (NDManager m =
-        Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device))) {
-      NDArray a = m.randomNormal(new Shape(rows, inner));
-      NDArray bm = m.randomNormal(new Shape(inner, cols));
-      for (int i = 0; i < warmup; i++) {
-        a.matMul(bm).close();
-      }
-      double[] ms = new double[iters];
-      for (int i = 0; i < iters; i++) {
-        long t0 = System.nanoTime();
-        NDArray r = a.matMul(bm);
-        r.get(0, 0).getFloat(); // force completion (also on GPU)
-        ms[i] = (System.nanoTime() - t0) / 1e6;
-        r.close();
-      }
-      return ms;
-    }
   }
 
   private static void writeRandomModel(Path dir, LladaConfig c) throws IOException {

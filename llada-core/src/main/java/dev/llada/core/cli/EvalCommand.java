@@ -47,6 +47,15 @@ final class EvalCommand implements Callable<Integer> {
           "Monte Carlo samples per option for multiple choice; 0 skips it (default: ${DEFAULT-VALUE})")
   int mcSamples;
 
+  @Option(
+      names = "--mc-continuation",
+      defaultValue = "response",
+      description =
+          "what multiple choice scores: response (answer, terminator and EOS padding to the task's"
+              + " canvas, as trained) or answer (the bare continuation, as get_log_likelihood.py)"
+              + " (default: ${DEFAULT-VALUE})")
+  String mcContinuation;
+
   @Option(names = "--seed", defaultValue = "2026")
   long seed;
 
@@ -60,7 +69,8 @@ final class EvalCommand implements Callable<Integer> {
       names = "--record",
       paramLabel = "FILE",
       description =
-          "also write {format, n, seed, exact_match per task} to FILE (what ZooModelsTest replays)")
+          "also write {format, n, seed, exact_match and multiple_choice per task} to FILE (what"
+              + " ZooModelsTest replays)")
   Path record;
 
   @Override
@@ -76,12 +86,20 @@ final class EvalCommand implements Callable<Integer> {
               throw new IllegalArgumentException(
                   "--format must be chat or plain, got '" + format + "'");
         };
+    Evaluation.Continuation continuation =
+        switch (mcContinuation) {
+          case "response" -> Evaluation.Continuation.RESPONSE;
+          case "answer" -> Evaluation.Continuation.ANSWER;
+          default ->
+              throw new IllegalArgumentException(
+                  "--mc-continuation must be response or answer, got '" + mcContinuation + "'");
+        };
     List<String> names = tasks == null ? List.copyOf(Tasks.all().keySet()) : tasks;
     names.forEach(Tasks::get);
     List<Evaluation.TaskScore> scores = new ArrayList<>();
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
-      Evaluation evaluation = new Evaluation(predictor, tokenizer, f);
+      Evaluation evaluation = new Evaluation(predictor, tokenizer, f, continuation);
       for (String name : names) {
         Evaluation.TaskScore s = evaluation.score(Tasks.get(name), n, seed, mcSamples);
         scores.add(s);
@@ -98,6 +116,13 @@ final class EvalCommand implements Callable<Integer> {
       JsonObject em = new JsonObject();
       scores.forEach(s -> em.addProperty(s.task(), s.accuracy()));
       r.add("exact_match", em);
+      if (mcSamples > 0) {
+        r.addProperty("mc_samples", mcSamples);
+        r.addProperty("mc_continuation", continuation.name());
+        JsonObject mc = new JsonObject();
+        scores.forEach(s -> mc.addProperty(s.task(), s.mcAccuracy()));
+        r.add("multiple_choice", mc);
+      }
       Files.writeString(
           record, new GsonBuilder().setPrettyPrinting().create().toJson(r), StandardCharsets.UTF_8);
     }

@@ -31,6 +31,19 @@ public final class Evaluation {
     PLAIN
   }
 
+  /**
+   * What multiple choice scores after the prompt. {@code ANSWER} is the bare continuation, as
+   * {@code get_log_likelihood.py} and lm-eval score it (llada-spec §3). {@code RESPONSE} is the
+   * option as the model was trained to produce it on the task's canvas: the answer, its terminator
+   * ({@code <|eot_id|>} for chat, EOS for plain rows) and the EOS padding that fills the canvas
+   * (§5.2: the padding is part of the response). Every option of an item then has the same length,
+   * so no option wins by being shorter, and a prefix of the right answer is not the right answer.
+   */
+  public enum Continuation {
+    ANSWER,
+    RESPONSE
+  }
+
   /** One task's scores. */
   public record TaskScore(
       String task,
@@ -47,11 +60,36 @@ public final class Evaluation {
   private final MaskPredictor model;
   private final LladaTokenizer tokenizer;
   private final Format format;
+  private final Continuation continuation;
 
   public Evaluation(MaskPredictor model, LladaTokenizer tokenizer, Format format) {
+    this(model, tokenizer, format, Continuation.RESPONSE);
+  }
+
+  public Evaluation(
+      MaskPredictor model, LladaTokenizer tokenizer, Format format, Continuation continuation) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.format = format;
+    this.continuation = continuation;
+  }
+
+  /** The ids multiple choice scores for {@code option} after a prompt of {@code promptLength}. */
+  int[] continuation(String option, int promptLength, int canvas) {
+    int[] answer = tokenizer.encode(option);
+    if (continuation == Continuation.ANSWER) {
+      return answer;
+    }
+    int eos = tokenizer.eosId();
+    int terminator = format == Format.CHAT && tokenizer.eotId() >= 0 ? tokenizer.eotId() : eos;
+    int length =
+        Math.max(
+            answer.length + 1, Math.min(canvas, model.config().maxSequenceLength()) - promptLength);
+    int[] out = new int[length];
+    System.arraycopy(answer, 0, out, 0, answer.length);
+    out[answer.length] = terminator;
+    java.util.Arrays.fill(out, answer.length + 1, length, eos);
+    return out;
   }
 
   int[] prompt(Example e) {
@@ -125,7 +163,7 @@ public final class Evaluation {
         double best = Double.NEGATIVE_INFINITY;
         int bestIndex = -1;
         for (int o = 0; o < options.size(); o++) {
-          int[] answer = tokenizer.encode(options.get(o));
+          int[] answer = continuation(options.get(o), prompts[i].length, canvas);
           double score =
               ll.estimate(
                       prompts[i], answer, mcSamples, mcSamples, 0, new SplittableRandom(seed + i))

@@ -18,9 +18,10 @@ import dev.llada.core.weights.Checkpoint;
 public final class DjlMaskPredictor implements MaskPredictor {
 
   /**
-   * Which forward runs: DJL op by op (the default: on the 2-core CPU it measured as fast as the
-   * TorchScript one, docs/BENCHMARKS.md) or the fused TorchScript one ({@code
-   * -Dllada.forward=torchscript}; one JNI call, fused attention, meant for GPUs).
+   * Which forward runs: the fused TorchScript one (the default: one JNI call per forward, fused
+   * attention, MKL-packed projections on CPU; docs/BENCHMARKS.md) or DJL op by op ({@code
+   * -Dllada.forward=ops}; the same arithmetic, the one training differentiates through). Both are
+   * checked against the float64 oracle.
    */
   public enum Path {
     TORCHSCRIPT,
@@ -108,9 +109,12 @@ public final class DjlMaskPredictor implements MaskPredictor {
     }
     try (NDScope scope = new NDScope();
         NDManager m = network.manager().newSubManager()) {
+      NDArray tokenIds = m.create(ids, new Shape(b, t));
+      NDArray bias = paddingBias(m, attentionMask, b, t);
       NDArray logits =
-          network.forward(
-              m.create(ids, new Shape(b, t)), paddingBias(m, attentionMask, b, t), from, to);
+          path == Path.TORCHSCRIPT
+              ? network.scriptedForward(tokenIds, bias, from, to)
+              : network.forward(tokenIds, bias, from, to);
       return new Logits(b, to - from, config.embeddingSize(), logits.toFloatArray());
     }
   }
@@ -134,6 +138,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
       }
     }
     return any ? m.create(bias, new Shape(b, 1, 1, t)) : null;
+  }
+
+  /** Whether the TorchScript forward runs on MKL-packed weights (after its first call). */
+  public boolean mklPacked() {
+    return network.mklPacked();
   }
 
   /** Native arrays held by the network; constant across forwards (leak check). */

@@ -48,6 +48,9 @@ public final class LladaNetwork implements AutoCloseable {
   /** The fused TorchScript forward, built on first use (inference only). */
   private TorchScriptForward script;
 
+  /** Loaded from a checkpoint for inference: the weights never change (MKL packing is allowed). */
+  private boolean frozen;
+
   private record Layer(
       NDArray attnNorm,
       NDArray qkv,
@@ -140,7 +143,9 @@ public final class LladaNetwork implements AutoCloseable {
         onCpu.close();
         tensors.put(e.getKey(), resident);
       }
-      return fromLladaTensors(config, manager, tensors);
+      LladaNetwork network = fromLladaTensors(config, manager, tensors);
+      network.frozen = true;
+      return network;
     } catch (RuntimeException e) {
       manager.close();
       throw e;
@@ -233,11 +238,23 @@ public final class LladaNetwork implements AutoCloseable {
       }
       weights.add(lnF);
       weights.add(lmHead);
-      script = new TorchScriptForward(config, (ai.djl.pytorch.engine.PtNDManager) manager, weights);
+      boolean pack =
+          frozen
+              && manager.getDevice().equals(Device.cpu())
+              && config.parameterCount() <= TorchScriptForward.PACK_MAX_PARAMETERS
+              && !"false".equalsIgnoreCase(System.getProperty("llada.mkl_pack"));
+      script =
+          new TorchScriptForward(
+              config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack);
     }
     int t = Math.toIntExact(ids.getShape().get(1));
     NDArray[] rope = rope(ids.getManager(), t);
-    return script.forward(ids, bias, new NDArray[] {rope[0], rope[1], rotateHalf}, from, to);
+    return script.forward(ids, bias, new NDArray[] {rope[0], rope[4]}, from, to);
+  }
+
+  /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */
+  boolean mklPacked() {
+    return script != null && script.packed();
   }
 
   /** RMSNorm: x · rsqrt(mean(x²) + eps), then × weight (no bias, no 1+w). */
@@ -281,7 +298,8 @@ public final class LladaNetwork implements AutoCloseable {
 
   /**
    * cos and sin tables (T, 1, headDim), angle[p, j] = p / theta^(2j/hd) repeated for both halves,
-   * then the same two scaled by 1/sqrt(headDim) for the queries.
+   * then the same two scaled by 1/sqrt(headDim) for the queries, then sin with its first half
+   * negated: rotate_half(x) · sin = roll(x, hd/2) · that table.
    */
   private NDArray[] rope(NDManager m, int t) {
     int hd = config.headDim();
@@ -291,6 +309,7 @@ public final class LladaNetwork implements AutoCloseable {
     float[] sin = new float[t * hd];
     float[] cosQ = new float[t * hd];
     float[] sinQ = new float[t * hd];
+    float[] sinSigned = new float[t * hd];
     for (int j = 0; j < half; j++) {
       float invFreq = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd));
       for (int p = 0; p < t; p++) {
@@ -301,11 +320,17 @@ public final class LladaNetwork implements AutoCloseable {
         sin[p * hd + j] = sin[p * hd + j + half] = s;
         cosQ[p * hd + j] = cosQ[p * hd + j + half] = c * scale;
         sinQ[p * hd + j] = sinQ[p * hd + j + half] = s * scale;
+        sinSigned[p * hd + j] = -s;
+        sinSigned[p * hd + j + half] = s;
       }
     }
     Shape shape = new Shape(t, 1, hd);
     return new NDArray[] {
-      m.create(cos, shape), m.create(sin, shape), m.create(cosQ, shape), m.create(sinQ, shape)
+      m.create(cos, shape),
+      m.create(sin, shape),
+      m.create(cosQ, shape),
+      m.create(sinQ, shape),
+      m.create(sinSigned, shape)
     };
   }
 

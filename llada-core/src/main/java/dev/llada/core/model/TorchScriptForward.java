@@ -25,22 +25,82 @@ import java.util.zip.ZipOutputStream;
  * TorchScript, and a TorchScript archive is a zip of source code and tiny pickles that Java can
  * write (djl.md §5f): the source is generated for the model's shape, the weights are passed in as a
  * list. Inference only.
+ *
+ * <p>On a CPU whose libtorch carries MKL, the projections and the LM head can run on weights
+ * pre-packed for MKL's GEMM ({@code mkl::_mkl_reorder_linear_weight}, then {@code
+ * mkl::_mkl_linear}, the ops PyTorch's own freezing passes use): the weight panels are then not
+ * re-packed on every call. A packing is made for one row count (B·T) and kept while the row count
+ * stays the same (a generation's steps); for any other row count {@code _mkl_linear} computes the
+ * plain {@code linear} on the original weight, so results never depend on the cache. The packed
+ * copies cost as much memory as the projection weights, so packing is used for frozen (loaded) CPU
+ * networks of at most {@link #PACK_MAX_PARAMETERS} parameters only.
  */
 final class TorchScriptForward implements AutoCloseable {
+
+  /** Above this many parameters the packed copies would double too much memory (8B: 32 GB). */
+  static final long PACK_MAX_PARAMETERS = 256L << 20;
 
   private final PtSymbolBlock module;
   private final IValue weights;
 
-  TorchScriptForward(LladaConfig config, PtNDManager manager, List<NDArray> weightList) {
-    try {
-      this.module =
-          JniUtils.loadModule(
-              manager, new ByteArrayInputStream(archive(source(config))), true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load the TorchScript forward", e);
+  /** Packs the weights for a row count; null where MKL packing is not used. */
+  private final PtSymbolBlock packer;
+
+  private long packedRows = -1;
+  private IValue packed;
+
+  TorchScriptForward(
+      LladaConfig config, PtNDManager manager, List<NDArray> weightList, boolean pack) {
+    PtSymbolBlock forward = null;
+    PtSymbolBlock packing = null;
+    if (pack) {
+      try { // libtorch builds without MKL (e.g. aarch64) do not have the ops: plain forward then
+        packing =
+            JniUtils.loadModule(
+                manager, new ByteArrayInputStream(archive(packSource(config))), true, false);
+        forward =
+            JniUtils.loadModule(
+                manager, new ByteArrayInputStream(archive(source(config, true))), true, false);
+      } catch (IOException | RuntimeException e) {
+        if (packing != null) {
+          packing.close();
+        }
+        packing = null;
+        forward = null;
+      }
     }
+    if (forward == null) {
+      try {
+        forward =
+            JniUtils.loadModule(
+                manager, new ByteArrayInputStream(archive(source(config, false))), true, false);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load the TorchScript forward", e);
+      }
+    }
+    this.module = forward;
+    this.packer = packing;
     this.weights =
         IValue.listFrom(weightList.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+  }
+
+  /** Whether the projections run on MKL-packed weights. */
+  boolean packed() {
+    return packer != null;
+  }
+
+  /** The packed weights for {@code rows} = B·T, made on first use of that row count. */
+  private IValue packedFor(long rows) {
+    if (rows != packedRows) {
+      if (packed != null) {
+        packed.close();
+        packed = null;
+      }
+      packedRows = -1;
+      packed = packer.forward(weights, IValue.from(rows));
+      packedRows = rows;
+    }
+    return packed;
   }
 
   /**
@@ -50,76 +110,160 @@ final class TorchScriptForward implements AutoCloseable {
    */
   NDArray forward(NDArray ids, NDArray bias, NDArray[] rope, int from, int to) {
     PtNDManager manager = (PtNDManager) ids.getManager();
-    IValue[] args = {
-      IValue.from((PtNDArray) ids),
-      IValue.from(bias != null),
-      IValue.from((PtNDArray) (bias != null ? bias : ids)),
-      weights,
-      IValue.from((PtNDArray) rope[0]),
-      IValue.from((PtNDArray) rope[1]),
-      IValue.from((PtNDArray) rope[2]),
-      IValue.from(from),
-      IValue.from(to)
-    };
-    IValue out = module.forward(args);
+    List<IValue> args = new java.util.ArrayList<>();
+    args.add(IValue.from((PtNDArray) ids));
+    args.add(IValue.from(bias != null));
+    args.add(IValue.from((PtNDArray) (bias != null ? bias : ids)));
+    args.add(weights);
+    if (packer != null) {
+      args.add(packedFor(ids.getShape().get(0) * ids.getShape().get(1)));
+    }
+    int owned = args.size(); // the arguments from here on are made for this call
+    args.add(IValue.from((PtNDArray) rope[0]));
+    args.add(IValue.from((PtNDArray) rope[1]));
+    args.add(IValue.from(from));
+    args.add(IValue.from(to));
+    IValue out = module.forward(args.toArray(IValue[]::new));
     try {
       return out.toTensor(manager);
     } finally {
       out.close();
-      for (int i = 0; i < args.length; i++) {
-        if (i != 3) {
-          args[i].close();
+      for (int i = 0; i < args.size(); i++) {
+        if (i < 3 || i >= owned) {
+          args.get(i).close();
         }
       }
     }
   }
 
-  /** TorchScript source of the forward for this shape (llada-spec §1.2). */
-  static String source(LladaConfig c) {
+  /**
+   * TorchScript source of the forward for this shape (llada-spec §1.2). RoPE rotates the query and
+   * key heads together (they are adjacent in the fused projection); {@code
+   * scaled_dot_product_attention} applies the 1/√hd scale. With {@code packed}, every projection
+   * and the LM head is {@code _mkl_linear} on the packed weights {@code pw}.
+   */
+  static String source(LladaConfig c, boolean packed) {
     int d = c.dModel();
     int kv = c.nKvHeads() * c.headDim();
+    int hd = c.headDim();
     String eps = String.format(Locale.ROOT, "%.10e", c.rmsNormEps());
     String gqa =
         c.nKvHeads() == c.nHeads()
             ? ""
             : "      k = torch.repeat_interleave(k, %d, 1)\n      v = torch.repeat_interleave(v, %d, 1)\n"
                 .formatted(c.nHeads() / c.nKvHeads(), c.nHeads() / c.nKvHeads());
-    return """
+    String code =
+        """
         class M(Module):
           __parameters__ = []
           __buffers__ = []
           training : bool
-          def forward(self: __torch__.M, ids: Tensor, has_bias: bool, bias: Tensor, w: List[Tensor], cos: Tensor, sin: Tensor, rot: Tensor, lo: int, hi: int) -> Tensor:
+          def forward(self: __torch__.M, ids: Tensor, has_bias: bool, bias: Tensor, w: List[Tensor],%10$s cos: Tensor, sin: Tensor, lo: int, hi: int) -> Tensor:
             b = torch.size(ids, 0)
             t = torch.size(ids, 1)
             h = torch.embedding(w[0], ids)
             for i in range(%1$d):
               j = 1 + 6 * i
-              a = h * torch.rsqrt(torch.mean(h * h, [-1], True) + %2$s) * w[j]
-              qkv = torch.linear(a, w[j + 1])
-              q = torch.reshape(torch.narrow(qkv, 2, 0, %3$d), [b, t, %5$d, %7$d])
-              k = torch.reshape(torch.narrow(qkv, 2, %3$d, %4$d), [b, t, %6$d, %7$d])
-              v = torch.reshape(torch.narrow(qkv, 2, %3$d + %4$d, %4$d), [b, t, %6$d, %7$d])
-              q = torch.transpose(q * cos + torch.matmul(q, rot) * sin, 1, 2)
-              k = torch.transpose(k * cos + torch.matmul(k, rot) * sin, 1, 2)
-              v = torch.transpose(v, 1, 2)
+              a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]
+              qkv = LINEAR(a, 1)
+              qk = torch.reshape(torch.narrow(qkv, 2, 0, %3$d + %4$d), [b, t, %5$d + %6$d, %7$d])
+              qk = torch.transpose(torch.addcmul(qk * cos, torch.roll(qk, [%11$d], [-1]), sin), 1, 2)
+              q = torch.narrow(qk, 1, 0, %5$d)
+              k = torch.narrow(qk, 1, %5$d, %6$d)
+              v = torch.transpose(torch.reshape(torch.narrow(qkv, 2, %3$d + %4$d, %4$d), [b, t, %6$d, %7$d]), 1, 2)
         %9$s      if has_bias:
                 x = torch.scaled_dot_product_attention(q, k, v, bias)
               else:
                 x = torch.scaled_dot_product_attention(q, k, v)
-              h = h + torch.linear(torch.reshape(torch.transpose(x, 1, 2), [b, t, %3$d]), w[j + 2])
-              f = h * torch.rsqrt(torch.mean(h * h, [-1], True) + %2$s) * w[j + 3]
-              gu = torch.linear(f, w[j + 4])
+              h = torch.add_(h, LINEAR(torch.reshape(torch.transpose(x, 1, 2), [b, t, %3$d]), 2))
+              f = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j + 3]
+              gu = LINEAR(f, 4)
               g = torch.narrow(gu, 2, 0, %8$d)
               u = torch.narrow(gu, 2, %8$d, %8$d)
-              h = h + torch.linear(torch.silu(g) * u, w[j + 5])
+              h = torch.add_(h, LINEAR(torch.mul_(torch.silu(g), u), 5))
             n = 1 + 6 * %1$d
-            h = h * torch.rsqrt(torch.mean(h * h, [-1], True) + %2$s) * w[n]
+            h = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[n]
             h = torch.narrow(h, 1, lo, hi - lo)
-            return torch.linear(h, w[n + 1])
+            return HEAD
         """
-        .formatted(
-            c.nLayers(), eps, d, kv, c.nHeads(), c.nKvHeads(), c.headDim(), c.mlpHiddenSize(), gqa);
+            .formatted(
+                c.nLayers(),
+                eps,
+                d,
+                kv,
+                c.nHeads(),
+                c.nKvHeads(),
+                hd,
+                c.mlpHiddenSize(),
+                gqa,
+                packed ? " pw: List[Tensor]," : "",
+                hd / 2,
+                String.format(Locale.ROOT, "%.17e", 1.0 / d));
+    // weight j + k of block i; its packed copy is pw[4 * i + slot]
+    String[][] linears = {{"1", "0"}, {"2", "1"}, {"4", "2"}, {"5", "3"}};
+    for (String[] l : linears) {
+      String plain = "torch.linear(%s, w[j + " + l[0] + "])";
+      String mkl =
+          "ops.mkl._mkl_linear(%s, pw[4 * i + " + l[1] + "], w[j + " + l[0] + "], None, b * t)";
+      code = replaceLinear(code, ", " + l[0] + ")", packed ? mkl : plain);
+    }
+    return code.replace(
+        "HEAD",
+        packed
+            ? "ops.mkl._mkl_linear(h, pw[4 * %d], w[n + 1], None, b * (hi - lo))"
+                .formatted(c.nLayers())
+            : "torch.linear(h, w[n + 1])");
+  }
+
+  /** Replaces each {@code LINEAR(arg, k)} ending in {@code suffix} by the template. */
+  private static String replaceLinear(String code, String suffix, String template) {
+    StringBuilder out = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int start = code.indexOf("LINEAR(", at);
+      if (start < 0) {
+        return out.append(code, at, code.length()).toString();
+      }
+      int depth = 0;
+      int end = start + "LINEAR".length();
+      for (; end < code.length(); end++) {
+        char ch = code.charAt(end);
+        depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+        if (depth == 0) {
+          break;
+        }
+      }
+      String call = code.substring(start, end + 1);
+      out.append(code, at, start);
+      if (call.endsWith(suffix)) {
+        String arg = call.substring("LINEAR(".length(), call.length() - suffix.length());
+        out.append(template.formatted(arg));
+      } else {
+        out.append(call);
+      }
+      at = end + 1;
+    }
+  }
+
+  /** A module whose forward packs the projection and LM head weights for {@code m} rows. */
+  static String packSource(LladaConfig c) {
+    return """
+        class M(Module):
+          __parameters__ = []
+          __buffers__ = []
+          training : bool
+          def forward(self: __torch__.M, w: List[Tensor], m: int) -> List[Tensor]:
+            out = annotate(List[Tensor], [])
+            for i in range(%1$d):
+              j = 1 + 6 * i
+              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 1], m))
+              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 2], m))
+              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 4], m))
+              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 5], m))
+            out.append(ops.mkl._mkl_reorder_linear_weight(w[2 + 6 * %1$d], m))
+            return out
+        """
+        .formatted(c.nLayers());
   }
 
   /**
@@ -160,6 +304,12 @@ final class TorchScriptForward implements AutoCloseable {
 
   @Override
   public void close() {
+    if (packed != null) {
+      packed.close();
+    }
+    if (packer != null) {
+      packer.close();
+    }
     weights.close();
     module.close();
   }

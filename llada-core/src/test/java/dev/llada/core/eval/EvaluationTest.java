@@ -1,5 +1,6 @@
 package dev.llada.core.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,8 +34,7 @@ class EvaluationTest {
     assertTrue(all[0] > 0.98);
   }
 
-  @Test
-  void scoresHeldOutItemsOfATrainedModel() throws Exception {
+  private Path trainTinyModel() throws Exception {
     Path recipe = temp.resolve("r.json");
     Files.writeString(
         recipe,
@@ -44,6 +44,12 @@ class EvaluationTest {
          "tasks": {"add2": 1}, "train": {"steps": 2, "batch_size": 4, "lr": 0.001}}
         """);
     new Trainer(Recipe.read(recipe, temp), new PrintStream(new ByteArrayOutputStream())).run();
+    return temp.resolve("m");
+  }
+
+  @Test
+  void scoresHeldOutItemsOfATrainedModel() throws Exception {
+    trainTinyModel();
     try (DjlMaskPredictor model = DjlMaskPredictor.load(temp.resolve("m"), "cpu");
         LladaTokenizer tok = LladaTokenizer.load(temp.resolve("m"))) {
       Evaluation.TaskScore s =
@@ -54,6 +60,34 @@ class EvaluationTest {
       assertTrue(s.mcAccuracy() >= 0 && s.mcAccuracy() <= 1);
       String table = Evaluation.markdown(List.of(s));
       assertTrue(table.contains("| add2 | 6 |"), table);
+    }
+  }
+
+  @Test
+  void multipleChoiceScoresTheResponseAsTrainedOrTheBareAnswer() throws Exception {
+    Path dir = trainTinyModel();
+    try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, "cpu");
+        LladaTokenizer tok = LladaTokenizer.load(dir)) {
+      int[] answer = tok.encode("57");
+      for (Evaluation.Format format : Evaluation.Format.values()) {
+        Evaluation bare = new Evaluation(model, tok, format, Evaluation.Continuation.ANSWER);
+        assertArrayEquals(answer, bare.continuation("57", 10, 20));
+        Evaluation response = new Evaluation(model, tok, format, Evaluation.Continuation.RESPONSE);
+        int[] r = response.continuation("57", 10, 20);
+        // answer, terminator, EOS padding up to the canvas: 20 − 10 slots
+        assertEquals(10, r.length);
+        assertArrayEquals(answer, java.util.Arrays.copyOf(r, answer.length));
+        int terminator =
+            format == Evaluation.Format.CHAT && tok.eotId() >= 0 ? tok.eotId() : tok.eosId();
+        assertEquals(terminator, r[answer.length]);
+        for (int i = answer.length + 1; i < r.length; i++) {
+          assertEquals(tok.eosId(), r[i], "EOS padding at " + i);
+        }
+        // options of other lengths get the same number of slots; none is cut
+        assertEquals(10, response.continuation("1234", 10, 20).length);
+        assertEquals(
+            tok.encode("123456789").length + 1, response.continuation("123456789", 15, 20).length);
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.llada.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,6 +122,50 @@ class DjlMaskPredictorTest {
         djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
       }
       assertEquals(resident, djl.residentArrays(), "arrays left behind by forwards");
+    }
+  }
+
+  /**
+   * On this platform's libtorch (x86-64 with MKL) a loaded model runs its projections on MKL-packed
+   * weights; a packing is made per row count B·T, and calls that alternate row counts, windows and
+   * padding still match the oracle (a stale packing would not).
+   */
+  @Test
+  void packedProjectionsMatchTheOracleAcrossRowCounts() throws Exception {
+    Random random = new Random(5);
+    LladaConfig c = TinyModels.config(32, 4, 2, 2, 40, 45);
+    Path dir = TinyModels.write(temp.resolve("packed"), c, 11, DType.F32, 0);
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+        Checkpoint checkpoint = Checkpoint.open(dir)) {
+      DjlMaskPredictor script = djl.using(DjlMaskPredictor.Path.TORCHSCRIPT);
+      OracleForward oracle = new OracleForward(c, checkpoint);
+      int[][] shapes = {{1, 7}, {2, 7}, {1, 7}, {3, 5}, {2, 7}};
+      for (int[] shape : shapes) {
+        int[][] tokens = randomTokens(random, shape[0], shape[1], c.vocabSize());
+        boolean[][] mask = new boolean[shape[0]][shape[1]];
+        for (boolean[] row : mask) {
+          java.util.Arrays.fill(row, true);
+        }
+        mask[0][0] = false; // one padding key
+        assertClose(
+            oracle.logits(tokens, null),
+            script.logits(tokens, null, 0, shape[1]),
+            0,
+            "packed " + java.util.Arrays.toString(shape));
+        assertClose(
+            oracle.logits(tokens, mask),
+            script.logits(tokens, mask, 2, shape[1]),
+            2,
+            "packed, padded, window " + java.util.Arrays.toString(shape));
+      }
+      assertTrue(djl.mklPacked(), "the projections run on MKL-packed weights");
+    }
+    System.setProperty("llada.mkl_pack", "false");
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{1, 2, 3}}, null, 0, 3);
+      assertFalse(djl.mklPacked(), "-Dllada.mkl_pack=false turns packing off");
+    } finally {
+      System.clearProperty("llada.mkl_pack");
     }
   }
 
