@@ -60,7 +60,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
     return new DjlMaskPredictor(LladaNetwork.load(config, checkpoint, target), defaultPath());
   }
 
-  /** Wraps a network (e.g. one being trained) for sampling; the network stays the caller's. */
+  /**
+   * Wraps a network (e.g. one being trained) for sampling; the network stays the caller's. Its
+   * TorchScript forward holds the parameter arrays themselves (in-place optimizer updates are seen)
+   * and packs no weights, since the network is not frozen.
+   */
   public static DjlMaskPredictor of(LladaNetwork network) {
     return new DjlMaskPredictor(network, defaultPath());
   }
