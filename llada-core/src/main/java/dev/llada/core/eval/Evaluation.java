@@ -77,19 +77,14 @@ public final class Evaluation {
   /** The ids multiple choice scores for {@code option} after a prompt of {@code promptLength}. */
   int[] continuation(String option, int promptLength, int canvas) {
     int[] answer = tokenizer.encode(option);
-    if (continuation == Continuation.ANSWER) {
-      return answer;
-    }
-    int eos = tokenizer.eosId();
-    int terminator = format == Format.CHAT && tokenizer.eotId() >= 0 ? tokenizer.eotId() : eos;
-    int length =
-        Math.max(
-            answer.length + 1, Math.min(canvas, model.config().maxSequenceLength()) - promptLength);
-    int[] out = new int[length];
-    System.arraycopy(answer, 0, out, 0, answer.length);
-    out[answer.length] = terminator;
-    java.util.Arrays.fill(out, answer.length + 1, length, eos);
-    return out;
+    return continuation == Continuation.ANSWER
+        ? answer
+        : Canvas.response(tokenizer, answer, format == Format.CHAT, slots(canvas, promptLength));
+  }
+
+  /** Answer slots after a prompt of {@code promptLength} on the canvas (within the context). */
+  private int slots(int canvas, int promptLength) {
+    return Math.min(canvas, model.config().maxSequenceLength()) - promptLength;
   }
 
   int[] prompt(Example e) {
@@ -127,7 +122,7 @@ public final class Evaluation {
     String[] outputs = new String[n];
     int nfe = 0;
     for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
-      int gen = Math.max(1, Math.min(canvas, model.config().maxSequenceLength()) - group.getKey());
+      int gen = Math.max(1, slots(canvas, group.getKey()));
       SamplingConfig config =
           new SamplingConfig(gen, gen, gen, 0, 0, Remasking.LOW_CONFIDENCE, false, false);
       List<Integer> members = group.getValue();

@@ -23,6 +23,20 @@ public final class Canvas {
         ChatTemplate.render(List.of(new ChatTemplate.Message("user", question))));
   }
 
+  /**
+   * The response as trained (llada-spec §5.2): the answer, its terminator ({@code <|eot_id|>} on
+   * chat rows where the tokenizer has one, EOS otherwise), then EOS padding up to {@code slots}
+   * positions; never shorter than answer and terminator.
+   */
+  public static int[] response(LladaTokenizer tokenizer, int[] answer, boolean chat, int slots) {
+    int eos = tokenizer.eosId();
+    int[] out = new int[Math.max(answer.length + 1, slots)];
+    System.arraycopy(answer, 0, out, 0, answer.length);
+    out[answer.length] = chat && tokenizer.eotId() >= 0 ? tokenizer.eotId() : eos;
+    java.util.Arrays.fill(out, answer.length + 1, out.length, eos);
+    return out;
+  }
+
   /** Row length of {@code task} for chat ({@code true}) or plain rows. */
   public static int length(Task task, LladaTokenizer tokenizer, boolean chat) {
     SplittableRandom r = new SplittableRandom(12345);

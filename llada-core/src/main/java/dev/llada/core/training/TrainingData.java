@@ -90,10 +90,7 @@ final class TrainingData {
       int[] body;
       if (recipe.objective() == Recipe.Objective.SFT) {
         head = prompt(e);
-        int[] answer = tokenizer.encode(e.answer());
-        body = new int[answer.length + 1];
-        System.arraycopy(answer, 0, body, 0, answer.length);
-        body[answer.length] = tokenizer.eotId() >= 0 ? tokenizer.eotId() : eos;
+        body = Canvas.response(tokenizer, tokenizer.encode(e.answer()), true, length - head.length);
       } else {
         head = new int[0];
         int[] text = tokenizer.encode(e.text());
