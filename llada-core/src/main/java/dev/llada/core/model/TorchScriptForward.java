@@ -165,7 +165,7 @@ final class TorchScriptForward implements AutoCloseable {
             for i in range(%1$d):
               j = 1 + 6 * i
               a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]
-              qkv = LINEAR(a, 1)
+              qkv = LINEAR(a, 1, 0)
               qk = torch.reshape(torch.narrow(qkv, 2, 0, %3$d + %4$d), [b, t, %5$d + %6$d, %7$d])
               qk = torch.transpose(torch.addcmul(qk * cos, torch.roll(qk, [%11$d], [-1]), sin), 1, 2)
               q = torch.narrow(qk, 1, 0, %5$d)
@@ -175,12 +175,14 @@ final class TorchScriptForward implements AutoCloseable {
                 x = torch.scaled_dot_product_attention(q, k, v, bias)
               else:
                 x = torch.scaled_dot_product_attention(q, k, v)
-              h = torch.add_(h, LINEAR(torch.reshape(torch.transpose(x, 1, 2), [b, t, %3$d]), 2))
+              o = torch.reshape(torch.transpose(x, 1, 2), [b, t, %3$d])
+              h = torch.add_(h, LINEAR(o, 2, 1))
               f = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j + 3]
-              gu = LINEAR(f, 4)
+              gu = LINEAR(f, 4, 2)
               g = torch.narrow(gu, 2, 0, %8$d)
               u = torch.narrow(gu, 2, %8$d, %8$d)
-              h = torch.add_(h, LINEAR(torch.mul_(torch.silu(g), u), 5))
+              s = torch.mul_(torch.silu(g), u)
+              h = torch.add_(h, LINEAR(s, 5, 3))
             n = 1 + 6 * %1$d
             h = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[n]
             h = torch.narrow(h, 1, lo, hi - lo)
@@ -199,50 +201,18 @@ final class TorchScriptForward implements AutoCloseable {
                 packed ? " pw: List[Tensor]," : "",
                 hd / 2,
                 String.format(Locale.ROOT, "%.17e", 1.0 / d));
-    // weight j + k of block i; its packed copy is pw[4 * i + slot]
-    String[][] linears = {{"1", "0"}, {"2", "1"}, {"4", "2"}, {"5", "3"}};
-    for (String[] l : linears) {
-      String plain = "torch.linear(%s, w[j + " + l[0] + "])";
-      String mkl =
-          "ops.mkl._mkl_linear(%s, pw[4 * i + " + l[1] + "], w[j + " + l[0] + "], None, b * t)";
-      code = replaceLinear(code, ", " + l[0] + ")", packed ? mkl : plain);
-    }
-    return code.replace(
-        "HEAD",
-        packed
-            ? "ops.mkl._mkl_linear(h, pw[4 * %d], w[n + 1], None, b * (hi - lo))"
-                .formatted(c.nLayers())
-            : "torch.linear(h, w[n + 1])");
-  }
-
-  /** Replaces each {@code LINEAR(arg, k)} ending in {@code suffix} by the template. */
-  private static String replaceLinear(String code, String suffix, String template) {
-    StringBuilder out = new StringBuilder();
-    int at = 0;
-    while (true) {
-      int start = code.indexOf("LINEAR(", at);
-      if (start < 0) {
-        return out.append(code, at, code.length()).toString();
-      }
-      int depth = 0;
-      int end = start + "LINEAR".length();
-      for (; end < code.length(); end++) {
-        char ch = code.charAt(end);
-        depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
-        if (depth == 0) {
-          break;
-        }
-      }
-      String call = code.substring(start, end + 1);
-      out.append(code, at, start);
-      if (call.endsWith(suffix)) {
-        String arg = call.substring("LINEAR(".length(), call.length() - suffix.length());
-        out.append(template.formatted(arg));
-      } else {
-        out.append(call);
-      }
-      at = end + 1;
-    }
+    // LINEAR(x, k, slot): x times weight j + k of block i, whose packed copy is pw[4 * i + slot]
+    return code.replaceAll(
+            "LINEAR\\((\\w+), (\\d), (\\d)\\)",
+            packed
+                ? "ops.mkl._mkl_linear($1, pw[4 * i + $3], w[j + $2], None, b * t)"
+                : "torch.linear($1, w[j + $2])")
+        .replace(
+            "HEAD",
+            packed
+                ? "ops.mkl._mkl_linear(h, pw[4 * %d], w[n + 1], None, b * (hi - lo))"
+                    .formatted(c.nLayers())
+                : "torch.linear(h, w[n + 1])");
   }
 
   /** A module whose forward packs the projection and LM head weights for {@code m} rows. */
