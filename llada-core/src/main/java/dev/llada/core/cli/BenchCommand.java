@@ -108,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
       };
       double[][] ms = new double[names.length][iters];
       double rssAfter;
+      boolean packed;
       try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device);
           DjlMaskPredictor unpacked = loadUnpacked(dir);
           NDManager m =
@@ -142,9 +143,7 @@ final class BenchCommand implements Callable<Integer> {
             }
           }
         }
-        if (!model.mklPacked() && device.equals("cpu")) {
-          names[0] = "torchscript (MKL packing unavailable)";
-        }
+        packed = model.mklPacked();
         rssAfter = rssMiB();
       }
       double forwardFlops = forwardFlops(c, batch, length);
@@ -173,20 +172,19 @@ final class BenchCommand implements Callable<Integer> {
         double med = median(ms[k]);
         minRate[k] = flops[k] / min / 1e6;
         medianRate[k] = flops[k] / med / 1e6;
-        String key = names[k].split(" ")[0];
-        o.addProperty(key + "_ms_min", min);
-        o.addProperty(key + "_ms_median", med);
-        o.addProperty(key + "_gflops_at_min", minRate[k]);
-        o.addProperty(key + "_gflops_at_median", medianRate[k]);
+        o.addProperty(names[k] + "_ms_min", min);
+        o.addProperty(names[k] + "_ms_median", med);
+        o.addProperty(names[k] + "_gflops_at_min", minRate[k]);
+        o.addProperty(names[k] + "_gflops_at_median", medianRate[k]);
       }
       o.addProperty("forward_path", names[0]);
+      o.addProperty("mkl_packed", packed);
       int square = 3;
       int own = 4;
       for (int k = 0; k < 3; k++) {
-        String key = names[k].split(" ")[0];
-        o.addProperty(key + "_ratio_at_min", minRate[k] / minRate[square]);
-        o.addProperty(key + "_ratio_at_median", medianRate[k] / medianRate[square]);
-        o.addProperty(key + "_ratio_to_forward_shape_gemm_at_min", minRate[k] / minRate[own]);
+        o.addProperty(names[k] + "_ratio_at_min", minRate[k] / minRate[square]);
+        o.addProperty(names[k] + "_ratio_at_median", medianRate[k] / medianRate[square]);
+        o.addProperty(names[k] + "_ratio_to_forward_shape_gemm_at_min", minRate[k] / minRate[own]);
       }
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
