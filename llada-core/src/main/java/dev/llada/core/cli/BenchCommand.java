@@ -1,15 +1,15 @@
 package dev.llada.core.cli;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.model.LladaNames;
+import dev.llada.core.model.PlainGemm;
 import dev.llada.core.weights.DType;
 import dev.llada.core.weights.SafetensorsWriter;
 import java.io.IOException;
@@ -112,25 +112,21 @@ final class BenchCommand implements Callable<Integer> {
       try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device);
           DjlMaskPredictor unpacked = loadUnpacked(dir);
           NDManager m =
-              Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device))) {
+              Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device));
+          // the baselines: a square GEMM and the forward's own biggest GEMM shape, (B·L × d) ·
+          // (d × 2·mlp), the fused gate|up projection
+          PlainGemm square = new PlainGemm((PtNDManager) m, gemm, gemm, gemm);
+          PlainGemm shape =
+              new PlainGemm((PtNDManager) m, (long) batch * length, dModel, 2L * mlp)) {
         DjlMaskPredictor script = model.using(DjlMaskPredictor.Path.TORCHSCRIPT);
         DjlMaskPredictor scriptUnpacked = unpacked.using(DjlMaskPredictor.Path.TORCHSCRIPT);
         DjlMaskPredictor ops = model.using(DjlMaskPredictor.Path.OPS);
-        NDArray[] square = {
-          m.randomNormal(new Shape(gemm, gemm)), m.randomNormal(new Shape(gemm, gemm))
-        };
-        // the forward's own biggest GEMM shape: (B·L × d) · (d × 2·mlp), the fused gate|up
-        // projection
-        NDArray[] shape = {
-          m.randomNormal(new Shape(batch * length, dModel)),
-          m.randomNormal(new Shape(dModel, 2 * mlp))
-        };
         Runnable[] work = {
           () -> script.logits(tokens, null, 0, length),
           () -> scriptUnpacked.logits(tokens, null, 0, length),
           () -> ops.logits(tokens, null, 0, length),
-          () -> gemm(square),
-          () -> gemm(shape)
+          square::run,
+          shape::run
         };
         // interleaved: every round times each measurement once, so a change of load on the
         // machine reaches the forwards and the GEMMs alike
@@ -179,12 +175,18 @@ final class BenchCommand implements Callable<Integer> {
       }
       o.addProperty("forward_path", names[0]);
       o.addProperty("mkl_packed", packed);
-      int square = 3;
+      int squareGemm = 3;
       int own = 4;
       for (int k = 0; k < 3; k++) {
-        o.addProperty(names[k] + "_ratio_at_min", minRate[k] / minRate[square]);
-        o.addProperty(names[k] + "_ratio_at_median", medianRate[k] / medianRate[square]);
+        o.addProperty(names[k] + "_ratio_at_min", minRate[k] / minRate[squareGemm]);
+        o.addProperty(names[k] + "_ratio_at_median", medianRate[k] / medianRate[squareGemm]);
         o.addProperty(names[k] + "_ratio_to_forward_shape_gemm_at_min", minRate[k] / minRate[own]);
+        // paired: the ratio within each round, then its median (robust to slow load drift)
+        double[] paired = new double[iters];
+        for (int r = 0; r < iters; r++) {
+          paired[r] = (flops[k] / ms[k][r]) / (flops[squareGemm] / ms[squareGemm][r]);
+        }
+        o.addProperty(names[k] + "_ratio_paired_median", median(paired));
       }
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
@@ -220,13 +222,6 @@ final class BenchCommand implements Callable<Integer> {
         System.setProperty("llada.mkl_pack", before);
       }
     }
-  }
-
-  /** One product a · b, completed (also on a GPU) before it returns. */
-  private static void gemm(NDArray[] ab) {
-    NDArray r = ab[0].matMul(ab[1]);
-    r.get(0, 0).getFloat();
-    r.close();
   }
 
   /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */

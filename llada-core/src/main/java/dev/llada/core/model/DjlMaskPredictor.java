@@ -119,7 +119,10 @@ public final class DjlMaskPredictor implements MaskPredictor {
           path == Path.TORCHSCRIPT
               ? network.scriptedForward(tokenIds, bias, from, to)
               : network.forward(tokenIds, bias, from, to);
-      return new Logits(b, to - from, config.embeddingSize(), logits.toFloatArray());
+      // one copy, from the tensor's own memory (toFloatArray copies twice: to a byte[], then out)
+      float[] data = new float[Math.toIntExact(logits.size())];
+      logits.toByteBuffer(true).asFloatBuffer().get(data);
+      return new Logits(b, to - from, config.embeddingSize(), data);
     }
   }
 

@@ -217,6 +217,47 @@ class LladaCliTest {
   }
 
   @Test
+  void benchReportsForwardAndGemmRatesInOneRun() {
+    Result r =
+        run(
+            "",
+            "bench",
+            "--d-model",
+            "32",
+            "--heads",
+            "4",
+            "--layers",
+            "2",
+            "--mlp",
+            "48",
+            "--vocab",
+            "64",
+            "--length",
+            "16",
+            "--gemm",
+            "64",
+            "--iters",
+            "3",
+            "--warmup",
+            "1",
+            "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+    for (String key :
+        List.of(
+            "torchscript_ms_min",
+            "gemm_64_gflops_at_min",
+            "torchscript_ratio_at_min",
+            "torchscript_ratio_paired_median",
+            "ops_ratio_paired_median",
+            "torchscript_ratio_to_forward_shape_gemm_at_min")) {
+      double v = o.get(key).getAsDouble();
+      assertTrue(v > 0 && Double.isFinite(v), key + " = " + v);
+    }
+    assertTrue(o.get("mkl_packed").getAsBoolean(), "a loaded CPU model runs on packed weights");
+  }
+
+  @Test
   void badInputIsOneLineAndANonZeroExit() throws Exception {
     assertFails(
         2,
