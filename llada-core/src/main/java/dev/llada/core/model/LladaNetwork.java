@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -47,6 +48,15 @@ public final class LladaNetwork implements AutoCloseable {
 
   /** The fused TorchScript forward, built on first use (inference only). */
   private TorchScriptForward script;
+
+  /**
+   * The TorchScript forward's RoPE tables {cos, signed sin} for positions 0 .. n − 1, n ≥ every
+   * length asked so far; a forward of length t reads their first t rows (the tables of a length are
+   * the prefix of a longer one's). Grown by doubling; replaced sets stay open until {@link #close}.
+   */
+  private NDArray[] scriptRope;
+
+  private final List<NDArray> retiredRope = new ArrayList<>();
 
   /** Loaded from a checkpoint for inference: the weights never change (MKL packing is allowed). */
   private boolean frozen;
@@ -248,8 +258,23 @@ public final class LladaNetwork implements AutoCloseable {
               config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack);
     }
     int t = Math.toIntExact(ids.getShape().get(1));
-    NDArray[] rope = rope(ids.getManager(), t);
-    return script.forward(ids, bias, new NDArray[] {rope[0], rope[4]}, from, to);
+    return script.forward(ids, bias, scriptRope(t), from, to);
+  }
+
+  private synchronized NDArray[] scriptRope(int t) {
+    if (scriptRope == null || scriptRope[0].getShape().get(0) < t) {
+      int length = scriptRope == null ? t : Math.max(t, 2 * (int) scriptRope[0].getShape().get(0));
+      NDArray[] all = rope(manager, length);
+      for (int i : new int[] {1, 2, 3}) {
+        all[i].close();
+      }
+      if (scriptRope != null) {
+        retiredRope.addAll(List.of(scriptRope));
+      }
+      scriptRope = new NDArray[] {all[0], all[4]};
+      NDScope.unregister(scriptRope); // kept beyond the forward's scope, closed with the manager
+    }
+    return scriptRope;
   }
 
   /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */

@@ -107,6 +107,7 @@ final class TorchScriptForward implements AutoCloseable {
    * Logits of positions [from, to).
    *
    * @param bias additive key-padding bias (B, 1, 1, T), or null
+   * @param rope cos and signed-sin tables (n, 1, hd) for n ≥ T positions; the first T are read
    */
   NDArray forward(NDArray ids, NDArray bias, NDArray[] rope, int from, int to) {
     PtNDManager manager = (PtNDManager) ids.getManager();
@@ -162,6 +163,8 @@ final class TorchScriptForward implements AutoCloseable {
             b = torch.size(ids, 0)
             t = torch.size(ids, 1)
             h = torch.embedding(w[0], ids)
+            cos = torch.narrow(cos, 0, 0, t)
+            sin = torch.narrow(sin, 0, 0, t)
             for i in range(%1$d):
               j = 1 + 6 * i
               a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]

@@ -111,12 +111,16 @@ class DjlMaskPredictorTest {
     LladaConfig c = TinyModels.config(16, 2, 2, 2, 24, 31);
     Path dir = TinyModels.write(temp.resolve("leak"), c, 9, DType.F32, 0);
     try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
-      int resident = djl.residentArrays();
       int[][] tokens = {{1, 2, 3, 4, 5, 6, 7, 8}, {8, 7, 6, 5, 4, 3, 2, 1}};
       boolean[][] mask = {
         {false, true, true, true, true, true, true, true},
         {true, true, true, true, true, true, true, true}
       };
+      // the first TorchScript forward keeps its RoPE tables (two arrays, for lengths up to 8)
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
+      int resident = djl.residentArrays();
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{1, 2, 3}}, null, 0, 3);
+      assertEquals(resident, djl.residentArrays(), "a shorter length reuses the tables");
       for (int i = 0; i < 1000; i++) {
         djl.logits(tokens, mask, 2, 8);
         djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
@@ -139,7 +143,8 @@ class DjlMaskPredictorTest {
         Checkpoint checkpoint = Checkpoint.open(dir)) {
       DjlMaskPredictor script = djl.using(DjlMaskPredictor.Path.TORCHSCRIPT);
       OracleForward oracle = new OracleForward(c, checkpoint);
-      int[][] shapes = {{1, 7}, {2, 7}, {1, 7}, {3, 5}, {2, 7}};
+      // row counts alternate; lengths grow past the RoPE tables kept so far (7 → 15 → 20)
+      int[][] shapes = {{1, 7}, {2, 7}, {1, 7}, {3, 5}, {2, 7}, {1, 15}, {2, 9}, {1, 20}};
       for (int[] shape : shapes) {
         int[][] tokens = randomTokens(random, shape[0], shape[1], c.vocabSize());
         boolean[][] mask = new boolean[shape[0]][shape[1]];
