@@ -148,6 +148,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
   }
 
   /** Whether the TorchScript forward runs on MKL-packed weights (after its first call). */
+  /** How many row counts' packed weights are kept now (0 before the first forward). */
+  int mklPackings() {
+    return network.mklPackings();
+  }
+
   public boolean mklPacked() {
     return network.mklPacked();
   }

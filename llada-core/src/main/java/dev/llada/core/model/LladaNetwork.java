@@ -278,6 +278,10 @@ public final class LladaNetwork implements AutoCloseable {
   }
 
   /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */
+  int mklPackings() {
+    return script == null ? 0 : script.packings();
+  }
+
   boolean mklPacked() {
     return script != null && script.packed();
   }

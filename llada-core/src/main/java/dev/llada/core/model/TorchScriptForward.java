@@ -12,6 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.CRC32;
@@ -29,11 +31,14 @@ import java.util.zip.ZipOutputStream;
  * <p>On a CPU whose libtorch carries MKL, the projections and the LM head can run on weights
  * pre-packed for MKL's GEMM ({@code mkl::_mkl_reorder_linear_weight}, then {@code
  * mkl::_mkl_linear}, the ops PyTorch's own freezing passes use): the weight panels are then not
- * re-packed on every call. A packing is made for one row count (B·T) and kept while the row count
- * stays the same (a generation's steps); for any other row count {@code _mkl_linear} computes the
- * plain {@code linear} on the original weight, so results never depend on the cache. The packed
- * copies cost as much memory as the projection weights, so packing is used for frozen (loaded) CPU
- * networks of at most {@link #PACK_MAX_PARAMETERS} parameters only.
+ * re-packed on every call. A packing is made for one row count (B·T) — a generation's steps all
+ * have the same — and the last few row counts' packings are kept (least recently used goes first,
+ * within {@link #PACKINGS_BUDGET_BYTES}), so that jobs of two shapes interleaving on one worker (a
+ * generation and a likelihood, or a batch with and without guidance) do not repack on every switch;
+ * for any other row count {@code _mkl_linear} computes the plain {@code linear} on the original
+ * weight, so results never depend on the cache. A packing costs as much memory as the projection
+ * weights, so packing is used for frozen (loaded) CPU networks of at most {@link
+ * #PACK_MAX_PARAMETERS} parameters only.
  */
 final class TorchScriptForward implements AutoCloseable {
 
@@ -46,8 +51,15 @@ final class TorchScriptForward implements AutoCloseable {
   /** Packs the weights for a row count; null where MKL packing is not used. */
   private final PtSymbolBlock packer;
 
-  private long packedRows = -1;
-  private IValue packed;
+  /** At most this many bytes of packed copies are kept (one packing always is). */
+  static final long PACKINGS_BUDGET_BYTES = 256L << 20;
+
+  static final int MAX_PACKINGS = 4;
+
+  /** Packings by row count B·T, least recently used first. */
+  private final LinkedHashMap<Long, IValue> packings = new LinkedHashMap<>(8, 0.75f, true);
+
+  private final int maxPackings;
 
   TorchScriptForward(
       LladaConfig config, PtNDManager manager, List<NDArray> weightList, boolean pack) {
@@ -80,6 +92,7 @@ final class TorchScriptForward implements AutoCloseable {
     }
     this.module = forward;
     this.packer = packing;
+    this.maxPackings = maxPackings(config);
     this.weights =
         IValue.listFrom(weightList.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
   }
@@ -89,16 +102,33 @@ final class TorchScriptForward implements AutoCloseable {
     return packer != null;
   }
 
+  /** How many packings fit in {@link #PACKINGS_BUDGET_BYTES}: 1 to {@link #MAX_PACKINGS}. */
+  static int maxPackings(LladaConfig c) {
+    long d = c.dModel();
+    long kv = (long) c.nKvHeads() * c.headDim();
+    long perLayer = d * (d + 2 * kv) + d * d + 3 * d * c.mlpHiddenSize();
+    long bytes = 4 * (c.nLayers() * perLayer + d * c.embeddingSize());
+    return (int) Math.max(1, Math.min(MAX_PACKINGS, PACKINGS_BUDGET_BYTES / bytes));
+  }
+
+  /** How many packings are kept now. */
+  int packings() {
+    return packings.size();
+  }
+
   /** The packed weights for {@code rows} = B·T, made on first use of that row count. */
   private IValue packedFor(long rows) {
-    if (rows != packedRows) {
-      if (packed != null) {
-        packed.close();
-        packed = null;
+    IValue packed = packings.get(rows);
+    if (packed == null) {
+      while (packings.size() >= maxPackings) { // evict first: never two extra copies at once
+        Iterator<IValue> eldest = packings.values().iterator();
+        eldest.next().close();
+        eldest.remove();
       }
-      packedRows = -1;
-      packed = packer.forward(weights, IValue.from(rows));
-      packedRows = rows;
+      try (IValue m = IValue.from(rows)) {
+        packed = packer.forward(weights, m);
+      }
+      packings.put(rows, packed);
     }
     return packed;
   }
@@ -277,9 +307,8 @@ final class TorchScriptForward implements AutoCloseable {
 
   @Override
   public void close() {
-    if (packed != null) {
-      packed.close();
-    }
+    packings.values().forEach(IValue::close);
+    packings.clear();
     if (packer != null) {
       packer.close();
     }

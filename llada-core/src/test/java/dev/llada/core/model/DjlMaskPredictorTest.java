@@ -144,7 +144,7 @@ class DjlMaskPredictorTest {
       DjlMaskPredictor script = djl.using(DjlMaskPredictor.Path.TORCHSCRIPT);
       OracleForward oracle = new OracleForward(c, checkpoint);
       // row counts alternate; lengths grow past the RoPE tables kept so far (7 → 15 → 20)
-      int[][] shapes = {{1, 7}, {2, 7}, {1, 7}, {3, 5}, {2, 7}, {1, 15}, {2, 9}, {1, 20}};
+      int[][] shapes = {{1, 7}, {2, 7}, {1, 7}, {3, 5}, {2, 7}, {1, 15}, {2, 9}, {1, 20}, {1, 7}};
       for (int[] shape : shapes) {
         int[][] tokens = randomTokens(random, shape[0], shape[1], c.vocabSize());
         boolean[][] mask = new boolean[shape[0]][shape[1]];
@@ -164,6 +164,9 @@ class DjlMaskPredictorTest {
             "packed, padded, window " + java.util.Arrays.toString(shape));
       }
       assertTrue(djl.mklPacked(), "the projections run on MKL-packed weights");
+      // row counts 7, 14, 15, 18, 20, then 7 again (evicted at 20, packed anew): four packings kept
+      assertEquals(4, TorchScriptForward.maxPackings(c));
+      assertEquals(4, djl.mklPackings(), "least recently used packing evicted");
     }
     System.setProperty("llada.mkl_pack", "false");
     try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
@@ -172,6 +175,15 @@ class DjlMaskPredictorTest {
     } finally {
       System.clearProperty("llada.mkl_pack");
     }
+  }
+
+  /** Packings are kept within a memory budget: several for tiny models, one for large ones. */
+  @Test
+  void packingsAreKeptWithinTheirMemoryBudget() {
+    assertEquals(4, TorchScriptForward.maxPackings(TinyModels.config(256, 8, 8, 4, 688, 4096)));
+    // 24 layers of d 1024: ≈ 1.2 GB of projections, above the 256 MiB budget: one packing only
+    assertEquals(
+        1, TorchScriptForward.maxPackings(TinyModels.config(1024, 16, 16, 24, 2816, 32000)));
   }
 
   @Test
