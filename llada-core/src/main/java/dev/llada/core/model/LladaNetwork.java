@@ -263,7 +263,8 @@ public final class LladaNetwork implements AutoCloseable {
 
   private synchronized NDArray[] scriptRope(int t) {
     if (scriptRope == null || scriptRope[0].getShape().get(0) < t) {
-      int length = scriptRope == null ? t : Math.max(t, 2 * (int) scriptRope[0].getShape().get(0));
+      int doubled = scriptRope == null ? t : 2 * (int) scriptRope[0].getShape().get(0);
+      int length = Math.max(t, Math.min(doubled, config.maxSequenceLength()));
       NDArray[] all = rope(manager, length);
       for (int i : new int[] {1, 2, 3}) {
         all[i].close();
@@ -277,11 +278,12 @@ public final class LladaNetwork implements AutoCloseable {
     return scriptRope;
   }
 
-  /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */
+  /** How many row counts' packed weights the TorchScript forward keeps now. */
   int mklPackings() {
     return script == null ? 0 : script.packings();
   }
 
+  /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */
   boolean mklPacked() {
     return script != null && script.packed();
   }

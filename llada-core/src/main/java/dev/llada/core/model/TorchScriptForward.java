@@ -45,16 +45,16 @@ final class TorchScriptForward implements AutoCloseable {
   /** Above this many parameters the packed copies would double too much memory (8B: 32 GB). */
   static final long PACK_MAX_PARAMETERS = 256L << 20;
 
+  /** At most this many bytes of packed copies are kept (one packing always is). */
+  static final long PACKINGS_BUDGET_BYTES = 256L << 20;
+
+  static final int MAX_PACKINGS = 4;
+
   private final PtSymbolBlock module;
   private final IValue weights;
 
   /** Packs the weights for a row count; null where MKL packing is not used. */
   private final PtSymbolBlock packer;
-
-  /** At most this many bytes of packed copies are kept (one packing always is). */
-  static final long PACKINGS_BUDGET_BYTES = 256L << 20;
-
-  static final int MAX_PACKINGS = 4;
 
   /** Packings by row count B·T, least recently used first. */
   private final LinkedHashMap<Long, IValue> packings = new LinkedHashMap<>(8, 0.75f, true);
