@@ -147,12 +147,12 @@ public final class DjlMaskPredictor implements MaskPredictor {
     return any ? m.create(bias, new Shape(b, 1, 1, t)) : null;
   }
 
-  /** Whether the TorchScript forward runs on MKL-packed weights (after its first call). */
   /** How many row counts' packed weights are kept now (0 before the first forward). */
   int mklPackings() {
     return network.mklPackings();
   }
 
+  /** Whether the TorchScript forward runs on MKL-packed weights (after its first call). */
   public boolean mklPacked() {
     return network.mklPacked();
   }

@@ -52,11 +52,10 @@ public final class LladaNetwork implements AutoCloseable {
   /**
    * The TorchScript forward's RoPE tables {cos, signed sin} for positions 0 .. n − 1, n ≥ every
    * length asked so far; a forward of length t reads their first t rows (the tables of a length are
-   * the prefix of a longer one's). Grown by doubling; replaced sets stay open until {@link #close}.
+   * the prefix of a longer one's). Grown by doubling; replaced sets stay attached to the network's
+   * manager (a forward may still hold them) and are closed with it.
    */
   private NDArray[] scriptRope;
-
-  private final List<NDArray> retiredRope = new ArrayList<>();
 
   /** Loaded from a checkpoint for inference: the weights never change (MKL packing is allowed). */
   private boolean frozen;
@@ -268,9 +267,6 @@ public final class LladaNetwork implements AutoCloseable {
       NDArray[] all = rope(manager, length);
       for (int i : new int[] {1, 2, 3}) {
         all[i].close();
-      }
-      if (scriptRope != null) {
-        retiredRope.addAll(List.of(scriptRope));
       }
       scriptRope = new NDArray[] {all[0], all[4]};
       NDScope.unregister(scriptRope); // kept beyond the forward's scope, closed with the manager

@@ -104,10 +104,8 @@ final class TorchScriptForward implements AutoCloseable {
 
   /** How many packings fit in {@link #PACKINGS_BUDGET_BYTES}: 1 to {@link #MAX_PACKINGS}. */
   static int maxPackings(LladaConfig c) {
-    long d = c.dModel();
-    long kv = (long) c.nKvHeads() * c.headDim();
-    long perLayer = d * (d + 2 * kv) + d * d + 3 * d * c.mlpHiddenSize();
-    long bytes = 4 * (c.nLayers() * perLayer + d * c.embeddingSize());
+    // everything but the embedding is packed (the norm weights, a few d per layer, are counted too)
+    long bytes = 4 * (c.parameterCount() - (long) c.embeddingSize() * c.dModel());
     return (int) Math.max(1, Math.min(MAX_PACKINGS, PACKINGS_BUDGET_BYTES / bytes));
   }
 
