@@ -122,9 +122,9 @@ final class BenchCommand implements Callable<Integer> {
         DjlMaskPredictor scriptUnpacked = unpacked.using(DjlMaskPredictor.Path.TORCHSCRIPT);
         DjlMaskPredictor ops = model.using(DjlMaskPredictor.Path.OPS);
         Runnable[] work = {
-          () -> script.logits(tokens, null, 0, length),
-          () -> scriptUnpacked.logits(tokens, null, 0, length),
-          () -> ops.logits(tokens, null, 0, length),
+          () -> script.logits(tokens, null, 0, length).close(),
+          () -> scriptUnpacked.logits(tokens, null, 0, length).close(),
+          () -> ops.logits(tokens, null, 0, length).close(),
           square::run,
           shape::run
         };
@@ -213,7 +213,7 @@ final class BenchCommand implements Callable<Integer> {
     System.setProperty("llada.mkl_pack", "false");
     try {
       DjlMaskPredictor p = DjlMaskPredictor.load(dir, device);
-      p.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{0}}, null, 0, 1);
+      p.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{0}}, null, 0, 1).close();
       return p;
     } finally {
       if (before == null) {

@@ -36,17 +36,19 @@ final class LogitsCommand implements Callable<Integer> {
   public Integer call() {
     try (DjlMaskPredictor predictor = model.load()) {
       int[] tokens = Ids.parse(ids, predictor.config().embeddingSize());
-      Logits logits = predictor.logits(new int[][] {tokens}, null, 0, tokens.length);
+      float[] values;
+      int vocab;
+      try (Logits logits = predictor.logits(new int[][] {tokens}, null, 0, tokens.length)) {
+        values = logits.toArray();
+        vocab = logits.vocab();
+      }
       SafetensorsWriter.write(
           out,
           List.of(
               new SafetensorsWriter.Tensor(
-                  "logits",
-                  new long[] {1, tokens.length, logits.vocab()},
-                  logits.data(),
-                  DType.F32)),
+                  "logits", new long[] {1, tokens.length, vocab}, values, DType.F32)),
           Map.of("format", "pt", "model", model.directory().toString()));
-      LladaCli.io.out.printf("wrote %s: logits [1, %d, %d]%n", out, tokens.length, logits.vocab());
+      LladaCli.io.out.printf("wrote %s: logits [1, %d, %d]%n", out, tokens.length, vocab);
       return 0;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);

@@ -68,16 +68,19 @@ public final class LogLikelihood {
           noisy[r][lp + order[j]] = maskId;
         }
       }
-      Logits logits = forward(noisy, lp, cfgScale);
       double batchLoss = 0;
-      for (int r = 0; r < batchSize; r++) {
-        double rowLoss = 0;
-        for (int j = 0; j < la; j++) {
-          if (noisy[r][lp + j] == maskId) {
-            rowLoss -= logSoftmaxAt(logits, r, j, answer[j]);
+      try (Logits logits = forward(noisy, lp, cfgScale)) {
+        float[] row = new float[logits.vocab()];
+        for (int r = 0; r < batchSize; r++) {
+          double rowLoss = 0;
+          for (int j = 0; j < la; j++) {
+            if (noisy[r][lp + j] == maskId) {
+              logits.read(logits.offset(r, j), row, 0, row.length);
+              rowLoss -= logSoftmaxAt(row, answer[j]);
+            }
           }
+          batchLoss += rowLoss / (counts[r] / (double) la); // ÷ p_mask = l / L
         }
-        batchLoss += rowLoss / (counts[r] / (double) la); // ÷ p_mask = l / L
       }
       losses[it] = batchLoss / batchSize;
     }
@@ -126,21 +129,22 @@ public final class LogLikelihood {
       both[rows + r] = noisy[r].clone();
       java.util.Arrays.fill(both[rows + r], 0, promptLength, maskId);
     }
-    return ClassifierFreeGuidance.combine(model.logits(both, null, promptLength, length), cfgScale);
+    try (Logits stacked = model.logits(both, null, promptLength, length)) {
+      return ClassifierFreeGuidance.combine(stacked, cfgScale);
+    }
   }
 
-  private static double logSoftmaxAt(Logits logits, int row, int position, int token) {
-    int offset = logits.offset(row, position);
-    float[] d = logits.data();
+  /** log softmax(row)[token], in float64. */
+  private static double logSoftmaxAt(float[] row, int token) {
     double max = Double.NEGATIVE_INFINITY;
-    for (int v = 0; v < logits.vocab(); v++) {
-      max = Math.max(max, d[offset + v]);
+    for (float x : row) {
+      max = Math.max(max, x);
     }
     double sum = 0;
-    for (int v = 0; v < logits.vocab(); v++) {
-      sum += Math.exp(d[offset + v] - max);
+    for (float x : row) {
+      sum += Math.exp(x - max);
     }
-    return d[offset + token] - max - Math.log(sum);
+    return row[token] - max - Math.log(sum);
   }
 
   private static int[] permutation(int n, RandomGenerator random) {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.weights.Checkpoint;
+import java.nio.FloatBuffer;
 
 /**
  * {@link MaskPredictor} on a {@link LladaNetwork}: inference only (autograd off on the calling
@@ -111,6 +112,7 @@ public final class DjlMaskPredictor implements MaskPredictor {
         ids[r * t + i] = id;
       }
     }
+    NDManager kept = network.manager().newSubManager(); // owns the logits once returned
     try (NDScope scope = new NDScope();
         NDManager m = network.manager().newSubManager()) {
       NDArray tokenIds = m.create(ids, new Shape(b, t));
@@ -119,10 +121,16 @@ public final class DjlMaskPredictor implements MaskPredictor {
           path == Path.TORCHSCRIPT
               ? network.scriptedForward(tokenIds, bias, from, to)
               : network.forward(tokenIds, bias, from, to);
-      // one copy, from the tensor's own memory (toFloatArray copies twice: to a byte[], then out)
-      float[] data = new float[Math.toIntExact(logits.size())];
-      logits.toByteBuffer(true).asFloatBuffer().get(data);
-      return new Logits(b, to - from, config.embeddingSize(), data);
+      // no copy into the heap: the Logits view the tensor's memory and free it when closed. The
+      // tensor leaves the forward's scope and manager first; a host copy, where DJL has to make
+      // one (another device, a non-contiguous result), lands in the same manager.
+      NDScope.unregister(logits);
+      logits.attach(kept);
+      FloatBuffer data = logits.toByteBuffer(true).asFloatBuffer();
+      return Logits.ofNative(b, to - from, config.embeddingSize(), data, kept::close, kept::isOpen);
+    } catch (RuntimeException | Error e) {
+      kept.close();
+      throw e;
     }
   }
 

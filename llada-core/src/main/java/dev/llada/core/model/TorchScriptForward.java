@@ -50,6 +50,9 @@ final class TorchScriptForward implements AutoCloseable {
 
   static final int MAX_PACKINGS = 4;
 
+  /** RoPE tables are expanded over the heads below this head_dim (see {@link #source}). */
+  static final int ROPE_EXPAND_BELOW_HEAD_DIM = 128;
+
   private final PtSymbolBlock module;
   private final IValue weights;
 
@@ -191,14 +194,14 @@ final class TorchScriptForward implements AutoCloseable {
             b = torch.size(ids, 0)
             t = torch.size(ids, 1)
             h = torch.embedding(w[0], ids)
-            cos = torch.narrow(cos, 0, 0, t)
-            sin = torch.narrow(sin, 0, 0, t)
+            cos = ROPE_TABLE(cos)
+            sin = ROPE_TABLE(sin)
             for i in range(%1$d):
               j = 1 + 6 * i
               a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]
               qkv = LINEAR(a, 1, 0)
               qk = torch.reshape(torch.narrow(qkv, 2, 0, %3$d + %4$d), [b, t, %5$d + %6$d, %7$d])
-              qk = torch.transpose(torch.addcmul(qk * cos, torch.roll(qk, [%11$d], [-1]), sin), 1, 2)
+              qk = torch.transpose(torch.addcmul_(qk * cos, torch.roll(qk, [%11$d], [-1]), sin), 1, 2)
               q = torch.narrow(qk, 1, 0, %5$d)
               k = torch.narrow(qk, 1, %5$d, %6$d)
               v = torch.transpose(torch.reshape(torch.narrow(qkv, 2, %3$d + %4$d, %4$d), [b, t, %6$d, %7$d]), 1, 2)
@@ -232,6 +235,16 @@ final class TorchScriptForward implements AutoCloseable {
                 packed ? " pw: List[Tensor]," : "",
                 hd / 2,
                 String.format(Locale.ROOT, "%.17e", 1.0 / d));
+    // The tables are (T, 1, hd): broadcast over the heads, every elementwise RoPE op then runs in
+    // rows of hd values, and at a small head_dim the per-row overhead shows (≈ 0.3 ms of a 36 ms
+    // forward at hd 32, docs/BENCHMARKS.md). Below ROPE_EXPAND_BELOW_HEAD_DIM the tables are
+    // expanded once per forward to (T, q|k heads, hd), so the ops run over whole rows of q|k.
+    String table =
+        hd < ROPE_EXPAND_BELOW_HEAD_DIM
+            ? "torch.contiguous(torch.expand(torch.narrow($1, 0, 0, t), [t, %d, %d]))"
+                .formatted(c.nHeads() + c.nKvHeads(), hd)
+            : "torch.narrow($1, 0, 0, t)";
+    code = code.replaceAll("ROPE_TABLE\\((\\w+)\\)", table);
     // LINEAR(x, k, slot): x times weight j + k of block i, whose packed copy is pw[4 * i + slot]
     return code.replaceAll(
             "LINEAR\\((\\w+), (\\d), (\\d)\\)",

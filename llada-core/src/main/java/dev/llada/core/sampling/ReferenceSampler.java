@@ -99,9 +99,11 @@ public final class ReferenceSampler {
         if (from < 0) { // nothing left to decode before hi (quota 0 steps): still a forward in §2.2
           from = lo;
         }
-        Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi);
-        nfe++;
-        StepEvent event = commit(x, logits, from, hi, quota, i, config, random, step, block);
+        StepEvent event;
+        try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi)) {
+          nfe++;
+          event = commit(x, logits, from, hi, quota, i, config, random, step, block);
+        }
         listener.onStep(event);
       }
     }
@@ -136,7 +138,9 @@ public final class ReferenceSampler {
         bothAttention[rows + r] = attention[r];
       }
     }
-    return ClassifierFreeGuidance.combine(model.logits(both, bothAttention, from, to), cfgScale);
+    try (Logits stacked = model.logits(both, bothAttention, from, to)) {
+      return ClassifierFreeGuidance.combine(stacked, cfgScale);
+    }
   }
 
   private record Candidate(int position, int token, double confidence) {}
@@ -155,6 +159,7 @@ public final class ReferenceSampler {
     int rows = x.length;
     int vocab = logits.vocab();
     double[] l = new double[vocab];
+    float[] row = new float[vocab];
     int[][] positions = new int[rows][];
     int[][] tokens = new int[rows][];
     double[][] confidences = new double[rows][];
@@ -164,9 +169,9 @@ public final class ReferenceSampler {
         if (x[r][p] != special.maskId()) {
           continue; // prompt and committed tokens have confidence −∞
         }
-        int offset = logits.offset(r, p - from);
+        logits.read(logits.offset(r, p - from), row, 0, vocab);
         for (int v = 0; v < vocab; v++) {
-          l[v] = logits.data()[offset + v];
+          l[v] = row[v];
         }
         if (config.logitsEosInf()) {
           l[special.eosId()] = Double.NEGATIVE_INFINITY;

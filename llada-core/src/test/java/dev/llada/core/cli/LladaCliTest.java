@@ -171,8 +171,9 @@ class LladaCliTest {
       assertEquals(
           List.of(1L, 4L, (long) config.embeddingSize()),
           java.util.Arrays.stream(file.info("logits").shape()).boxed().toList());
-      Logits expected = p.logits(new int[][] {{5, 6, 7, 258}}, null, 0, 4);
-      assertTrue(java.util.Arrays.equals(expected.data(), file.readFloats("logits")));
+      try (Logits expected = p.logits(new int[][] {{5, 6, 7, 258}}, null, 0, 4)) {
+        assertTrue(java.util.Arrays.equals(expected.toArray(), file.readFloats("logits")));
+      }
     }
   }
 

@@ -69,22 +69,23 @@ class DjlMaskPredictorTest {
     try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
         Checkpoint checkpoint = Checkpoint.open(dir)) {
       OracleForward oracle = new OracleForward(c, checkpoint);
-      Logits actual = djl.logits(padded, mask, 0, 6);
-      assertClose(oracle.logits(padded, mask), actual, 0, "padded batch");
+      assertClose(oracle.logits(padded, mask), djl.logits(padded, mask, 0, 6), 0, "padded batch");
       assertClose(
           oracle.logits(padded, mask),
           djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(padded, mask, 0, 6),
           0,
           "padded batch, torchscript path");
       // RoPE depends only on relative offsets: the padded row equals the unpadded sequence
-      Logits alone = djl.logits(new int[][] {{5, 9, 11, 3}}, null, 0, 4);
-      double worst = 0;
-      for (int p = 0; p < 4; p++) {
-        for (int v = 0; v < c.embeddingSize(); v++) {
-          worst = Math.max(worst, Math.abs(actual.get(0, p + 2, v) - alone.get(0, p, v)));
+      try (Logits actual = djl.logits(padded, mask, 0, 6);
+          Logits alone = djl.logits(new int[][] {{5, 9, 11, 3}}, null, 0, 4)) {
+        double worst = 0;
+        for (int p = 0; p < 4; p++) {
+          for (int v = 0; v < c.embeddingSize(); v++) {
+            worst = Math.max(worst, Math.abs(actual.get(0, p + 2, v) - alone.get(0, p, v)));
+          }
         }
+        assertTrue(worst < 1e-3, "padded vs unpadded differ by " + worst);
       }
-      assertTrue(worst < 1e-3, "padded vs unpadded differ by " + worst);
     }
   }
 
@@ -117,16 +118,58 @@ class DjlMaskPredictorTest {
         {true, true, true, true, true, true, true, true}
       };
       // the first TorchScript forward keeps its RoPE tables (two arrays, for lengths up to 8)
-      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8).close();
       int resident = djl.residentArrays();
-      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{1, 2, 3}}, null, 0, 3);
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT)
+          .logits(new int[][] {{1, 2, 3}}, null, 0, 3)
+          .close();
       assertEquals(resident, djl.residentArrays(), "a shorter length reuses the tables");
       for (int i = 0; i < 1000; i++) {
-        djl.logits(tokens, mask, 2, 8);
-        djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8);
+        djl.logits(tokens, mask, 2, 8).close();
+        djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, mask, 2, 8).close();
       }
       assertEquals(resident, djl.residentArrays(), "arrays left behind by forwards");
     }
+  }
+
+  /**
+   * Logits view the forward's output tensor (no copy into the heap): closing frees it, reading
+   * afterwards throws instead of touching freed memory, and logits a caller never closes are freed
+   * by the cleaner once unreachable.
+   */
+  @Test
+  void nativeLogitsAreFreedOnCloseAndByTheCleaner() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 2, 24, 31);
+    Path dir = TinyModels.write(temp.resolve("view"), c, 4, DType.F32, 0);
+    int[][] tokens = {{1, 2, 3, 4, 5, 6}};
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+        Checkpoint checkpoint = Checkpoint.open(dir)) {
+      djl.logits(tokens, null, 0, 6).close();
+      int resident = djl.residentArrays();
+      Logits open = djl.logits(tokens, null, 0, 6);
+      assertTrue(open.isNative());
+      assertEquals(resident + 1, djl.residentArrays(), "the open logits hold their tensor");
+      float[] copy = open.toArray();
+      assertClose(new OracleForward(c, checkpoint).logits(tokens, null), open, 0, "view");
+      assertEquals(resident, djl.residentArrays(), "closed logits free their tensor");
+      assertThrows(IllegalStateException.class, () -> open.get(0, 0, 0));
+      assertThrows(IllegalStateException.class, () -> open.read(0, copy, 0, 1));
+      open.close(); // idempotent
+      for (int i = 0; i < 20; i++) {
+        djl.logits(tokens, null, 0, 6); // never closed
+      }
+      assertTrue(djl.residentArrays() > resident);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (djl.residentArrays() > resident && System.nanoTime() < deadline) {
+        System.gc();
+        Thread.sleep(20);
+      }
+      assertEquals(resident, djl.residentArrays(), "the cleaner frees forgotten logits");
+    }
+    DjlMaskPredictor closed = DjlMaskPredictor.load(dir, "cpu");
+    Logits outlived = closed.logits(tokens, null, 0, 6);
+    closed.close();
+    assertThrows(IllegalStateException.class, () -> outlived.get(0, 0, 0), "model closed");
   }
 
   /**
@@ -170,7 +213,9 @@ class DjlMaskPredictorTest {
     }
     System.setProperty("llada.mkl_pack", "false");
     try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
-      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{1, 2, 3}}, null, 0, 3);
+      djl.using(DjlMaskPredictor.Path.TORCHSCRIPT)
+          .logits(new int[][] {{1, 2, 3}}, null, 0, 3)
+          .close();
       assertFalse(djl.mklPacked(), "-Dllada.mkl_pack=false turns packing off");
     } finally {
       System.clearProperty("llada.mkl_pack");
@@ -211,16 +256,18 @@ class DjlMaskPredictorTest {
     return tokens;
   }
 
-  /** max |a - e| / max |e| <= 1e-4 over the window starting at {@code from}. */
+  /** max |a - e| / max |e| <= 1e-4 over the window starting at {@code from}; closes actual. */
   static void assertClose(double[][][] expected, Logits actual, int from, String what) {
     double maxAbs = 0;
     double maxErr = 0;
-    for (int r = 0; r < actual.rows(); r++) {
-      for (int p = 0; p < actual.positions(); p++) {
-        for (int v = 0; v < actual.vocab(); v++) {
-          double e = expected[r][p + from][v];
-          maxAbs = Math.max(maxAbs, Math.abs(e));
-          maxErr = Math.max(maxErr, Math.abs(actual.get(r, p, v) - e));
+    try (actual) {
+      for (int r = 0; r < actual.rows(); r++) {
+        for (int p = 0; p < actual.positions(); p++) {
+          for (int v = 0; v < actual.vocab(); v++) {
+            double e = expected[r][p + from][v];
+            maxAbs = Math.max(maxAbs, Math.abs(e));
+            maxErr = Math.max(maxErr, Math.abs(actual.get(r, p, v) - e));
+          }
         }
       }
     }
