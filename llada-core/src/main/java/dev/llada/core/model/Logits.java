@@ -8,8 +8,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Logits for {@code rows × positions × vocab}, row-major: on the Java heap, or (from {@link
  * DjlMaskPredictor}) a view of the forward's own output tensor, read where the LM head wrote it
- * instead of being copied into the heap first: 4 MiB a forward at L = 256 and a 4,096-entry
- * vocabulary (≈ 1 ms of a 36 ms forward, docs/BENCHMARKS.md), 124 MiB at LLaDA's 126,464.
+ * instead of being copied into a new heap array first: 4 MiB a forward at L = 256 and a 4,096-entry
+ * vocabulary, 124 MiB at LLaDA's 126,464 (docs/BENCHMARKS.md).
  *
  * <p>{@link #close} frees native logits at once; a cleaner frees them when a caller forgets (at
  * some later GC). Reading closed logits throws {@link IllegalStateException} and never touches

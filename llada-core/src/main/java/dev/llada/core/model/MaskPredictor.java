@@ -12,8 +12,8 @@ public interface MaskPredictor extends AutoCloseable {
   LladaConfig config();
 
   /**
-   * Logits of positions {@code [from, to)} of every row. The caller closes them when done: they
-   * may view the model's native memory ({@link Logits}).
+   * Logits of positions {@code [from, to)} of every row. The caller closes them when done: they may
+   * view the model's native memory ({@link Logits}).
    *
    * @param tokens {@code B × T} ids, all rows the same length (left-padded)
    * @param attentionMask {@code B × T}, false on padding; null when no row is padded

@@ -50,9 +50,6 @@ final class TorchScriptForward implements AutoCloseable {
 
   static final int MAX_PACKINGS = 4;
 
-  /** RoPE tables are expanded over the heads below this head_dim (see {@link #source}). */
-  static final int ROPE_EXPAND_BELOW_HEAD_DIM = 128;
-
   private final PtSymbolBlock module;
   private final IValue weights;
 
@@ -194,8 +191,8 @@ final class TorchScriptForward implements AutoCloseable {
             b = torch.size(ids, 0)
             t = torch.size(ids, 1)
             h = torch.embedding(w[0], ids)
-            cos = ROPE_TABLE(cos)
-            sin = ROPE_TABLE(sin)
+            cos = torch.narrow(cos, 0, 0, t)
+            sin = torch.narrow(sin, 0, 0, t)
             for i in range(%1$d):
               j = 1 + 6 * i
               a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]
@@ -235,16 +232,6 @@ final class TorchScriptForward implements AutoCloseable {
                 packed ? " pw: List[Tensor]," : "",
                 hd / 2,
                 String.format(Locale.ROOT, "%.17e", 1.0 / d));
-    // The tables are (T, 1, hd): broadcast over the heads, every elementwise RoPE op then runs in
-    // rows of hd values, and at a small head_dim the per-row overhead shows (≈ 0.3 ms of a 36 ms
-    // forward at hd 32, docs/BENCHMARKS.md). Below ROPE_EXPAND_BELOW_HEAD_DIM the tables are
-    // expanded once per forward to (T, q|k heads, hd), so the ops run over whole rows of q|k.
-    String table =
-        hd < ROPE_EXPAND_BELOW_HEAD_DIM
-            ? "torch.contiguous(torch.expand(torch.narrow($1, 0, 0, t), [t, %d, %d]))"
-                .formatted(c.nHeads() + c.nKvHeads(), hd)
-            : "torch.narrow($1, 0, 0, t)";
-    code = code.replaceAll("ROPE_TABLE\\((\\w+)\\)", table);
     // LINEAR(x, k, slot): x times weight j + k of block i, whose packed copy is pw[4 * i + slot]
     return code.replaceAll(
             "LINEAR\\((\\w+), (\\d), (\\d)\\)",

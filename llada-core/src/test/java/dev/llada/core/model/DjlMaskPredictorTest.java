@@ -29,6 +29,7 @@ class DjlMaskPredictorTest {
       {32, 4, 4, 2, 40, 61},
       {24, 4, 2, 2, 36, 50}, // grouped-query
       {32, 2, 1, 3, 20, 29},
+      {256, 2, 1, 1, 48, 41}, // LLaDA's head_dim, 128
     };
     for (int[] s : shapes) {
       LladaConfig c = TinyModels.config(s[0], s[1], s[2], s[3], s[4], s[5]);
