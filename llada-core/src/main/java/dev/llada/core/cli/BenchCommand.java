@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
 
 /**
  * Forward-pass throughput against a plain GEMM measured in the same process, same threads, same run
- * (docs/BENCHMARKS.md): a random model of the given shape, B × L tokens, full logits.
+ * (docs/BENCHMARKS.md): a random model of the given shape, B × L tokens, full logits. Two
+ * protocols: interleaved rounds (each forward after other models and GEMMs, so it starts with its
+ * weights out of the caches) and a steady state (blocks of back-to-back calls, as in a denoising
+ * loop).
  */
 @Command(
     name = "bench",
@@ -65,6 +68,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "5")
   int warmup;
 
+  @Option(
+      names = "--block",
+      defaultValue = "4",
+      description =
+          "steady state: calls timed back to back per block, after one untimed call (0: skip)")
+  int block;
+
   @Option(names = "--device", defaultValue = "cpu")
   String device;
 
@@ -73,9 +83,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (iters < 1 || warmup < 0 || batch < 1 || length < 1) {
+    if (iters < 1 || warmup < 0 || batch < 1 || length < 1 || block < 0) {
       throw new IllegalArgumentException(
-          "--iters, --batch and --length must be >= 1, --warmup >= 0");
+          "--iters, --batch and --length must be >= 1, --warmup and --block >= 0");
     }
     LladaConfig c =
         new LladaConfig(
@@ -109,6 +119,9 @@ final class BenchCommand implements Callable<Integer> {
       double[][] ms = new double[names.length][iters];
       double rssAfter;
       boolean packed;
+      // steady state: [round][call] of the TorchScript forward and of the square GEMM
+      double[][] steadyForward = new double[iters][block];
+      double[][] steadyGemm = new double[iters][block];
       try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device);
           DjlMaskPredictor unpacked = loadUnpacked(dir);
           NDManager m =
@@ -137,6 +150,15 @@ final class BenchCommand implements Callable<Integer> {
             if (round >= 0) {
               ms[k][round] = (System.nanoTime() - t0) / 1e6;
             }
+          }
+        }
+        // Steady state, as in a denoising loop (forwards back to back, the weights still in the
+        // caches from the call before): blocks of 1 + block calls of the forward, then of the
+        // GEMM, alternating round by round; the first call of each block is not timed.
+        if (block > 0) {
+          for (int round = 0; round < iters; round++) {
+            timeBlock(work[0], steadyForward[round]);
+            timeBlock(work[3], steadyGemm[round]);
           }
         }
         packed = model.mklPacked();
@@ -187,6 +209,38 @@ final class BenchCommand implements Callable<Integer> {
           paired[r] = (flops[k] / ms[k][r]) / (flops[squareGemm] / ms[squareGemm][r]);
         }
         o.addProperty(names[k] + "_ratio_paired_median", median(paired));
+      }
+      if (block > 0) {
+        // each round's two block medians give one ratio; then the median over rounds
+        double[] pairedSteady = new double[iters];
+        for (int r = 0; r < iters; r++) {
+          pairedSteady[r] =
+              (forwardFlops / median(steadyForward[r]))
+                  / (flops[squareGemm] / median(steadyGemm[r]));
+        }
+        double[] f = Arrays.stream(steadyForward).flatMapToDouble(Arrays::stream).toArray();
+        double[] g = Arrays.stream(steadyGemm).flatMapToDouble(Arrays::stream).toArray();
+        double fMin = Arrays.stream(f).min().orElseThrow();
+        double gMin = Arrays.stream(g).min().orElseThrow();
+        o.addProperty(
+            "steady_method",
+            iters
+                + " rounds, each 1 + "
+                + block
+                + " forwards then 1 + "
+                + block
+                + " GEMMs back to"
+                + " back, the first of each block untimed");
+        o.addProperty(names[0] + "_steady_ms_min", fMin);
+        o.addProperty(names[0] + "_steady_ms_median", median(f));
+        o.addProperty(names[squareGemm] + "_steady_ms_min", gMin);
+        o.addProperty(names[squareGemm] + "_steady_ms_median", median(g));
+        o.addProperty(
+            names[0] + "_steady_ratio_at_min", (forwardFlops / fMin) / (flops[squareGemm] / gMin));
+        o.addProperty(
+            names[0] + "_steady_ratio_at_median",
+            (forwardFlops / median(f)) / (flops[squareGemm] / median(g)));
+        o.addProperty(names[0] + "_steady_ratio_paired_median", median(pairedSteady));
       }
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
@@ -260,6 +314,16 @@ final class BenchCommand implements Callable<Integer> {
       tensors.add(new SafetensorsWriter.Tensor(e.getKey(), shape, data, DType.F32));
     }
     SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+  }
+
+  /** Runs {@code work} once untimed, then once per slot of {@code ms}, timing each call. */
+  private static void timeBlock(Runnable work, double[] ms) {
+    work.run();
+    for (int i = 0; i < ms.length; i++) {
+      long t0 = System.nanoTime();
+      work.run();
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
   }
 
   private static double median(double[] values) {

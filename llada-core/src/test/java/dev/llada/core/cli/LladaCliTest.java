@@ -247,6 +247,8 @@ class LladaCliTest {
     for (String key :
         List.of(
             "torchscript_ms_min",
+            "torchscript_steady_ratio_paired_median",
+            "gemm_64_steady_ms_min",
             "gemm_64_gflops_at_min",
             "torchscript_ratio_at_min",
             "torchscript_ratio_paired_median",
@@ -260,6 +262,7 @@ class LladaCliTest {
 
   @Test
   void badInputIsOneLineAndANonZeroExit() throws Exception {
+    assertFails(2, "--warmup and --block >= 0", "bench", "--block", "-1");
     assertFails(
         2,
         "gen_length (10) must be divisible by block_length (4)",
