@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
 /**
  * Forward-pass throughput against a plain GEMM measured in the same process, same threads, same run
  * (docs/BENCHMARKS.md): a random model of the given shape, B × L tokens, full logits. Two
- * protocols: interleaved rounds (each forward after other models and GEMMs, so it starts with its
- * weights out of the caches) and a steady state (blocks of back-to-back calls, as in a denoising
+ * protocols: interleaved rounds (each forward after other models and GEMMs, which may have evicted
+ * its weights from the caches) and a steady state (blocks of back-to-back calls, as in a denoising
  * loop).
  */
 @Command(
@@ -224,13 +224,8 @@ final class BenchCommand implements Callable<Integer> {
         double gMin = Arrays.stream(g).min().orElseThrow();
         o.addProperty(
             "steady_method",
-            iters
-                + " rounds, each 1 + "
-                + block
-                + " forwards then 1 + "
-                + block
-                + " GEMMs back to"
-                + " back, the first of each block untimed");
+            "%d rounds, each 1 + %d forwards then 1 + %d GEMMs back to back, the first untimed"
+                .formatted(iters, block, block));
         o.addProperty(names[0] + "_steady_ms_min", fMin);
         o.addProperty(names[0] + "_steady_ms_median", median(f));
         o.addProperty(names[squareGemm] + "_steady_ms_min", gMin);
