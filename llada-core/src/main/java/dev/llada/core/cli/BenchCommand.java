@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
       double[][] steadyForward = new double[iters][block];
       double[][] steadyGemm = new double[iters][block];
       try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, device);
-          DjlMaskPredictor unpacked = loadUnpacked(dir);
+          DjlMaskPredictor unpacked = DjlMaskPredictor.load(dir, device, false);
           NDManager m =
               Engine.getEngine("PyTorch").newBaseManager(DjlMaskPredictor.device(device));
           // the baselines: a square GEMM and the forward's own biggest GEMM shape, (B·L × d) ·
@@ -257,22 +257,6 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** The same model with MKL packing off (the property is read when its script is built). */
-  private DjlMaskPredictor loadUnpacked(Path dir) {
-    String before = System.getProperty("llada.mkl_pack");
-    System.setProperty("llada.mkl_pack", "false");
-    try {
-      DjlMaskPredictor p = DjlMaskPredictor.load(dir, device);
-      p.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(new int[][] {{0}}, null, 0, 1).close();
-      return p;
-    } finally {
-      if (before == null) {
-        System.clearProperty("llada.mkl_pack");
-      } else {
-        System.setProperty("llada.mkl_pack", before);
-      }
-    }
-  }
-
   /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */
   static double forwardFlops(LladaConfig c, int b, int l) {
     double d = c.dModel();

@@ -47,18 +47,34 @@ public final class DjlMaskPredictor implements MaskPredictor {
    * device} ({@code cpu}, {@code gpu0}, ...), checking every name and shape first.
    */
   public static DjlMaskPredictor load(java.nio.file.Path modelDirectory, String device) {
+    return load(modelDirectory, device, LladaNetwork.mklPackByDefault());
+  }
+
+  /**
+   * As {@link #load(java.nio.file.Path, String)}, choosing whether the TorchScript forward may run
+   * on MKL-packed weights ({@code -Dllada.mkl_pack} decides for the other loads).
+   */
+  public static DjlMaskPredictor load(
+      java.nio.file.Path modelDirectory, String device, boolean mklPack) {
     LladaConfig config = LladaConfig.read(modelDirectory);
     try (Checkpoint checkpoint = Checkpoint.open(modelDirectory)) {
-      return load(config, checkpoint, device);
+      return new DjlMaskPredictor(
+          LladaNetwork.load(config, checkpoint, prepare(device), mklPack), defaultPath());
     }
   }
 
   /** Loads from an open checkpoint (which may be closed afterwards). */
   public static DjlMaskPredictor load(LladaConfig config, Checkpoint checkpoint, String device) {
+    return new DjlMaskPredictor(
+        LladaNetwork.load(config, checkpoint, prepare(device)), defaultPath());
+  }
+
+  /** The device, with the natives loaded and autograd off on this thread. */
+  private static Device prepare(String device) {
     Device target = device(device);
     Engine.getEngine("PyTorch"); // loads the natives before the first JNI call
     JniUtils.setGradMode(false); // inference only; grad mode is per thread (djl.md §4)
-    return new DjlMaskPredictor(LladaNetwork.load(config, checkpoint, target), defaultPath());
+    return target;
   }
 
   /**

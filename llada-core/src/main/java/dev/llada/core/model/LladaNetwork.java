@@ -57,8 +57,11 @@ public final class LladaNetwork implements AutoCloseable {
    */
   private NDArray[] scriptRope;
 
-  /** Loaded from a checkpoint for inference: the weights never change (MKL packing is allowed). */
-  private boolean frozen;
+  /**
+   * Loaded from a checkpoint for inference with MKL packing allowed (the weights never change, so
+   * packed copies of them stay valid); false for networks being trained.
+   */
+  private boolean packable;
 
   private record Layer(
       NDArray attnNorm,
@@ -133,10 +136,26 @@ public final class LladaNetwork implements AutoCloseable {
   }
 
   /**
-   * Loads a checkpoint onto {@code device}, checking every name and shape first. F32 tensors are
-   * copied out of the read-only mapping (an alias of it would die with the mapping).
+   * Loads a checkpoint onto {@code device}, checking every name and shape first; the TorchScript
+   * forward may run on MKL-packed weights unless {@code -Dllada.mkl_pack=false}.
    */
   public static LladaNetwork load(LladaConfig config, Checkpoint checkpoint, Device device) {
+    return load(config, checkpoint, device, mklPackByDefault());
+  }
+
+  /** Whether loads pack for MKL when not told: yes, unless {@code -Dllada.mkl_pack=false}. */
+  static boolean mklPackByDefault() {
+    return !"false".equalsIgnoreCase(System.getProperty("llada.mkl_pack"));
+  }
+
+  /**
+   * Loads a checkpoint onto {@code device}, checking every name and shape first. F32 tensors are
+   * copied out of the read-only mapping (an alias of it would die with the mapping). {@code
+   * mklPack} allows the TorchScript forward to pack the projection weights for MKL (used on CPU
+   * only, for at most {@link TorchScriptForward#PACK_MAX_PARAMETERS} parameters).
+   */
+  public static LladaNetwork load(
+      LladaConfig config, Checkpoint checkpoint, Device device, boolean mklPack) {
     Map<String, long[]> expected = LladaNames.expectedShapes(config);
     LladaNames.validate(checkpoint, expected);
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
@@ -153,7 +172,7 @@ public final class LladaNetwork implements AutoCloseable {
         tensors.put(e.getKey(), resident);
       }
       LladaNetwork network = fromLladaTensors(config, manager, tensors);
-      network.frozen = true;
+      network.packable = mklPack;
       return network;
     } catch (RuntimeException e) {
       manager.close();
@@ -248,10 +267,9 @@ public final class LladaNetwork implements AutoCloseable {
       weights.add(lnF);
       weights.add(lmHead);
       boolean pack =
-          frozen
+          packable
               && manager.getDevice().equals(Device.cpu())
-              && config.parameterCount() <= TorchScriptForward.PACK_MAX_PARAMETERS
-              && !"false".equalsIgnoreCase(System.getProperty("llada.mkl_pack"));
+              && config.parameterCount() <= TorchScriptForward.PACK_MAX_PARAMETERS;
       script =
           new TorchScriptForward(
               config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack);
@@ -264,11 +282,10 @@ public final class LladaNetwork implements AutoCloseable {
     if (scriptRope == null || scriptRope[0].getShape().get(0) < t) {
       int doubled = scriptRope == null ? t : 2 * (int) scriptRope[0].getShape().get(0);
       int length = Math.max(t, Math.min(doubled, config.maxSequenceLength()));
-      NDArray[] all = rope(manager, length);
-      for (int i : new int[] {1, 2, 3}) {
-        all[i].close();
-      }
-      scriptRope = new NDArray[] {all[0], all[4]};
+      float[][] tables = ropeTables(length);
+      Shape shape = new Shape(length, 1, config.headDim());
+      scriptRope =
+          new NDArray[] {manager.create(tables[0], shape), manager.create(tables[2], shape)};
       NDScope.unregister(scriptRope); // kept beyond the forward's scope, closed with the manager
     }
     return scriptRope;
@@ -324,18 +341,35 @@ public final class LladaNetwork implements AutoCloseable {
   }
 
   /**
-   * cos and sin tables (T, 1, headDim), angle[p, j] = p / theta^(2j/hd) repeated for both halves,
-   * then the same two scaled by 1/sqrt(headDim) for the queries, then sin with its first half
-   * negated: rotate_half(x) · sin = roll(x, hd/2) · that table.
+   * The op-by-op forward's tables (T, 1, headDim): cos and sin, then the same two scaled by
+   * 1/sqrt(headDim) for the queries.
    */
   private NDArray[] rope(NDManager m, int t) {
+    float[][] tables = ropeTables(t);
+    float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+    float[] cosQ = tables[0].clone();
+    float[] sinQ = tables[1].clone();
+    for (int i = 0; i < cosQ.length; i++) {
+      cosQ[i] *= scale;
+      sinQ[i] *= scale;
+    }
+    Shape shape = new Shape(t, 1, config.headDim());
+    return new NDArray[] {
+      m.create(tables[0], shape), m.create(tables[1], shape),
+      m.create(cosQ, shape), m.create(sinQ, shape)
+    };
+  }
+
+  /**
+   * RoPE tables for positions 0 .. t − 1, each [t · headDim]: cos, sin, and sin with its first half
+   * negated (rotate_half(x) · sin = roll(x, hd/2) · that table). angle[p, j] = p / theta^(2j/hd),
+   * repeated for both halves (llada-spec §1.2).
+   */
+  private float[][] ropeTables(int t) {
     int hd = config.headDim();
     int half = hd / 2;
-    float scale = (float) (1.0 / Math.sqrt(hd));
     float[] cos = new float[t * hd];
     float[] sin = new float[t * hd];
-    float[] cosQ = new float[t * hd];
-    float[] sinQ = new float[t * hd];
     float[] sinSigned = new float[t * hd];
     for (int j = 0; j < half; j++) {
       float invFreq = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd));
@@ -345,20 +379,11 @@ public final class LladaNetwork implements AutoCloseable {
         float s = (float) Math.sin(angle);
         cos[p * hd + j] = cos[p * hd + j + half] = c;
         sin[p * hd + j] = sin[p * hd + j + half] = s;
-        cosQ[p * hd + j] = cosQ[p * hd + j + half] = c * scale;
-        sinQ[p * hd + j] = sinQ[p * hd + j + half] = s * scale;
         sinSigned[p * hd + j] = -s;
         sinSigned[p * hd + j + half] = s;
       }
     }
-    Shape shape = new Shape(t, 1, hd);
-    return new NDArray[] {
-      m.create(cos, shape),
-      m.create(sin, shape),
-      m.create(cosQ, shape),
-      m.create(sinQ, shape),
-      m.create(sinSigned, shape)
-    };
+    return new float[][] {cos, sin, sinSigned};
   }
 
   private NDArray feedForward(NDArray f, Layer layer) {
@@ -401,11 +426,12 @@ public final class LladaNetwork implements AutoCloseable {
     return Arrays.copyOfRange(values, Math.toIntExact(from * cols), Math.toIntExact(to * cols));
   }
 
+  /** Frees the TorchScript forward and every array of the network; a second call does nothing. */
   @Override
   public void close() {
     if (script != null) {
       script.close();
     }
-    manager.close();
+    manager.close(); // idempotent in DJL
   }
 }

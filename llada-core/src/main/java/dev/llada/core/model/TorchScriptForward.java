@@ -61,6 +61,8 @@ final class TorchScriptForward implements AutoCloseable {
 
   private final int maxPackings;
 
+  private boolean closed;
+
   TorchScriptForward(
       LladaConfig config, PtNDManager manager, List<NDArray> weightList, boolean pack) {
     PtSymbolBlock forward = null;
@@ -303,8 +305,13 @@ final class TorchScriptForward implements AutoCloseable {
     zip.closeEntry();
   }
 
+  /** Frees the packings, the weight list and the module; a second call does nothing. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     packings.values().forEach(IValue::close);
     packings.clear();
     if (packer != null) {

@@ -221,6 +221,35 @@ class DjlMaskPredictorTest {
     } finally {
       System.clearProperty("llada.mkl_pack");
     }
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu", false);
+        Checkpoint checkpoint = Checkpoint.open(dir)) {
+      int[][] tokens = {{1, 2, 3, 4, 5}};
+      assertClose(
+          new OracleForward(c, checkpoint).logits(tokens, null),
+          djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, null, 0, 5),
+          0,
+          "unpacked by the load option");
+      assertFalse(djl.mklPacked(), "the load option turns packing off");
+      assertEquals(null, System.getProperty("llada.mkl_pack"), "no global switch touched");
+    }
+  }
+
+  /** Closing a model twice (a worker's shutdown after an eviction, say) frees everything once. */
+  @Test
+  void closingAModelTwiceIsHarmless() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 2, 24, 31);
+    Path dir = TinyModels.write(temp.resolve("twice"), c, 4, DType.F32, 0);
+    DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu");
+    djl.using(DjlMaskPredictor.Path.TORCHSCRIPT)
+        .logits(new int[][] {{1, 2, 3}}, null, 0, 3)
+        .close();
+    assertTrue(djl.mklPacked());
+    djl.close();
+    djl.close();
+    assertThrows(
+        IllegalStateException.class,
+        () -> djl.logits(new int[][] {{1, 2, 3}}, null, 0, 3),
+        "a closed model refuses forwards");
   }
 
   /** Packings are kept within a memory budget: several for tiny models, one for large ones. */
