@@ -8,6 +8,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.model.ForwardParts;
 import dev.llada.core.model.LladaNames;
 import dev.llada.core.model.PlainGemm;
 import dev.llada.core.weights.DType;
@@ -75,6 +76,13 @@ final class BenchCommand implements Callable<Integer> {
           "steady state: calls timed back to back per block, after one untimed call (0: skip)")
   int block;
 
+  @Option(
+      names = "--parts",
+      description =
+          "also time each matrix product of the forward alone, next to the GEMM: the forward's"
+              + " ratio if nothing else cost anything (an upper bound)")
+  boolean parts;
+
   @Option(names = "--device", defaultValue = "cpu")
   String device;
 
@@ -119,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
       double[][] ms = new double[names.length][iters];
       double rssAfter;
       boolean packed;
+      JsonObject partsReport = null;
       // steady state: [round][call] of the TorchScript forward and of the square GEMM
       double[][] steadyForward = new double[iters][block];
       double[][] steadyGemm = new double[iters][block];
@@ -163,6 +172,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         packed = model.mklPacked();
         rssAfter = rssMiB();
+        if (parts) { // packed where the forward is
+          try (ForwardParts products =
+              new ForwardParts((PtNDManager) m, c, batch, length, packed)) {
+            partsReport = timeParts(products, square, c);
+          }
+        }
       }
       double forwardFlops = forwardFlops(c, batch, length);
       double[] flops = {
@@ -237,6 +252,9 @@ final class BenchCommand implements Callable<Integer> {
             (forwardFlops / median(f)) / (flops[squareGemm] / median(g)));
         o.addProperty(names[0] + "_steady_ratio_paired_median", median(pairedSteady));
       }
+      if (partsReport != null) {
+        partsReport.entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+      }
       o.addProperty("activation_mib_estimate", activationBytes(c, batch, length) / 1048576.0);
       o.addProperty("rss_mib_before_load", rssBefore);
       o.addProperty("rss_mib_after_forwards", rssAfter);
@@ -256,7 +274,6 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** The same model with MKL packing off (the property is read when its script is built). */
   /** Multiply-adds × 2 of one forward: projections, attention, SwiGLU, LM head. */
   static double forwardFlops(LladaConfig c, int b, int l) {
     double d = c.dModel();
@@ -293,6 +310,69 @@ final class BenchCommand implements Callable<Integer> {
       tensors.add(new SafetensorsWriter.Tensor(e.getKey(), shape, data, DType.F32));
     }
     SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+  }
+
+  /**
+   * Interleaved rounds of each product of the forward alone and the square GEMM: every part's rate
+   * and ratio to the GEMM, and the ratio the forward would reach if it were only its products (the
+   * parts' times summed with their counts per forward), at the minima and paired by round.
+   */
+  private JsonObject timeParts(ForwardParts products, PlainGemm square, LladaConfig c) {
+    List<ForwardParts.Part> list = products.parts();
+    double[][] t = new double[list.size()][iters];
+    double[] g = new double[iters];
+    for (int round = -warmup; round < iters; round++) {
+      for (int k = 0; k < list.size(); k++) {
+        long t0 = System.nanoTime();
+        list.get(k).call().run();
+        if (round >= 0) {
+          t[k][round] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      long t0 = System.nanoTime();
+      square.run();
+      if (round >= 0) {
+        g[round] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    double gemmFlops = 2.0 * gemm * gemm * gemm;
+    double gemmMin = Arrays.stream(g).min().orElseThrow();
+    double gemmRate = gemmFlops / gemmMin;
+    JsonObject o = new JsonObject();
+    o.addProperty(
+        "parts_method",
+        "interleaved rounds: "
+            + warmup
+            + " warm-up + "
+            + iters
+            + " timed, each part once, then the GEMM");
+    o.addProperty("parts_mkl_packed", products.packed());
+    o.addProperty("parts_gflop", products.forwardFlops() / 1e9);
+    o.addProperty("parts_gemm_" + gemm + "_ms_min", gemmMin);
+    double sumMin = 0;
+    double[] sum = new double[iters];
+    for (int k = 0; k < list.size(); k++) {
+      ForwardParts.Part p = list.get(k);
+      double min = Arrays.stream(t[k]).min().orElseThrow();
+      sumMin += p.perForward() * min;
+      for (int r = 0; r < iters; r++) {
+        sum[r] += p.perForward() * t[k][r];
+      }
+      String key = "part_" + p.name();
+      o.addProperty(key + "_per_forward", p.perForward());
+      o.addProperty(key + "_ms_min", min);
+      o.addProperty(key + "_gflops_at_min", p.flops() / min / 1e6);
+      o.addProperty(key + "_ratio_at_min", p.flops() / min / gemmRate);
+    }
+    double flops = forwardFlops(c, batch, length);
+    o.addProperty("parts_sum_ms_min", sumMin);
+    o.addProperty("parts_ceiling_ratio_at_min", flops / sumMin / gemmRate);
+    double[] paired = new double[iters];
+    for (int r = 0; r < iters; r++) {
+      paired[r] = (flops / sum[r]) / (gemmFlops / g[r]);
+    }
+    o.addProperty("parts_ceiling_ratio_paired_median", median(paired));
+    return o;
   }
 
   /** Runs {@code work} once untimed, then once per slot of {@code ms}, timing each call. */

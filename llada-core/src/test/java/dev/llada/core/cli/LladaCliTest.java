@@ -241,11 +241,17 @@ class LladaCliTest {
             "3",
             "--warmup",
             "1",
+            "--parts",
             "--json");
     assertEquals(0, r.code(), r.err());
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
     for (String key :
         List.of(
+            "part_qkv_ms_min",
+            "part_attention_ratio_at_min",
+            "part_lm_head_gflops_at_min",
+            "parts_ceiling_ratio_at_min",
+            "parts_ceiling_ratio_paired_median",
             "torchscript_ms_min",
             "torchscript_steady_ratio_paired_median",
             "gemm_64_steady_ms_min",
@@ -258,6 +264,11 @@ class LladaCliTest {
       assertTrue(v > 0 && Double.isFinite(v), key + " = " + v);
     }
     assertTrue(o.get("mkl_packed").getAsBoolean(), "a loaded CPU model runs on packed weights");
+    assertTrue(o.get("parts_mkl_packed").getAsBoolean(), "the parts run as the packed forward");
+    // the parts are exactly the forward's products: their FLOPs, times their counts, add up
+    assertEquals(o.get("forward_gflop").getAsDouble(), o.get("parts_gflop").getAsDouble(), 1e-12);
+    assertEquals(2, o.get("part_ff_out_per_forward").getAsInt(), "one per layer");
+    assertEquals(1, o.get("part_lm_head_per_forward").getAsInt());
   }
 
   @Test
