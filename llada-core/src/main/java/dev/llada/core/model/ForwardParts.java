@@ -18,9 +18,11 @@ import java.util.List;
 /**
  * The matrix products of one forward, each as the TorchScript forward runs it, for timing on their
  * own (the bench's {@code --parts}): the four projections of a block, the LM head, and the fused
- * attention of a block at (B, heads, L, head_dim). Their time summed, each times its count per
- * forward, is what the forward would take if everything else (norms, RoPE, SwiGLU, residual adds,
- * the call itself) were free: it bounds the forward's ratio to a GEMM from above.
+ * attention of a block at (B, heads, L, head_dim). Their times summed, each times its count per
+ * forward, estimate what the forward would take if everything else (norms, RoPE, SwiGLU, residual
+ * adds) were free: how much of the forward's distance to a GEMM's rate its kernels alone account
+ * for. An estimate, not a strict bound: every part is a call of its own, after other parts that may
+ * have evicted its operands from the caches.
  */
 public final class ForwardParts implements AutoCloseable {
 
