@@ -47,16 +47,18 @@ class LogLikelihoodTest {
       LikelihoodEstimate e =
           new LogLikelihood(model)
               .estimate(prompt, new int[] {answer}, 4, 2, 0, new SplittableRandom(2));
-      Logits l = model.logits(new int[][] {{3, 4, 5, 6, c.maskTokenId()}}, null, 4, 5);
-      double max = Double.NEGATIVE_INFINITY;
-      for (int v = 0; v < l.vocab(); v++) {
-        max = Math.max(max, l.get(0, 0, v));
+      double exact;
+      try (Logits l = model.logits(new int[][] {{3, 4, 5, 6, c.maskTokenId()}}, null, 4, 5)) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < l.vocab(); v++) {
+          max = Math.max(max, l.get(0, 0, v));
+        }
+        double sum = 0;
+        for (int v = 0; v < l.vocab(); v++) {
+          sum += Math.exp(l.get(0, 0, v) - max);
+        }
+        exact = l.get(0, 0, answer) - max - Math.log(sum);
       }
-      double sum = 0;
-      for (int v = 0; v < l.vocab(); v++) {
-        sum += Math.exp(l.get(0, 0, v) - max);
-      }
-      double exact = l.get(0, 0, answer) - max - Math.log(sum);
       assertEquals(exact, e.logLikelihood(), 1e-5);
       assertEquals(0.0, e.standardError(), 1e-9, "every sample is the same");
       assertEquals(2, e.nfe());
