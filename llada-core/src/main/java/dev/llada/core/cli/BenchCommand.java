@@ -10,6 +10,7 @@ import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.model.ForwardParts;
 import dev.llada.core.model.LladaNames;
+import dev.llada.core.model.MklCodePath;
 import dev.llada.core.model.PlainGemm;
 import dev.llada.core.weights.DType;
 import dev.llada.core.weights.SafetensorsWriter;
@@ -212,6 +213,8 @@ final class BenchCommand implements Callable<Integer> {
       }
       o.addProperty("forward_path", names[0]);
       o.addProperty("mkl_packed", packed);
+      // MKL's Intel kernels on an AMD CPU (bin/mkl-intel-path, docs/adr/0004)
+      o.addProperty("mkl_intel_path_shim", MklCodePath.shimLoaded());
       int squareGemm = 3;
       int own = 4;
       for (int k = 0; k < 3; k++) {
