@@ -7,11 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.llada.core.config.LladaConfig;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +27,7 @@ public final class ForwardParts implements AutoCloseable {
 
   private final List<PtSymbolBlock> modules = new ArrayList<>();
   private final List<NDArray> arrays = new ArrayList<>();
+  private final List<IValue> operandLists = new ArrayList<>();
   private final List<Part> parts = new ArrayList<>();
   private final boolean packed;
   private final PtNDManager manager;
@@ -62,9 +59,9 @@ public final class ForwardParts implements AutoCloseable {
     projection(m, "lm_head", 1, d, c.embeddingSize(), b, l, packer);
     // attention of one block: the fused kernel the forward calls, at (B, heads, L, head_dim)
     Shape heads = new Shape(b, c.nHeads(), l, c.headDim());
-    NDArray[] qkv = {
-      keep(m.randomNormal(heads)), keep(m.randomNormal(heads)), keep(m.randomNormal(heads))
-    };
+    IValue qkv =
+        operands(
+            keep(m.randomNormal(heads)), keep(m.randomNormal(heads)), keep(m.randomNormal(heads)));
     PtSymbolBlock sdpa =
         load(m, source("return torch.scaled_dot_product_attention(x[0], x[1], x[2])"));
     double flops = 2.0 * 2 * b * (double) l * l * c.nHeads() * c.headDim(); // scores, context
@@ -78,16 +75,16 @@ public final class ForwardParts implements AutoCloseable {
     NDArray x = keep(m.randomNormal(new Shape(b, l, in)));
     NDArray w =
         keep(m.randomNormal(0, (float) (1 / Math.sqrt(in)), new Shape(out, in), DataType.FLOAT32));
-    NDArray[] operands;
+    IValue args;
     PtSymbolBlock module;
     if (packer != null) {
-      operands = new NDArray[] {x, keep(call(packer, w)), w};
+      args = operands(x, keep(call(packer, w)), w);
       module = load(m, source("return ops.mkl._mkl_linear(x[0], x[1], x[2], None, " + rows + ")"));
     } else {
-      operands = new NDArray[] {x, w};
+      args = operands(x, w);
       module = load(m, source("return torch.linear(x[0], x[1])"));
     }
-    parts.add(new Part(name, count, 2.0 * rows * in * out, () -> run(module, operands)));
+    parts.add(new Part(name, count, 2.0 * rows * in * out, () -> run(module, args)));
   }
 
   /** The parts, in the order a block runs them, then the LM head, then attention. */
@@ -110,16 +107,19 @@ public final class ForwardParts implements AutoCloseable {
     return a;
   }
 
+  /** A call's argument list, built once (as the forward builds its weight list once). */
+  private IValue operands(NDArray... tensors) {
+    IValue list =
+        IValue.listFrom(
+            java.util.Arrays.stream(tensors).map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+    operandLists.add(list);
+    return list;
+  }
+
   private PtSymbolBlock load(PtNDManager m, String code) {
-    try {
-      PtSymbolBlock module =
-          JniUtils.loadModule(
-              m, new ByteArrayInputStream(TorchScriptForward.archive(code)), true, false);
-      modules.add(module);
-      return module;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load a bench module", e);
-    }
+    PtSymbolBlock module = TorchScriptForward.load(m, code);
+    modules.add(module);
+    return module;
   }
 
   /** A module whose forward takes a list of tensors {@code x} and runs {@code body}. */
@@ -139,11 +139,8 @@ public final class ForwardParts implements AutoCloseable {
    * One call; its result is freed at once, as the forward frees its intermediates. Off the CPU one
    * element is read back, so that the call has completed when this returns.
    */
-  private void run(PtSymbolBlock module, NDArray[] operands) {
-    IValue list =
-        IValue.listFrom(
-            java.util.Arrays.stream(operands).map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
-    IValue out = module.forward(new IValue[] {list});
+  private void run(PtSymbolBlock module, IValue operands) {
+    IValue out = module.forward(new IValue[] {operands});
     try {
       if (!manager.getDevice().equals(ai.djl.Device.cpu())) {
         try (NDArray result = out.toTensor(manager);
@@ -153,7 +150,6 @@ public final class ForwardParts implements AutoCloseable {
       }
     } finally {
       out.close();
-      list.close();
     }
   }
 
@@ -170,6 +166,7 @@ public final class ForwardParts implements AutoCloseable {
 
   @Override
   public void close() {
+    operandLists.forEach(IValue::close);
     modules.forEach(PtSymbolBlock::close);
     arrays.forEach(NDArray::close);
   }

@@ -6,10 +6,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * The benchmark's baseline: C = A · B written into a C allocated once ({@code torch.mm(a, b,
@@ -37,13 +33,7 @@ public final class PlainGemm implements AutoCloseable {
 
   /** Random normal A (m × k) and B (k × n) on the manager's device, C (m × n). */
   public PlainGemm(PtNDManager manager, long m, long k, long n) {
-    try {
-      module =
-          JniUtils.loadModule(
-              manager, new ByteArrayInputStream(TorchScriptForward.archive(SOURCE)), true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load the GEMM module", e);
-    }
+    module = TorchScriptForward.load(manager, SOURCE);
     a = manager.randomNormal(new Shape(m, k));
     b = manager.randomNormal(new Shape(k, n));
     c = manager.zeros(new Shape(m, n));

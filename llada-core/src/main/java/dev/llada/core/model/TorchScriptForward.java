@@ -69,13 +69,9 @@ final class TorchScriptForward implements AutoCloseable {
     PtSymbolBlock packing = null;
     if (pack) {
       try { // libtorch builds without MKL (e.g. aarch64) do not have the ops: plain forward then
-        packing =
-            JniUtils.loadModule(
-                manager, new ByteArrayInputStream(archive(packSource(config))), true, false);
-        forward =
-            JniUtils.loadModule(
-                manager, new ByteArrayInputStream(archive(source(config, true))), true, false);
-      } catch (IOException | RuntimeException e) {
+        packing = load(manager, packSource(config));
+        forward = load(manager, source(config, true));
+      } catch (RuntimeException e) {
         if (packing != null) {
           packing.close();
         }
@@ -84,13 +80,7 @@ final class TorchScriptForward implements AutoCloseable {
       }
     }
     if (forward == null) {
-      try {
-        forward =
-            JniUtils.loadModule(
-                manager, new ByteArrayInputStream(archive(source(config, false))), true, false);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot load the TorchScript forward", e);
-      }
+      forward = load(manager, source(config, false));
     }
     this.module = forward;
     this.packer = packing;
@@ -267,6 +257,17 @@ final class TorchScriptForward implements AutoCloseable {
             return out
         """
         .formatted(c.nLayers());
+  }
+
+  /**
+   * Loads generated TorchScript source (a class {@code M}) as a module owned by {@code manager}.
+   */
+  static PtSymbolBlock load(PtNDManager manager, String code) {
+    try {
+      return JniUtils.loadModule(manager, new ByteArrayInputStream(archive(code)), true, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load a generated TorchScript module", e);
+    }
   }
 
   /**
