@@ -88,7 +88,8 @@ public final class LocalWorkerPool implements WorkerPool {
         t.config().maxSequenceLength(),
         t.config().vocabSize(),
         t.special().eosId(),
-        t.special().eotId());
+        t.special().eotId(),
+        t.tokenizer().maxTokenBytes());
   }
 
   @Override

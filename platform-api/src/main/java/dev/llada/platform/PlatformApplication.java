@@ -29,6 +29,9 @@ public class PlatformApplication extends Application {
         true,
         // no 8 KiB buffering to compute Content-Length: SSE chunks must leave at each flush
         "jersey.config.server.contentLength.buffer",
-        0);
+        0,
+        // OPTIONS answers with Allow only; no generated WADL describing the internals
+        "jersey.config.server.wadl.disableWadl",
+        true);
   }
 }

@@ -50,6 +50,16 @@ final class ItDatabase {
     }
   }
 
+  /** The single text value of a query. */
+  static String queryString(String sql) throws IOException, SQLException {
+    try (Connection c = start().dataSource().getConnection();
+        Statement s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   private static synchronized void stop() {
     try {
       database.close();

@@ -46,6 +46,9 @@ final class PayaraProcess {
       command.add("-Djava.io.tmpdir=" + tmp);
       command.add("-Dai.djl.offline=true");
       command.add("-Dai.djl.pytorch.num_threads=1"); // with OMP_NUM_THREADS=1 (djl-payara §5)
+      // a backslash in the path reaches the edge, which refuses it in the envelope
+      // (preboot.asadmin)
+      command.add("-Dorg.glassfish.grizzly.tcp.tomcat5.CoyoteAdapter.ALLOW_BACKSLASH=true");
       command.addAll(
           List.of(
               "-jar",
@@ -83,19 +86,26 @@ final class PayaraProcess {
   }
 
   /**
-   * Payara's pre-boot commands: HTTP on the configured address only, and the Hazelcast data grid
-   * off, so nothing listens beyond it (stack-payara.md pitfall 6).
+   * Payara's pre-boot commands: the WAR module's {@code preboot.asadmin} (HTTP on one address,
+   * Hazelcast off, the connector limits of the edge), with the listener bound to {@code address}.
    */
   private static Path writePreboot(Path file, String address) throws IOException {
+    String commands;
+    try (var in = PayaraProcess.class.getResourceAsStream("preboot.asadmin")) {
+      if (in == null) {
+        throw new IOException("preboot.asadmin is missing from the launcher jar");
+      }
+      commands = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    String listener = "network-listener.http-listener.address=";
+    int at = commands.indexOf(listener);
+    int end = commands.indexOf('\n', at);
+    if (at < 0 || end < 0) {
+      throw new IOException("preboot.asadmin does not set the http-listener address");
+    }
+    commands = commands.substring(0, at + listener.length()) + address + commands.substring(end);
     Files.createDirectories(file.getParent());
-    Files.writeString(
-        file,
-        "set configs.config.server-config.network-config.network-listeners.network-listener"
-            + ".http-listener.address="
-            + address
-            + "\n"
-            + "set configs.config.server-config.hazelcast-config-specific-configuration.enabled=false\n",
-        StandardCharsets.UTF_8);
+    Files.writeString(file, commands, StandardCharsets.UTF_8);
     return file;
   }
 

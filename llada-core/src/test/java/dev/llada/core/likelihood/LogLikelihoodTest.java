@@ -100,6 +100,46 @@ class LogLikelihoodTest {
     assertTrue(e.standardError() > 0);
   }
 
+  /**
+   * mc_num == batch_size is one batch: a finite estimate, one forward, and no standard error (NaN:
+   * the error is taken over batch means, and one mean has none); the API writes it as null.
+   */
+  @Test
+  void oneBatchHasAnEstimateButNoStandardError() {
+    ScriptedPredictor p =
+        new ScriptedPredictor(
+            ScriptedPredictor.config16(),
+            (row, pos) -> {
+              float[] l = new float[16];
+              l[(row[0] + pos) % 15] = 2f;
+              return l;
+            });
+    LogLikelihood ll = new LogLikelihood(p);
+    int[] prompt = {4, 4};
+    int[] answer = {1, 5, 9};
+    for (int[] mcAndBatch : new int[][] {{1, 1}, {4, 4}, {16, 16}, {128, 128}}) {
+      LikelihoodEstimate e =
+          ll.estimate(prompt, answer, mcAndBatch[0], mcAndBatch[1], 0, new SplittableRandom(5));
+      assertTrue(Double.isFinite(e.logLikelihood()), "mc/batch " + mcAndBatch[0]);
+      assertTrue(e.logLikelihood() < 0);
+      assertTrue(Double.isNaN(e.standardError()), "one batch mean has no spread");
+      assertEquals(1, e.nfe());
+      assertEquals(mcAndBatch[0], e.mcNum());
+    }
+    LikelihoodEstimate two = ll.estimate(prompt, answer, 8, 4, 0, new SplittableRandom(5));
+    assertEquals(2, two.nfe());
+    assertTrue(two.standardError() >= 0 && Double.isFinite(two.standardError()));
+    LikelihoodEstimate ones = ll.estimate(prompt, answer, 3, 1, 0, new SplittableRandom(5));
+    assertEquals(3, ones.nfe());
+    assertTrue(Double.isFinite(ones.standardError()));
+    assertMessage(
+        "must be a positive multiple of batch_size (8)",
+        () -> ll.estimate(prompt, answer, 4, 8, 0, new SplittableRandom(5)));
+    assertMessage(
+        "must be a positive multiple of batch_size (0)",
+        () -> ll.estimate(prompt, answer, 4, 0, 0, new SplittableRandom(5)));
+  }
+
   @Test
   void badRequestsFailWithTheRule() {
     ScriptedPredictor p =

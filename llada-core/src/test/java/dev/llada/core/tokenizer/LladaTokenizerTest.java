@@ -34,6 +34,26 @@ class LladaTokenizerTest {
     assertThrows(IllegalArgumentException.class, () -> ChatTemplate.render(List.of()));
   }
 
+  /** No token stands for more bytes than maxTokenBytes: bytes / maxTokenBytes bounds the count. */
+  @Test
+  void maxTokenBytesBoundsTheTokenCountFromBytes() throws Exception {
+    ByteLevelTokenizerWriter.write(temp, List.<String[]>of(new String[] {"a", "b"}));
+    try (LladaTokenizer tok = LladaTokenizer.load(temp)) {
+      assertEquals("<|start_header_id|>".length(), tok.maxTokenBytes(), "the longest added token");
+      java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+      String[] pieces = {"a", "b", "ab", "é", "世", "😀", " ", "<|eot_id|>", "<|start_header_id|>"};
+      for (int trial = 0; trial < 300; trial++) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 1 + random.nextInt(40); i > 0; i--) {
+          text.append(pieces[random.nextInt(pieces.length)]);
+        }
+        int bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int tokens = tok.encode(text.toString()).length;
+        assertTrue((long) tokens * tok.maxTokenBytes() >= bytes, text + ": " + tokens + " tokens");
+      }
+    }
+  }
+
   @Test
   void byteLevelTokenizerRoundTripsAndKeepsSpecialTokensWhole() throws Exception {
     Map<String, Integer> ids =

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -97,8 +98,50 @@ public class InferenceService {
     return new ResolvedModel(new ModelRef(name, dir, model.digest()), model.variant());
   }
 
-  public int[] encode(ModelRef model, String text) {
+  /**
+   * Token ids of {@code text} (the request field {@code param}), refused before the tokenizer sees
+   * it when its bytes alone show that it cannot fit the model's context (llada's bound {@link
+   * ModelLimits#maxTextBytes()}); the token count is checked against the context by the caller.
+   */
+  public int[] encode(ModelRef model, String text, String param) {
+    ModelLimits limits = pool.limits(model);
+    long bytes = utf8Length(text);
+    if (bytes > limits.maxTextBytes()) {
+      throw new InvalidRequestException(
+          "context_length_exceeded",
+          param,
+          "'"
+              + param
+              + "' has "
+              + bytes
+              + " bytes of text, more than this model's context of "
+              + limits.maxSequenceLength()
+              + " tokens can hold (at most "
+              + limits.maxTextBytes()
+              + " bytes).");
+    }
     return pool.encode(model, text);
+  }
+
+  /** UTF-8 length of {@code s}, without encoding it. */
+  static long utf8Length(CharSequence s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   public ModelLimits limits(ModelRef model) {
@@ -109,15 +152,19 @@ public class InferenceService {
     return pool.decode(model, ids);
   }
 
-  /** Tokenizes {@code prompt}, fills the knobs' defaults and checks them against the model. */
-  public PreparedRequest prepare(ModelRef ref, String prompt, DiffusionParams p) {
-    int[] ids = pool.encode(ref, prompt);
+  /**
+   * Tokenizes {@code prompt} (the request field {@code promptParam}: {@code prompt} or {@code
+   * messages}), fills the knobs' defaults and checks them against the model.
+   */
+  public PreparedRequest prepare(
+      ModelRef ref, String prompt, String promptParam, DiffusionParams p) {
+    int[] ids = encode(ref, prompt, promptParam);
     ModelLimits limits = pool.limits(ref);
     int room = limits.maxSequenceLength() - ids.length;
     if (room < 1) {
       throw new InvalidRequestException(
           "context_length_exceeded",
-          "messages",
+          promptParam,
           "The prompt has "
               + ids.length
               + " tokens; this model's context is "
@@ -211,6 +258,20 @@ public class InferenceService {
       PreparedRequest r,
       StepEvent.Listener listener,
       BooleanSupplier disconnected) {
+    return generate(reservation, r, listener, disconnected, Function.identity());
+  }
+
+  /**
+   * As {@link #generate(Reservation, PreparedRequest, StepEvent.Listener, BooleanSupplier)}, with
+   * the answer built by {@code respond} before the request is settled: an answer that cannot be
+   * built settles as ERROR, so a failed request is never billed as a success.
+   */
+  public <T> T generate(
+      Reservation reservation,
+      PreparedRequest r,
+      StepEvent.Listener listener,
+      BooleanSupplier disconnected,
+      Function<GenerationResult, T> respond) {
     AtomicInteger steps = new AtomicInteger();
     AtomicInteger committed = new AtomicInteger();
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -229,11 +290,9 @@ public class InferenceService {
                 r.seed(),
                 counting,
                 () -> timedOut.get() || disconnected.getAsBoolean()));
+    GenerationResult result;
     try {
-      GenerationResult result = await(future, timedOut);
-      settle(
-          reservation, Outcome.SUCCESS, result.completionIds().length, r.unitsFor(result.steps()));
-      return result;
+      result = await(future, timedOut);
     } catch (GenerationCancelledException e) {
       Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
       settle(reservation, outcome, committed.get(), r.unitsFor(e.stepsRun()));
@@ -248,15 +307,30 @@ public class InferenceService {
       settle(reservation, Outcome.ERROR, 0, r.unitsFor(steps.get()));
       throw e;
     }
+    T answer;
+    try {
+      answer = respond.apply(result);
+    } catch (RuntimeException e) {
+      settle(reservation, Outcome.ERROR, 0, r.unitsFor(result.steps()));
+      throw e;
+    }
+    settle(reservation, Outcome.SUCCESS, result.completionIds().length, r.unitsFor(result.steps()));
+    return answer;
   }
 
-  /** Log-likelihood of a continuation; priced as mc_num forwards over the whole sequence. */
-  public LikelihoodResult loglikelihood(Reservation reservation, LikelihoodJob job, long units) {
+  /**
+   * Log-likelihood of a continuation, priced as mc_num forwards over the whole sequence; the answer
+   * is built by {@code respond} before the request settles (ERROR when it cannot be).
+   */
+  public <T> T loglikelihood(
+      Reservation reservation,
+      LikelihoodJob job,
+      long units,
+      Function<LikelihoodResult, T> respond) {
     AtomicBoolean timedOut = new AtomicBoolean();
+    LikelihoodResult result;
     try {
-      LikelihoodResult result = await(pool.loglikelihood(job), timedOut);
-      settle(reservation, Outcome.SUCCESS, 0, units);
-      return result;
+      result = await(pool.loglikelihood(job), timedOut);
     } catch (IllegalArgumentException e) {
       settle(reservation, Outcome.ERROR, 0, 0);
       throw new InvalidRequestException(null, e.getMessage());
@@ -264,6 +338,15 @@ public class InferenceService {
       settle(reservation, Outcome.ERROR, 0, units);
       throw e;
     }
+    T answer;
+    try {
+      answer = respond.apply(result);
+    } catch (RuntimeException e) {
+      settle(reservation, Outcome.ERROR, 0, units);
+      throw e;
+    }
+    settle(reservation, Outcome.SUCCESS, 0, units);
+    return answer;
   }
 
   /** Waits for the worker; on timeout flags the job to stop and waits for it to do so. */

@@ -14,16 +14,20 @@ public record Limits(
 
   public static final Limits NONE = new Limits(null, null, null, null);
 
+  /** The largest value of the limits stored as 32-bit integers (requests, concurrency). */
+  public static final long MAX_INT_LIMIT = Integer.MAX_VALUE;
+
   public Limits {
-    positive("requests_per_minute", requestsPerMinute);
-    positive("tokens_per_day", tokensPerDay);
-    positive("compute_units_per_month", computeUnitsPerMonth);
-    positive("max_concurrent", maxConcurrent);
+    within("requests_per_minute", requestsPerMinute, MAX_INT_LIMIT);
+    within("tokens_per_day", tokensPerDay, Long.MAX_VALUE);
+    within("compute_units_per_month", computeUnitsPerMonth, Long.MAX_VALUE);
+    within("max_concurrent", maxConcurrent, MAX_INT_LIMIT);
   }
 
-  private static void positive(String name, Long v) {
-    if (v != null && v <= 0) {
-      throw new InvalidRequestException(name, name + " must be a positive integer or null");
+  private static void within(String name, Long v, long max) {
+    if (v != null && (v <= 0 || v > max)) {
+      throw new InvalidRequestException(
+          name, name + " must be an integer from 1 to " + max + " or null, got " + v);
     }
   }
 }

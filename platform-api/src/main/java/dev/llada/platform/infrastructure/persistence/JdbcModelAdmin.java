@@ -57,6 +57,16 @@ public class JdbcModelAdmin implements ModelAdmin {
       throw new InvalidRequestException(
           "name", "name must be 1-128 characters of a-z, 0-9, '.', '_' and '-'");
     }
+    if (trainingJob != null && (trainingJob.isBlank() || trainingJob.length() > 128)) {
+      throw new InvalidRequestException("training_job", "training_job must be 1-128 characters");
+    }
+    if (dataset != null && (dataset.isBlank() || dataset.length() > 200)) {
+      throw new InvalidRequestException("dataset", "dataset must be 1-200 characters");
+    }
+    if (baseVersion != null && baseVersion.length() > 140) {
+      throw new InvalidRequestException(
+          "base_version", "base_version must look like name:N (at most 140 characters)");
+    }
     if (directory == null || !directory.isAbsolute()) {
       throw new InvalidRequestException(
           "path", "path must be an absolute directory on the platform");

@@ -31,8 +31,9 @@ final class Sql {
   }
 
   /**
-   * Runs {@code work}. A unique violation is a 409; any other database failure is logged and
-   * becomes {@code unavailable} (a 503: the platform fails closed).
+   * Runs {@code work}. A unique violation is a 409, a data exception (SQLSTATE class 22) or CHECK
+   * violation a 400 (a backstop: the domain checks name the field first); any other database
+   * failure is logged and becomes {@code unavailable} (a 503: the platform fails closed).
    */
   static <T> T run(
       javax.sql.DataSource dataSource,
@@ -41,9 +42,17 @@ final class Sql {
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
+      String state = e.getSQLState();
+      if ("23505".equals(state)) {
         throw new dev.llada.platform.application.ConflictException(
             "already_exists", null, "That name is taken already.");
+      }
+      if (state != null && (state.startsWith("22") || state.equals("23514"))) {
+        // a data exception or a CHECK: the input's fault, which the checks before the database
+        // should have named; never a 503, and logged so the missing check gets written
+        LOG.log(java.util.logging.Level.WARNING, "input the checks let through", e);
+        throw new dev.llada.platform.application.InvalidRequestException(
+            null, "A value in the request is out of range or too long.");
       }
       LOG.log(java.util.logging.Level.WARNING, "database work failed", e);
       throw unavailable.get();

@@ -36,7 +36,14 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
   }
 
   /** The response for {@code failure} during {@code request}. */
-  static Response respond(Throwable failure, Request request, UriInfo uriInfo) {
+  static Response respond(Throwable thrown, Request request, UriInfo uriInfo) {
+    Throwable failure = thrown;
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (t instanceof PlatformException) {
+        failure = t; // a provider's refusal, wrapped by the container on its way out
+        break;
+      }
+    }
     if (failure instanceof QuotaExceededException e) {
       return RateLimitHeaders.apply(
               Response.status(429)

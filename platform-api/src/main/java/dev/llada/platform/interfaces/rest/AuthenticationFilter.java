@@ -53,6 +53,9 @@ public class AuthenticationFilter implements ContainerRequestFilter {
       return;
     }
     if (admin) {
+      // a credential that is no key at all is a 401 here as everywhere; a tenant's valid key is
+      // a 403: it authenticates, but not for this API
+      tenancy.authenticate(secret);
       throw masterKey.filter(k -> !k.isBlank()).isPresent()
           ? new PermissionDeniedException(
               "admin_only", null, "The administration API takes the platform's master key.")

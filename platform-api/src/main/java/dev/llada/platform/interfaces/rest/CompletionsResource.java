@@ -91,7 +91,7 @@ public class CompletionsResource {
     Caller caller = context.caller();
     ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
     String prompt = prompt(b);
-    return run(Kind.COMPLETION, b, caller, model, prompt);
+    return run(Kind.COMPLETION, b, caller, model, prompt, "prompt");
   }
 
   @POST
@@ -102,7 +102,7 @@ public class CompletionsResource {
     Caller caller = context.caller();
     ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
     String prompt = ChatTemplate.render(messages(b, model.variant()));
-    return run(Kind.CHAT, b, caller, model.ref(), prompt);
+    return run(Kind.CHAT, b, caller, model.ref(), prompt, "messages");
   }
 
   private static String prompt(JsonObject b) {
@@ -183,13 +183,15 @@ public class CompletionsResource {
     return out;
   }
 
-  private Response run(Kind kind, JsonObject b, Caller caller, ModelRef model, String prompt) {
+  private Response run(
+      Kind kind, JsonObject b, Caller caller, ModelRef model, String prompt, String promptParam) {
     boolean stream = JsonFields.bool(b, "stream", false);
     JsonObject streamOptions = JsonFields.object(b, "stream_options");
     boolean includeUsage =
         streamOptions != null && JsonFields.bool(streamOptions, "include_usage", false);
     List<String> stops = DiffusionRequests.stop(b);
-    PreparedRequest prepared = inference.prepare(model, prompt, DiffusionRequests.params(b));
+    PreparedRequest prepared =
+        inference.prepare(model, prompt, promptParam, DiffusionRequests.params(b));
     context.model(model.name());
     if (caller.storeBodies()) {
       context.bodies(b.toString(), null);
@@ -198,35 +200,42 @@ public class CompletionsResource {
     String id = kind.idPrefix + context.requestId().toString().replace("-", "");
     long created = Instant.now().getEpochSecond();
     if (!stream) {
-      GenerationResult r = inference.generate(reservation, prepared, e -> {}, () -> false);
-      String text = r.text();
-      String finish = r.finishReason();
-      int cut = DiffusionRequests.firstStop(text, stops);
-      if (cut >= 0) {
-        text = text.substring(0, cut);
-        finish = "stop";
-      }
-      JsonObject response =
-          Json.createObjectBuilder()
-              .add("id", id)
-              .add("object", kind.object)
-              .add("created", created)
-              .add("model", model.name())
-              .add("choices", Json.createArrayBuilder().add(choice(kind, text, finish, false)))
-              .add("usage", usage(prepared, r))
-              .add("system_fingerprint", model.digest().substring(0, 19))
-              .build();
-      context.usage(
-          model.name(),
-          prepared.promptIds().length,
-          r.completionIds().length,
-          prepared.unitsFor(r.steps()));
-      if (caller.storeBodies()) {
-        context.bodies(null, response.toString());
-      }
-      return RateLimitHeaders.apply(
-              Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
-          .build();
+      return inference.generate(
+          reservation,
+          prepared,
+          e -> {},
+          () -> false,
+          r -> {
+            String text = r.text();
+            String finish = r.finishReason();
+            int cut = DiffusionRequests.firstStop(text, stops);
+            if (cut >= 0) {
+              text = text.substring(0, cut);
+              finish = "stop";
+            }
+            JsonObject response =
+                Json.createObjectBuilder()
+                    .add("id", id)
+                    .add("object", kind.object)
+                    .add("created", created)
+                    .add("model", model.name())
+                    .add(
+                        "choices", Json.createArrayBuilder().add(choice(kind, text, finish, false)))
+                    .add("usage", usage(prepared, r))
+                    .add("system_fingerprint", model.digest().substring(0, 19))
+                    .build();
+            context.usage(
+                model.name(),
+                prepared.promptIds().length,
+                r.completionIds().length,
+                prepared.unitsFor(r.steps()));
+            if (caller.storeBodies()) {
+              context.bodies(null, response.toString());
+            }
+            return RateLimitHeaders.apply(
+                    Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+                .build();
+          });
     }
     UUID requestId = context.requestId();
     java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);

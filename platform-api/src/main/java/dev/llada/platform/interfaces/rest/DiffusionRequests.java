@@ -2,6 +2,7 @@ package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
+import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.InvalidRequestException;
 import jakarta.json.JsonObject;
 import java.util.List;
@@ -26,18 +27,15 @@ final class DiffusionRequests {
     if (n != 1) {
       throw new InvalidRequestException("n", "Only n = 1 is supported.");
     }
-    Long maxTokens = JsonFields.integer(b, "max_tokens", null);
-    Long maxCompletion = JsonFields.integer(b, "max_completion_tokens", null);
-    Long genLength = JsonFields.integer(b, "gen_length", null);
+    Long maxTokens = lengthField(b, "max_tokens");
+    Long maxCompletion = lengthField(b, "max_completion_tokens");
+    Long genLength = lengthField(b, "gen_length");
     Long chosen = genLength != null ? genLength : maxCompletion != null ? maxCompletion : maxTokens;
     for (Long other : new Long[] {maxTokens, maxCompletion}) {
       if (other != null && chosen != null && !other.equals(chosen)) {
         throw new InvalidRequestException(
             "gen_length", "gen_length, max_tokens and max_completion_tokens disagree.");
       }
-    }
-    if (chosen != null && (chosen < 1 || chosen > 1 << 20)) {
-      throw new InvalidRequestException("gen_length", "gen_length must be at least 1.");
     }
     String remasking = JsonFields.string(b, "remasking", "low_confidence");
     Remasking r =
@@ -48,22 +46,38 @@ final class DiffusionRequests {
               throw new InvalidRequestException(
                   "remasking", "remasking must be 'low_confidence' or 'random'.");
         };
-    Long steps = JsonFields.integer(b, "steps", null);
-    Long block = JsonFields.integer(b, "block_length", null);
-    if (steps != null && (steps < 1 || steps > Integer.MAX_VALUE)) {
-      throw new InvalidRequestException("steps", "steps must be at least 1.");
-    }
-    if (block != null && (block < 1 || block > Integer.MAX_VALUE)) {
-      throw new InvalidRequestException("block_length", "block_length must be at least 1.");
-    }
+    Integer steps = positive(b, "steps", InferenceService.MAX_STEPS);
+    Integer block = positive(b, "block_length", MAX_LENGTH);
     return new DiffusionParams(
-        steps == null ? null : steps.intValue(),
-        chosen == null ? null : chosen.intValue(),
-        block == null ? null : block.intValue(),
+        steps,
+        chosen == null ? null : Math.toIntExact(chosen),
+        block,
         JsonFields.number(b, "temperature", 0.0, 0.0, 2.0),
         JsonFields.number(b, "cfg_scale", 0.0, 0.0, 100.0),
         r,
         JsonFields.integer(b, "seed", null));
+  }
+
+  /** Above any model's context: a length beyond it is refused here, before any narrowing. */
+  static final int MAX_LENGTH = 1 << 20;
+
+  /** A generation length under one of its three OpenAI/LLaDA names, range-checked as a long. */
+  private static Long lengthField(JsonObject b, String name) {
+    Integer v = positive(b, name, MAX_LENGTH);
+    return v == null ? null : v.longValue();
+  }
+
+  /** An optional integer in {@code [1, max]}, checked on its exact value, named when wrong. */
+  private static Integer positive(JsonObject b, String name, int max) {
+    Long v = JsonFields.integer(b, name, null);
+    if (v == null) {
+      return null;
+    }
+    if (v < 1 || v > max) {
+      throw new InvalidRequestException(
+          name, "'" + name + "' must be between 1 and " + max + ", got " + v + ".");
+    }
+    return v.intValue();
   }
 
   /** {@code stop}: a string or up to 4 strings; the text is cut before the first one found. */

@@ -68,33 +68,37 @@ public class DiffusionResource {
     Caller caller = context.caller();
     ResolvedModel resolved = inference.resolve(caller, JsonFields.requiredString(b, "model"));
     ModelRef model = resolved.ref();
+    boolean chat = JsonFields.present(b, "messages");
     String prompt =
-        JsonFields.present(b, "messages")
+        chat
             ? ChatTemplate.render(CompletionsResource.messages(b, resolved.variant()))
             : JsonFields.requiredString(b, "prompt");
     boolean stream = JsonFields.bool(b, "stream", true);
-    PreparedRequest prepared = inference.prepare(model, prompt, DiffusionRequests.params(b));
+    PreparedRequest prepared =
+        inference.prepare(model, prompt, chat ? "messages" : "prompt", DiffusionRequests.params(b));
     context.model(model.name());
     Reservation reservation =
         inference.admit(context.requestId(), caller, prepared, "/v1/diffusion/generate");
     if (!stream) {
       List<JsonObject> steps = new ArrayList<>();
-      GenerationResult r =
-          inference.generate(
-              reservation, prepared, e -> steps.add(step(model, prepared, e)), () -> false);
-      JsonArrayBuilder trace = Json.createArrayBuilder();
-      steps.forEach(trace::add);
-      context.usage(
-          model.name(),
-          prepared.promptIds().length,
-          r.completionIds().length,
-          prepared.unitsFor(r.steps()));
-      return RateLimitHeaders.apply(
-              Response.ok(
-                  done(model, prepared, r).add("trace", trace).build(),
-                  MediaType.APPLICATION_JSON_TYPE),
-              reservation.limits())
-          .build();
+      return inference.generate(
+          reservation,
+          prepared,
+          e -> steps.add(step(model, prepared, e)),
+          () -> false,
+          r -> {
+            JsonArrayBuilder trace = Json.createArrayBuilder();
+            steps.forEach(trace::add);
+            JsonObject answer = done(model, prepared, r).add("trace", trace).build();
+            context.usage(
+                model.name(),
+                prepared.promptIds().length,
+                r.completionIds().length,
+                prepared.unitsFor(r.steps()));
+            return RateLimitHeaders.apply(
+                    Response.ok(answer, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+                .build();
+          });
     }
     UUID requestId = context.requestId();
     BooleanSupplier connected = ClientConnection.open(servletRequest);
@@ -191,11 +195,12 @@ public class DiffusionResource {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
-    int[] contextIds = inference.encode(model, JsonFields.requiredString(b, "context"));
-    int[] continuation = inference.encode(model, JsonFields.requiredString(b, "continuation"));
+    int[] contextIds = inference.encode(model, JsonFields.requiredString(b, "context"), "context");
+    int[] continuation =
+        inference.encode(model, JsonFields.requiredString(b, "continuation"), "continuation");
     if (contextIds.length == 0 || continuation.length == 0) {
-      throw new InvalidRequestException(
-          contextIds.length == 0 ? "context" : "continuation", "must not be empty.");
+      String param = contextIds.length == 0 ? "context" : "continuation";
+      throw new InvalidRequestException(param, "'" + param + "' must not be empty.");
     }
     int max = inference.limits(model).maxSequenceLength();
     if (contextIds.length + continuation.length > max) {
@@ -221,29 +226,47 @@ public class DiffusionResource {
     Reservation reservation =
         inference.admit(
             context.requestId(), caller, model, "/v1/loglikelihood", contextIds.length, units);
-    LikelihoodResult r =
-        inference.loglikelihood(
-            reservation,
-            new LikelihoodJob(model, contextIds, continuation, mcNum, batchSize, cfg, seed),
-            units);
-    context.usage(model.name(), contextIds.length + continuation.length, 0, units);
-    JsonObject response =
-        Json.createObjectBuilder()
-            .add("object", "loglikelihood")
-            .add("model", model.name())
-            .add("log_likelihood", r.logLikelihood())
-            .add("standard_error", r.standardError())
-            .add("mc_num", r.mcNum())
-            .add("nfe", r.nfe())
-            .add(
-                "usage",
-                Json.createObjectBuilder()
-                    .add("context_tokens", contextIds.length)
-                    .add("continuation_tokens", continuation.length)
-                    .add("compute_units", units))
-            .build();
-    return RateLimitHeaders.apply(
-            Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+    return inference.loglikelihood(
+        reservation,
+        new LikelihoodJob(model, contextIds, continuation, mcNum, batchSize, cfg, seed),
+        units,
+        r -> {
+          JsonObject answer = likelihood(model, r, contextIds.length, continuation.length, units);
+          context.usage(model.name(), contextIds.length + continuation.length, 0, units);
+          return RateLimitHeaders.apply(
+                  Response.ok(answer, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
+              .build();
+        });
+  }
+
+  /**
+   * The likelihood answer. {@code standard_error} is null when it is undefined: the estimate's
+   * standard error is taken over its {@code mc_num / batch_size} batch means (the rows of one batch
+   * are stratified, not independent), so a single batch ({@code mc_num == batch_size}) has none. A
+   * log-likelihood of −∞ (a token the model gives probability 0) is null too: JSON has no −∞.
+   */
+  static JsonObject likelihood(
+      ModelRef model, LikelihoodResult r, int contextTokens, int continuationTokens, long units) {
+    JsonObjectBuilder out =
+        Json.createObjectBuilder().add("object", "loglikelihood").add("model", model.name());
+    addFinite(out, "log_likelihood", r.logLikelihood());
+    addFinite(out, "standard_error", r.standardError());
+    return out.add("mc_num", r.mcNum())
+        .add("nfe", r.nfe())
+        .add(
+            "usage",
+            Json.createObjectBuilder()
+                .add("context_tokens", contextTokens)
+                .add("continuation_tokens", continuationTokens)
+                .add("compute_units", units))
         .build();
+  }
+
+  private static void addFinite(JsonObjectBuilder out, String name, double value) {
+    if (Double.isFinite(value)) {
+      out.add(name, value);
+    } else {
+      out.addNull(name);
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.llada.platform.application.IdempotencyStore;
 import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.UnprocessableException;
+import dev.llada.platform.interfaces.web.EdgeLimits;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.json.JsonStructure;
@@ -41,6 +42,7 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
 
   @Inject RequestContext context;
   @Inject IdempotencyStore store;
+  @Inject EdgeLimits limits;
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
@@ -56,7 +58,11 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
       throw new InvalidRequestException(
           "Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
     }
-    byte[] body = request.getEntityStream().readAllBytes();
+    long cap = limits.maxBodyBytes();
+    byte[] body = request.getEntityStream().readNBytes((int) cap + 1);
+    if (body.length > cap) {
+      throw new PayloadTooLargeException(cap);
+    }
     request.setEntityStream(new ByteArrayInputStream(body));
     String hash =
         sha256(

@@ -14,16 +14,13 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * Gives every response an {@code x-request-id}, refuses bodies over the size limit (413), and
- * records every request in the request log.
+ * Gives every response an {@code x-request-id} and records every request in the request log.
+ * (Bodies over their cap never get here: {@code EdgeFilter} refuses them.)
  */
 @Provider
 @PreMatching
 @Priority(Priorities.AUTHENTICATION - 100)
 public class RequestLogFilter implements ContainerRequestFilter, ContainerResponseFilter {
-
-  /** Largest request body accepted. */
-  public static final long MAX_BODY_BYTES = 1 << 20;
 
   private static final String START = "llada.start";
 
@@ -33,9 +30,6 @@ public class RequestLogFilter implements ContainerRequestFilter, ContainerRespon
   @Override
   public void filter(ContainerRequestContext request) {
     request.setProperty(START, System.nanoTime());
-    if (request.getLength() > MAX_BODY_BYTES) {
-      throw new PayloadTooLargeException(request.getLength());
-    }
   }
 
   @Override

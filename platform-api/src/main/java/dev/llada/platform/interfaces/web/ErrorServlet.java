@@ -24,19 +24,24 @@ public class ErrorServlet extends HttpServlet {
     int status = statusAttribute instanceof Integer code ? code : 404;
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
     String path = uri == null ? request.getRequestURI() : uri.toString();
-    String method = request.getMethod();
-    String described = method + " " + path;
+    String described = EdgeFilter.printable(request.getMethod()) + " " + EdgeFilter.printable(path);
     ErrorEnvelope body =
         switch (status) {
           case 404 -> ErrorEnvelope.notFound(described);
-          case 405 -> ErrorEnvelope.methodNotAllowed(described);
+          case 405, 501 -> ErrorEnvelope.methodNotAllowed(described);
+          case 413 ->
+              ErrorEnvelope.of(413, "request_too_large", null, "The request body is too large.");
+          case 414 -> ErrorEnvelope.of(414, "uri_too_long", null, "The request URI is too long.");
+          case 431 ->
+              ErrorEnvelope.of(
+                  431, "headers_too_large", null, "The request headers are too large.");
           default ->
               status >= 500
                   ? ErrorEnvelope.internalError(status)
                   : ErrorEnvelope.of(
                       status, "invalid_request", null, "Invalid request (" + described + ")");
         };
-    response.setStatus(status);
+    response.setStatus(status == 501 ? 405 : status);
     response.setContentType("application/json");
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
     response.getWriter().write(body.toJson());

@@ -60,6 +60,27 @@ class DiffusionRequestsTest {
     assertEquals("seed", refusedParam("{\"seed\":\"abc\"}"));
   }
 
+  /** Issue #13: 3000000000 used to wrap around to "must be at least 1", under another name. */
+  @Test
+  void checksLengthsAndStepsOnTheirExactValueUnderTheirOwnName() {
+    for (String name : new String[] {"max_tokens", "max_completion_tokens", "gen_length"}) {
+      InvalidRequestException e =
+          assertThrows(
+              InvalidRequestException.class,
+              () -> DiffusionRequests.params(json("{\"" + name + "\":3000000000}")));
+      assertEquals(name, e.param());
+      assertEquals("'" + name + "' must be between 1 and 1048576, got 3000000000.", e.getMessage());
+      assertEquals(name, refusedParam("{\"" + name + "\":0}"));
+      assertEquals(name, refusedParam("{\"" + name + "\":-5}"));
+      assertEquals(name, refusedParam("{\"" + name + "\":1e30}"));
+    }
+    assertEquals("steps", refusedParam("{\"steps\":3000000000}"));
+    assertEquals("steps", refusedParam("{\"steps\":4097}"));
+    assertEquals("block_length", refusedParam("{\"block_length\":3000000000}"));
+    assertEquals("n", refusedParam("{\"n\":3000000000}"));
+    assertEquals(4096, DiffusionRequests.params(json("{\"steps\":4096}")).steps());
+  }
+
   @Test
   void acceptsFalseForUnsupportedBooleans() {
     DiffusionRequests.params(json("{\"logprobs\":false,\"echo\":false}"));

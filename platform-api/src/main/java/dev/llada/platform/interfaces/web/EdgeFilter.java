@@ -1,0 +1,255 @@
+package dev.llada.platform.interfaces.web;
+
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import jakarta.inject.Inject;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Set;
+
+/**
+ * The platform's edge, in front of everything the WAR serves (declared first in {@code web.xml}):
+ * refuses what no endpoint can take before any resource, filter or parser sees it, each refusal in
+ * the OpenAI error envelope.
+ *
+ * <ul>
+ *   <li>methods other than {@link #METHODS}: 405 with {@code Allow};
+ *   <li>a request line over {@link EdgeLimits#maxUriLength()}: 414; headers over {@link
+ *       EdgeLimits#maxHeaderBytes()} or {@link EdgeLimits#maxHeaderCount()}: 431;
+ *   <li>a path or query that is not valid percent-encoded UTF-8, or holds a control character: 400
+ *       naming the query parameter;
+ *   <li>a body on GET, HEAD, DELETE or OPTIONS: 400; a body over {@link EdgeLimits#maxBodyBytes()}:
+ *       413, whether it is sized or chunked, as soon as the cap is passed and before anything
+ *       parses it.
+ * </ul>
+ *
+ * A body that passes is kept in memory (at most the cap) and replayed to the application: every
+ * reader downstream (JAX-RS providers, the idempotency filter) reads through this one cap.
+ */
+public class EdgeFilter implements Filter {
+
+  /** The methods the platform answers; anything else is 405. */
+  static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
+
+  private static final Set<String> BODYLESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS");
+
+  /** The request attribute holding the body bytes (absent when the request had no body). */
+  public static final String BODY = "dev.llada.edge.body";
+
+  @Inject EdgeLimits limits;
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    String method = request.getMethod();
+    if (!METHODS.contains(method) && !"OPTIONS".equals(method)) {
+      response.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+      refuse(
+          response,
+          405,
+          ErrorEnvelope.methodNotAllowed(
+              printable(method) + " " + printable(request.getRequestURI())));
+      return;
+    }
+    String uri = request.getRequestURI();
+    String query = request.getQueryString();
+    int uriLength = uri.length() + (query == null ? 0 : query.length() + 1);
+    if (uriLength > limits.maxUriLength()) {
+      refuse(
+          response,
+          414,
+          ErrorEnvelope.of(
+              414,
+              "uri_too_long",
+              null,
+              "The request URI has "
+                  + uriLength
+                  + " characters; the limit is "
+                  + limits.maxUriLength()
+                  + "."));
+      return;
+    }
+    String headers = headerProblem(request);
+    if (headers != null) {
+      refuse(response, 431, ErrorEnvelope.of(431, "headers_too_large", null, headers));
+      return;
+    }
+    UriCheck.Problem bad = UriCheck.path(uri);
+    if (bad == null && query != null) {
+      bad = UriCheck.query(query);
+    }
+    if (bad != null) {
+      refuse(response, 400, ErrorEnvelope.of(400, "invalid_request", bad.param(), bad.message()));
+      return;
+    }
+    long declared = request.getContentLengthLong();
+    boolean chunked = "chunked".equalsIgnoreCase(request.getHeader("Transfer-Encoding"));
+    if (declared <= 0 && !chunked) {
+      chain.doFilter(request, response);
+      return;
+    }
+    if (BODYLESS.contains(method)) {
+      refuse(
+          response,
+          400,
+          ErrorEnvelope.of(
+              400, "unexpected_body", null, method + " requests take no request body."));
+      return;
+    }
+    long cap = limits.maxBodyBytes();
+    if (declared > cap) {
+      refuse(response, 413, tooLarge(declared + " bytes", cap));
+      return;
+    }
+    byte[] body;
+    try (InputStream in = request.getInputStream()) {
+      body = in.readNBytes((int) cap + 1);
+    }
+    if (body.length > cap) {
+      refuse(response, 413, tooLarge("more than " + cap + " bytes", cap));
+      return;
+    }
+    request.setAttribute(BODY, body);
+    chain.doFilter(new Buffered(request, body), response);
+  }
+
+  private String headerProblem(HttpServletRequest request) {
+    int count = 0;
+    long bytes = 0;
+    for (String name : Collections.list(request.getHeaderNames())) {
+      for (String value : Collections.list(request.getHeaders(name))) {
+        count++;
+        bytes += name.length() + value.length() + 4; // "name: value\r\n"
+      }
+    }
+    if (count > limits.maxHeaderCount()) {
+      return "The request has "
+          + count
+          + " header fields; the limit is "
+          + limits.maxHeaderCount()
+          + ".";
+    }
+    if (bytes > limits.maxHeaderBytes()) {
+      return "The request headers have "
+          + bytes
+          + " bytes; the limit is "
+          + limits.maxHeaderBytes()
+          + ".";
+    }
+    return null;
+  }
+
+  private static ErrorEnvelope tooLarge(String size, long cap) {
+    return ErrorEnvelope.of(
+        413,
+        "request_too_large",
+        null,
+        "The request body has " + size + "; the limit for this endpoint is " + cap + " bytes.");
+  }
+
+  /**
+   * Writes the envelope and closes the connection after it: a refused request may have left body
+   * bytes unread, which must never be taken for the next request.
+   */
+  private static void refuse(HttpServletResponse response, int status, ErrorEnvelope body)
+      throws IOException {
+    response.setStatus(status);
+    response.setHeader("Connection", "close");
+    response.setContentType("application/json");
+    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+    response.getWriter().write(body.toJson());
+  }
+
+  /** A method or path as it may be shown back in a message: printable ASCII, at most 200. */
+  static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length() && out.length() < 200; i++) {
+      char c = s.charAt(i);
+      out.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return out.toString();
+  }
+
+  /** The request with its body replayed from memory. */
+  private static final class Buffered extends HttpServletRequestWrapper {
+    private final byte[] body;
+
+    Buffered(HttpServletRequest request, byte[] body) {
+      super(request);
+      this.body = body;
+    }
+
+    @Override
+    public ServletInputStream getInputStream() {
+      ByteArrayInputStream in = new ByteArrayInputStream(body);
+      return new ServletInputStream() {
+        @Override
+        public int read() {
+          return in.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          return in.read(b, off, len);
+        }
+
+        @Override
+        public boolean isFinished() {
+          return in.available() == 0;
+        }
+
+        @Override
+        public boolean isReady() {
+          return true;
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+          try {
+            listener.onDataAvailable();
+            listener.onAllDataRead();
+          } catch (IOException e) {
+            listener.onError(e);
+          }
+        }
+      };
+    }
+
+    @Override
+    public BufferedReader getReader() {
+      String encoding = getCharacterEncoding();
+      return new BufferedReader(
+          new InputStreamReader(
+              new ByteArrayInputStream(body),
+              encoding == null
+                  ? StandardCharsets.UTF_8
+                  : java.nio.charset.Charset.forName(encoding)));
+    }
+
+    @Override
+    public int getContentLength() {
+      return body.length;
+    }
+
+    @Override
+    public long getContentLengthLong() {
+      return body.length;
+    }
+  }
+}
