@@ -43,13 +43,19 @@ final class RawHttp {
       StringBuilder h = new StringBuilder();
       h.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
       h.append("Host: 127.0.0.1:").append(ApiClient.HTTP_PORT).append("\r\n");
-      h.append("Connection: close\r\n");
+      if (headers.stream().noneMatch(x -> x[0].equalsIgnoreCase("Connection"))) {
+        h.append("Connection: close\r\n");
+      }
       for (String[] header : headers) {
         h.append(header[0]).append(": ").append(header[1]).append("\r\n");
       }
+      boolean ownEncoding =
+          headers.stream().anyMatch(x -> x[0].equalsIgnoreCase("Transfer-Encoding"));
       if (body != null) {
         if (chunked) {
-          h.append("Transfer-Encoding: chunked\r\n");
+          if (!ownEncoding) {
+            h.append("Transfer-Encoding: chunked\r\n");
+          }
         } else {
           h.append("Content-Length: ").append(body.length).append("\r\n");
         }
@@ -60,7 +66,17 @@ final class RawHttp {
   }
 
   /** A response; {@code status} is -1 when none came (the connection closed or timed out). */
-  record Response(int status, Map<String, String> headers, byte[] body, String failure) {
+  record Response(
+      int status, Map<String, String> headers, byte[] body, String failure, byte[] raw) {
+
+    Response(int status, Map<String, String> headers, byte[] body, String failure) {
+      this(status, headers, body, failure, body);
+    }
+
+    /** Everything that came back on the connection, as text (pipelined answers included). */
+    String all() {
+      return new String(raw, StandardCharsets.ISO_8859_1);
+    }
 
     String text() {
       return new String(body, StandardCharsets.UTF_8);
@@ -159,7 +175,7 @@ final class RawHttp {
         body = java.util.Arrays.copyOf(body, length);
       }
     }
-    return new Response(status, headers, body, failure);
+    return new Response(status, headers, body, failure, raw);
   }
 
   private static byte[] dechunk(byte[] body) {

@@ -46,9 +46,6 @@ final class PayaraProcess {
       command.add("-Djava.io.tmpdir=" + tmp);
       command.add("-Dai.djl.offline=true");
       command.add("-Dai.djl.pytorch.num_threads=1"); // with OMP_NUM_THREADS=1 (djl-payara §5)
-      // a backslash in the path reaches the edge, which refuses it in the envelope
-      // (preboot.asadmin)
-      command.add("-Dorg.glassfish.grizzly.tcp.tomcat5.CoyoteAdapter.ALLOW_BACKSLASH=true");
       command.addAll(
           List.of(
               "-jar",

@@ -96,8 +96,11 @@ public final class LladaTokenizer implements AutoCloseable {
    * vocabulary entry or added token in UTF-8 (a byte-level BPE entry spells each byte as one
    * character of at most two bytes; a SentencePiece piece spells a space in three), times 4 when
    * the tokenizer normalizes its input (a normalizer may fold several input bytes into one
-   * character). A text of more than {@code n × maxTokenBytes()} bytes has more than {@code n}
-   * tokens, so callers can refuse it before it is tokenized.
+   * character). For such tokenizers a text of more than {@code n × maxTokenBytes()} bytes has more
+   * than {@code n} tokens, so callers can refuse it before it is tokenized. A tokenizer that
+   * deletes input (a normalizer that strips characters, an {@code [UNK]} that swallows a run) can
+   * have fewer tokens than that; the refusal then errs on the safe side, refusing a text that would
+   * have fit, so the tokenizer is never handed more than the bound.
    */
   public int maxTokenBytes() {
     return maxTokenBytes;

@@ -310,6 +310,9 @@ public class InferenceService {
     T answer;
     try {
       answer = respond.apply(result);
+    } catch (ClientGoneException e) { // the client left before the whole answer reached it
+      settle(reservation, Outcome.DISCONNECTED, committed.get(), r.unitsFor(result.steps()));
+      throw e;
     } catch (RuntimeException e) {
       settle(reservation, Outcome.ERROR, 0, r.unitsFor(result.steps()));
       throw e;

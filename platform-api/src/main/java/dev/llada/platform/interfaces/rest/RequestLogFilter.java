@@ -14,8 +14,9 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * Gives every response an {@code x-request-id} and records every request in the request log.
- * (Bodies over their cap never get here: {@code EdgeFilter} refuses them.)
+ * Gives every response of the API an {@code x-request-id} and records every request that reaches
+ * the API in the request log. What the edge refuses first ({@code EdgeFilter}: methods, sizes,
+ * encodings, bodies over their cap) never gets here and is not logged: it has no caller yet.
  */
 @Provider
 @PreMatching

@@ -1,6 +1,7 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.sampling.StepEvent;
+import dev.llada.platform.application.ClientGoneException;
 import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.PlatformException;
 import dev.llada.platform.application.PreparedRequest;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -60,7 +62,13 @@ final class StepStream {
     output.flush();
   }
 
-  /** Runs the generation, writes it, and completes the request's log entry with how it ended. */
+  /**
+   * Runs the generation, writes it, and completes the request's log entry with how it ended. The
+   * request settles only after its last event and {@code [DONE]} were written: the generation hands
+   * its result over and waits for the writing (InferenceService's answer step), so a stream that
+   * cannot be finished is never billed as a success — DISCONNECTED when the client left, ERROR when
+   * the platform failed.
+   */
   void run(
       ManagedExecutorService executor,
       InferenceService inference,
@@ -73,6 +81,8 @@ final class StepStream {
     long start = System.nanoTime();
     BlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
     AtomicBoolean gone = new AtomicBoolean();
+    CompletableFuture<GenerationResult> finished = new CompletableFuture<>();
+    CompletableFuture<Void> written = new CompletableFuture<>();
     Future<GenerationResult> run =
         executor.submit(
             () ->
@@ -80,12 +90,26 @@ final class StepStream {
                     reservation,
                     prepared,
                     events::add,
-                    () -> gone.get() || !connected.getAsBoolean()));
+                    () -> gone.get() || !connected.getAsBoolean(),
+                    r -> {
+                      finished.complete(r);
+                      try {
+                        written.get();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ClientGoneException(r.steps());
+                      } catch (ExecutionException e) {
+                        throw e.getCause() instanceof RuntimeException re
+                            ? re
+                            : new ClientGoneException(r.steps());
+                      }
+                      return r;
+                    }));
     try {
       while (true) {
         StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
         if (e == null) {
-          if (run.isDone() && events.isEmpty()) {
+          if (events.isEmpty() && (finished.isDone() || run.isDone())) {
             break;
           }
           continue;
@@ -95,40 +119,54 @@ final class StepStream {
           throw new IOException("the client closed the connection");
         }
       }
-      GenerationResult result;
-      try {
-        result = run.get();
-      } catch (ExecutionException failed) {
-        Throwable cause = failed.getCause();
-        if (cause instanceof PlatformException pe) {
-          send(ErrorEnvelope.of(pe.status(), pe.code(), pe.param(), pe.getMessage()).toJson());
-        } else {
-          LOG.log(Level.SEVERE, "streamed generation failed", cause);
-          send(ErrorEnvelope.internalError(500).toJson());
+      if (!finished.isDone()) { // the generation failed: its error, then [DONE]
+        try {
+          run.get();
+        } catch (ExecutionException failed) {
+          Throwable cause = failed.getCause();
+          if (cause instanceof PlatformException pe) {
+            send(ErrorEnvelope.of(pe.status(), pe.code(), pe.param(), pe.getMessage()).toJson());
+          } else {
+            LOG.log(Level.SEVERE, "streamed generation failed", cause);
+            send(ErrorEnvelope.internalError(500).toJson());
+          }
+          send("[DONE]");
         }
-        send("[DONE]");
         log.complete(requestId, 500, 0, 0, millis(start));
         return;
       }
+      GenerationResult result = finished.join();
       writer.done(result);
       send("[DONE]");
+      written.complete(null);
+      run.get(); // settled SUCCESS
       log.complete(
           requestId,
           200,
           result.completionIds().length,
           prepared.unitsFor(result.steps()),
           millis(start));
-    } catch (IOException | InterruptedException left) {
+    } catch (IOException | InterruptedException | RuntimeException | ExecutionException left) {
       gone.set(true);
       if (left instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      try {
-        run.get(); // stops at its next step and settles itself
-      } catch (InterruptedException | ExecutionException expected) {
-        // ClientGoneException: settled as DISCONNECTED
+      boolean clientLeft = left instanceof IOException || left instanceof InterruptedException;
+      if (!clientLeft) {
+        LOG.log(Level.SEVERE, "writing a stream failed", left);
       }
-      log.complete(requestId, 499, 0, 0, millis(start));
+      written.completeExceptionally(
+          clientLeft
+              ? new ClientGoneException(finished.isDone() ? finished.join().steps() : 0)
+              : new IllegalStateException("the stream could not be written", left));
+      try {
+        run.get(); // stops at its next step, or ends at once, and settles itself
+      } catch (InterruptedException | ExecutionException expected) {
+        // settled as DISCONNECTED (the client left) or ERROR (the platform failed)
+      }
+      log.complete(requestId, clientLeft ? 499 : 500, 0, 0, millis(start));
+    } finally {
+      written.completeExceptionally(new ClientGoneException(0)); // no-op once completed
     }
   }
 

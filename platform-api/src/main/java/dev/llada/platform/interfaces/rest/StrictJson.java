@@ -24,8 +24,9 @@ import java.util.Set;
  * nothing after it, no duplicate member names, no NUL or unpaired surrogate in any string, nesting
  * at most {@link #MAX_DEPTH} deep, member names at most {@link #MAX_NAME_LENGTH} characters, and
  * numbers that are short and within double range. Every refusal is a 400 {@code invalid_json}
- * naming the member at fault (as {@code a.b[2].c}) where there is one. Built on the JSON-P
- * streaming parser, so the tree is assembled only from what passed these checks.
+ * naming the member at fault (as {@code a.b[2].c}) where there is one; a body holds at most {@link
+ * #MAX_VALUES} values. Built on the JSON-P streaming parser, so the tree is assembled only from
+ * what passed these checks.
  */
 public final class StrictJson {
 
@@ -37,6 +38,9 @@ public final class StrictJson {
 
   /** Longest number literal accepted (a longer one is a denial of service, not a number). */
   public static final int MAX_NUMBER_LENGTH = 64;
+
+  /** Most values (members, elements, scalars) in one body: memory stays a small multiple of it. */
+  public static final int MAX_VALUES = 100_000;
 
   /** Largest decimal exponent accepted (doubles end near 1e308). */
   private static final int MAX_EXPONENT = 400;
@@ -107,6 +111,9 @@ public final class StrictJson {
   }
 
   private static JsonValue read(JsonParser p, JsonParser.Event event, Path path, int depth) {
+    if (path.count++ >= MAX_VALUES) {
+      throw invalid(null, "The request body has more than " + MAX_VALUES + " JSON values.");
+    }
     switch (event) {
       case START_OBJECT:
         return object(p, path, depth + 1);
@@ -178,7 +185,12 @@ public final class StrictJson {
           path.toString(),
           "'" + path + "' is a number of more than " + MAX_NUMBER_LENGTH + " characters.");
     }
-    BigDecimal n = new BigDecimal(literal);
+    BigDecimal n;
+    try {
+      n = new BigDecimal(literal);
+    } catch (NumberFormatException e) { // an exponent beyond int: "1e9999999999"
+      throw invalid(path.toString(), "'" + path + "' is out of range.");
+    }
     long exponent = (long) n.precision() - n.scale() - 1;
     if (n.signum() != 0 && Math.abs(exponent) > MAX_EXPONENT) {
       throw invalid(path.toString(), "'" + path + "' is out of range.");
@@ -226,6 +238,7 @@ public final class StrictJson {
   /** Where the parser is, as {@code messages[0].content}, for error messages. */
   private static final class Path {
     private final Deque<String> parts = new ArrayDeque<>();
+    private int count;
 
     void member(String name) {
       String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;

@@ -47,9 +47,6 @@ public class EdgeFilter implements Filter {
 
   private static final Set<String> BODYLESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS");
 
-  /** The request attribute holding the body bytes (absent when the request had no body). */
-  public static final String BODY = "dev.llada.edge.body";
-
   @Inject EdgeLimits limits;
 
   @Override
@@ -99,17 +96,19 @@ public class EdgeFilter implements Filter {
       return;
     }
     long declared = request.getContentLengthLong();
-    boolean chunked = "chunked".equalsIgnoreCase(request.getHeader("Transfer-Encoding"));
-    if (declared <= 0 && !chunked) {
-      chain.doFilter(request, response);
-      return;
-    }
+    // any Transfer-Encoding means a body: the connector decodes "chunked" in more spellings than
+    // one, so the edge never decides from that header that there is none
+    boolean framed = declared > 0 || request.getHeader("Transfer-Encoding") != null;
     if (BODYLESS.contains(method)) {
-      refuse(
-          response,
-          400,
-          ErrorEnvelope.of(
-              400, "unexpected_body", null, method + " requests take no request body."));
+      if (framed) {
+        refuse(
+            response,
+            400,
+            ErrorEnvelope.of(
+                400, "unexpected_body", null, method + " requests take no request body."));
+        return;
+      }
+      chain.doFilter(request, response);
       return;
     }
     long cap = limits.maxBodyBytes();
@@ -119,13 +118,12 @@ public class EdgeFilter implements Filter {
     }
     byte[] body;
     try (InputStream in = request.getInputStream()) {
-      body = in.readNBytes((int) cap + 1);
+      body = in.readNBytes((int) cap + 1); // returns at once when there is no body
     }
     if (body.length > cap) {
       refuse(response, 413, tooLarge("more than " + cap + " bytes", cap));
       return;
     }
-    request.setAttribute(BODY, body);
     chain.doFilter(new Buffered(request, body), response);
   }
 
@@ -233,13 +231,15 @@ public class EdgeFilter implements Filter {
 
     @Override
     public BufferedReader getReader() {
-      String encoding = getCharacterEncoding();
-      return new BufferedReader(
-          new InputStreamReader(
-              new ByteArrayInputStream(body),
-              encoding == null
-                  ? StandardCharsets.UTF_8
-                  : java.nio.charset.Charset.forName(encoding)));
+      java.nio.charset.Charset charset = StandardCharsets.UTF_8;
+      try {
+        if (getCharacterEncoding() != null) {
+          charset = java.nio.charset.Charset.forName(getCharacterEncoding());
+        }
+      } catch (IllegalArgumentException unknown) {
+        // a charset name that names none: UTF-8, as the API reads every body
+      }
+      return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), charset));
     }
 
     @Override

@@ -4,6 +4,7 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.annotation.WebFilter;
 import java.io.IOException;
@@ -21,7 +22,11 @@ public class RequestCapture implements Filter {
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
-    request.setAttribute(ATTRIBUTE, request);
+    ServletRequest container = request;
+    while (container instanceof ServletRequestWrapper wrapper) { // EdgeFilter's replayed body
+      container = wrapper.getRequest();
+    }
+    request.setAttribute(ATTRIBUTE, container);
     chain.doFilter(request, response);
   }
 }

@@ -31,6 +31,30 @@ final class UriCheck {
     return null;
   }
 
+  /**
+   * What the connector must refuse itself in a raw request target (path and query as sent): all of
+   * {@link #path}, and dot segments that climb above the root. Null when it may pass.
+   */
+  static String connectorProblem(String rawTarget) {
+    int query = rawTarget.indexOf('?');
+    String rawPath = query < 0 ? rawTarget : rawTarget.substring(0, query);
+    Problem p = path(rawPath);
+    if (p != null) {
+      return p.message();
+    }
+    int depth = 0;
+    for (String segment : decode(rawPath, false).split("/", -1)) {
+      if (segment.equals("..")) {
+        if (--depth < 0) {
+          return "The request path climbs above the root ('..').";
+        }
+      } else if (!segment.isEmpty() && !segment.equals(".")) {
+        depth++;
+      }
+    }
+    return null;
+  }
+
   /** The problem with the raw query string, or null. */
   static Problem query(String rawQuery) {
     for (String pair : rawQuery.split("&", -1)) {

@@ -109,9 +109,21 @@ class StrictJsonTest {
     assertEquals("slug", refused("{\"slug\":" + "9".repeat(100_000) + "}").param());
     assertEquals("a", refused("{\"a\":1e999999999}").param());
     assertEquals("a", refused("{\"a\":1e-999999999}").param());
+    // exponents beyond int: BigDecimal throws NumberFormatException, which must not become a 500
+    for (String n :
+        new String[] {"1e9999999999", "1e99999999999", "1e-2147483649", "-1E+3000000000"}) {
+      assertEquals("a", refused("{\"a\":" + n + "}").param(), n);
+    }
     assertEquals(3_000_000_000L, parse("{\"a\":3000000000}").getJsonNumber("a").longValueExact());
     assertEquals(0, parse("{\"a\":0e999999999}").getJsonNumber("a").intValue());
     assertNull(refused("{\"" + "k".repeat(300) + "\":1}").param());
+  }
+
+  @Test
+  void boundsTheNumberOfValues() {
+    String many = "{\"a\":[" + "0,".repeat(StrictJson.MAX_VALUES) + "0]}";
+    assertTrue(refused(many).getMessage().contains("more than " + StrictJson.MAX_VALUES));
+    parse("{\"a\":[" + "0,".repeat(1000) + "0]}");
   }
 
   @Test
