@@ -59,6 +59,31 @@ class TenantApiIT {
         + "}";
   }
 
+  /** An OpenAI client that picks any listed model can run it (issue #14, item 4). */
+  @Test
+  void everyModelListedToANewTenantAnswersAChatRequest() throws Exception {
+    createTenant("listed", null, "BASE", "INSTRUCT", "V1_5", "MOE", "VISION");
+    ApiClient tenant = new ApiClient(createKey("listed", null));
+    JsonObject list = json(tenant.get("/v1/models"));
+    List<String> ids = new ArrayList<>();
+    list.getJsonArray("data").forEach(m -> ids.add(m.asJsonObject().getString("id")));
+    assertTrue(ids.contains(MODEL) && ids.contains("llada-tiny-base"), ids.toString());
+    assertFalse(ids.contains("llada-8b-instruct"), "an undeployed variant is not listed: " + ids);
+    assertEquals(404, tenant.get("/v1/models/llada-8b-instruct").statusCode());
+    for (String id : ids) {
+      HttpResponse<String> r =
+          tenant.post(
+              "/v1/chat/completions",
+              "{\"model\":\""
+                  + id
+                  + "\",\"messages\":[{\"role\":\"user\",\"content\":\"sort 21:\"}],"
+                  + "\"max_tokens\":2,\"steps\":2}");
+      assertEquals(200, r.statusCode(), id + ": " + r.body());
+    }
+    JsonObject all = json(admin().get("/v1/models"));
+    assertTrue(all.toString().contains("llada-8b-instruct"), "the master key sees the registry");
+  }
+
   @Test
   void administratorsManageTenantsAndKeysShownOnce() throws Exception {
     createTenant("anvil", "{\"requests_per_minute\":100}", "INSTRUCT");

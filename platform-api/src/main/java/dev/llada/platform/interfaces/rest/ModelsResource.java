@@ -39,19 +39,24 @@ public class ModelsResource {
     return caller.isAdmin() ? catalog.listModels() : catalog.listModels(caller.tenantId());
   }
 
-  /** The administrator sees every model; a tenant those of the variants it is entitled to. */
+  /**
+   * The administrator sees every model, deployed or not (the registry's view); a tenant only what
+   * it can call: a name with a deployed version behind it, of a variant it is entitled to. An
+   * OpenAI client that picks any listed model can then run it.
+   */
   private boolean visible(ServedModel model) {
     Caller caller = context.caller();
     caller.require(Scope.MODELS_READ);
-    return caller.isAdmin() || tenancy.entitled(caller.tenantId(), model.variant());
+    return caller.isAdmin()
+        || (model.servable() && tenancy.entitled(caller.tenantId(), model.variant()));
   }
 
   @GET
   @Operation(
       summary = "List models",
       description =
-          "The LLaDA variants the caller is entitled to, then the global aliases of those"
-              + " variants.")
+          "What the caller can run: the deployed LLaDA variants its tenant is entitled to,"
+              + " then the aliases of those variants.")
   @APIResponse(
       responseCode = "200",
       content = @Content(schema = @Schema(implementation = ModelList.class)))
