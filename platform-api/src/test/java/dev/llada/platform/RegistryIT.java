@@ -77,6 +77,53 @@ class RegistryIT {
                 + "}");
   }
 
+  /**
+   * Zoo registration and the admin API write versions through the one registry writer (issue #14):
+   * zoo versions carry their model card and layout, and registrations of one name that race each
+   * other get consecutive numbers and no error.
+   */
+  @Test
+  void zooVersionsCarryTheirCardAndRacingRegistrationsNumberConsecutively() throws Exception {
+    JsonObject zoo =
+        json(admin().get("/v1/admin/models/llada-tiny-instruct/versions"))
+            .getJsonArray("data")
+            .getJsonObject(0);
+    assertEquals("single", zoo.getString("layout"), zoo.toString());
+    assertTrue(zoo.getBoolean("has_tokenizer"), zoo.toString());
+    assertTrue(zoo.getString("model_card").contains("llada-tiny-instruct"), zoo.toString());
+    JsonObject history = json(admin().get("/v1/admin/aliases/llada-tiny-instruct/history"));
+    assertEquals(1, history.getJsonArray("data").size(), "the zoo's alias: " + history);
+
+    int n = 6;
+    List<Path> dirs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      dirs.add(copy("llada-tiny-base", "race" + i, "race-" + i));
+    }
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> runs =
+        new java.util.ArrayList<>();
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    for (Path dir : dirs) {
+      runs.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  go.await();
+                  return register("reg-race", "BASE", dir, null);
+                } catch (Exception e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              }));
+    }
+    go.countDown();
+    java.util.Set<Integer> numbers = new java.util.TreeSet<>();
+    for (var run : runs) {
+      HttpResponse<String> r = run.get();
+      assertEquals(201, r.statusCode(), r.body());
+      numbers.add(json(r).getInt("version"));
+    }
+    assertEquals(java.util.Set.of(1, 2, 3, 4, 5, 6), numbers);
+  }
+
   @Test
   void registersVersionsByContentAndTracesLineage() throws Exception {
     HttpResponse<String> base =

@@ -12,7 +12,9 @@ import java.util.UUID;
 
 /**
  * A movable name for a version ({@code instruct@prod}); global when it has no tenant. Promote and
- * rollback move {@link #version}; the version itself never changes.
+ * rollback move {@link #version}; the version itself never changes. Read here for look-ups only:
+ * the registry administration ({@code ModelAdmin}) is the one writer of aliases (issue #14 moves
+ * that writer into this module).
  */
 @Entity
 @Table(name = "model_alias")
@@ -41,20 +43,6 @@ public class ModelAlias {
   private Instant updatedAt;
 
   protected ModelAlias() {}
-
-  /** A new global alias for {@code version}. */
-  public ModelAlias(String alias, ModelVersion version) {
-    this.id = UUID.randomUUID();
-    this.alias = alias;
-    this.version = version;
-    this.updatedAt = Instant.now();
-  }
-
-  /** Points the alias at another version (promote or roll back). */
-  public void moveTo(ModelVersion target) {
-    this.version = target;
-    this.updatedAt = Instant.now();
-  }
 
   public UUID id() {
     return id;

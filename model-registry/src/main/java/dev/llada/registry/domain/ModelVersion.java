@@ -12,7 +12,9 @@ import java.util.UUID;
 
 /**
  * A registered checkpoint of a variant, pinned by the digest of its content. Immutable once
- * written: every column is non-updatable here, and a database trigger refuses updates.
+ * written: every column is non-updatable here, and a database trigger refuses updates. Read here
+ * for look-ups only: the registry administration ({@code ModelAdmin}), which zoo registration uses
+ * too, is the one writer of versions (issue #14 moves that writer into this module).
  */
 @Entity
 @Table(name = "model_version")
@@ -49,25 +51,6 @@ public class ModelVersion {
   private Instant createdAt;
 
   protected ModelVersion() {}
-
-  /** A new version; {@code createdAt} is set by the database. */
-  public ModelVersion(
-      ModelVariant variant,
-      String name,
-      int version,
-      String digest,
-      String artifactUri,
-      long parameterCount,
-      String dtype) {
-    this.id = UUID.randomUUID();
-    this.variant = variant;
-    this.name = name;
-    this.version = version;
-    this.digest = digest;
-    this.artifactUri = artifactUri;
-    this.parameterCount = parameterCount;
-    this.dtype = dtype;
-  }
 
   public UUID id() {
     return id;

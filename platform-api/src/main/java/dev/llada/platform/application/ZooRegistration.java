@@ -1,10 +1,5 @@
 package dev.llada.platform.application;
 
-import dev.llada.core.config.ModelFormatException;
-import dev.llada.core.weights.ModelDirectory;
-import dev.llada.registry.domain.ModelRegistry;
-import dev.llada.registry.domain.ModelVersion;
-import dev.llada.registry.domain.NewModelVersion;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,8 +18,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * llada.models.dir} (env {@code LLADA_MODELS_DIR}; {@code bin/platform} points it at the checkout's
  * {@code models/}) becomes a version of its name, identified by its content digest, with a global
  * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
- * {@code *-instruct} an INSTRUCT one; others are skipped with a warning. Idempotent: a digest
- * already registered under that name is not registered again.
+ * {@code *-instruct} an INSTRUCT one; others are skipped with a warning. Registration goes through
+ * {@link ModelAdmin#register}, as the admin API's does: one numbering rule under one lock, the
+ * model card and layout recorded. Idempotent: a digest already registered under that name is not
+ * registered again, and the alias moves only to a new version.
  */
 @ApplicationScoped
 public class ZooRegistration {
@@ -35,7 +32,8 @@ public class ZooRegistration {
   @ConfigProperty(name = "llada.models.dir")
   Optional<String> modelsDirectory;
 
-  @Inject ModelRegistry registry;
+  /** The registry's one writer: the same numbering rule and lock as the admin API's. */
+  @Inject ModelAdmin admin;
 
   private volatile boolean done;
   private volatile int registered;
@@ -72,25 +70,18 @@ public class ZooRegistration {
         LOG.warning("skipping " + dir + ": its name ends in neither -base nor -instruct");
         continue;
       }
-      ModelDirectory model;
       try {
-        model = ModelDirectory.describe(dir);
-      } catch (ModelFormatException e) {
-        LOG.warning("skipping " + dir + ": " + e.getMessage());
-        continue;
-      }
-      try {
-        ModelVersion version =
-            registry.registerIfNew(
-                new NewModelVersion(
-                    variant.get(),
-                    name,
-                    model.digest(),
-                    dir.toAbsolutePath().normalize().toUri().toString(),
-                    model.parameterCount(),
-                    model.dtype().equals("MIXED") ? "F32" : model.dtype()));
-        registry.pointAlias(name, version);
+        ModelAdmin.Registered r =
+            admin.register(
+                name, variant.get(), dir.toAbsolutePath().normalize(), null, null, null, null);
+        // the global alias follows the zoo when its files change (a new version); otherwise an
+        // administrator's promotion of it stands
+        if (r.created() || !aliasExists(name)) {
+          admin.promote(name, null, name + ":" + r.version().version());
+        }
         count++;
+      } catch (InvalidRequestException e) {
+        LOG.warning("skipping " + dir + ": " + e.getMessage());
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "registering " + dir + " failed; will retry", e);
         return false;
@@ -100,6 +91,15 @@ public class ZooRegistration {
     done = true;
     LOG.info(() -> "model zoo: " + registered + " model(s) registered from " + root);
     return true;
+  }
+
+  private boolean aliasExists(String alias) {
+    try {
+      admin.history(alias, null);
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
   }
 
   /** Models registered by the last successful run. */
