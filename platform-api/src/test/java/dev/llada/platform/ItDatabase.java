@@ -13,7 +13,7 @@ import java.sql.Statement;
  * The real PostgreSQL the integration tests share: started once per test JVM (every IT class talks
  * to the same port), migrated, and stopped when the JVM exits.
  */
-final class ItDatabase {
+public final class ItDatabase {
 
   static final int PORT = Integer.getInteger("it.db.port", 18433);
 
@@ -21,7 +21,7 @@ final class ItDatabase {
 
   private ItDatabase() {}
 
-  static synchronized EmbeddedDatabase start() throws IOException {
+  public static synchronized EmbeddedDatabase start() throws IOException {
     if (database == null) {
       database = EmbeddedDatabase.start(Path.of("target", "it-postgres"), PORT, false);
       Runtime.getRuntime().addShutdownHook(new Thread(ItDatabase::stop));

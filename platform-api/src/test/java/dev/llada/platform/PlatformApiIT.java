@@ -64,6 +64,46 @@ class PlatformApiIT {
         WebArchive.class, new File(System.getProperty("platform.war", "target/platform-api.war")));
   }
 
+  /** Retention (issue #14, item 5): the sweeper deletes what is past its time, nothing else. */
+  @Test
+  void theRetentionSweeperDeletesWhatIsPastItsTimeUnderItsLease() throws Exception {
+    ItDatabase.execute(
+        "INSERT INTO request_log (request_id, method, path, status, latency_ms, created_at) VALUES"
+            + " ('00000000-0000-4000-8000-0000000000a1', 'GET', '/v1/models', 200, 1,"
+            + " now() - interval '40 days'),"
+            + " ('00000000-0000-4000-8000-0000000000a2', 'GET', '/v1/models', 200, 1,"
+            + " now() - interval '29 days')",
+        "INSERT INTO tenant (id, slug, display_name) VALUES (gen_random_uuid(), 'retention',"
+            + " 'Retention')",
+        "INSERT INTO idempotent_response (tenant_id, key, request_hash, status, body, created_at)"
+            + " SELECT id, k, repeat('a', 64), 200, '{}', now() - h * interval '1 hour'"
+            + " FROM tenant, (VALUES ('old-key', 25), ('fresh-key', 23)) AS x(k, h)"
+            + " WHERE slug = 'retention'");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (ItDatabase.queryLong(
+                "SELECT count(*) FROM request_log WHERE request_id ="
+                    + " '00000000-0000-4000-8000-0000000000a1'")
+            + ItDatabase.queryLong("SELECT count(*) FROM idempotent_response WHERE key = 'old-key'")
+        > 0) {
+      assertTrue(System.nanoTime() < deadline, "the sweeper never ran (every 2 s in the ITs)");
+      Thread.sleep(250);
+    }
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM request_log WHERE request_id ="
+                + " '00000000-0000-4000-8000-0000000000a2'"),
+        "29 days old: kept");
+    assertEquals(
+        1,
+        ItDatabase.queryLong("SELECT count(*) FROM idempotent_response WHERE key = 'fresh-key'"));
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM lease WHERE name = 'retention-sweeper' AND expires_at > now()"),
+        "held by this platform");
+  }
+
   @Test
   void readinessChecksTheDatabaseThroughHibernate() throws Exception {
     HttpResponse<String> live = get("/health/live");
@@ -74,7 +114,7 @@ class PlatformApiIT {
     assertEquals("database", check.getString("name"));
     assertEquals("UP", check.getString("status"));
     JsonObject data = check.getJsonObject("data");
-    assertEquals("4", data.getString("schemaVersion"));
+    assertEquals("5", data.getString("schemaVersion"));
     assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
     assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
   }

@@ -23,4 +23,7 @@ public interface IdempotencyStore {
 
   /** Frees a claimed key whose request failed in a way worth retrying. */
   void release(UUID tenantId, String key);
+
+  /** Deletes what has expired (older than 24 h), for every tenant; returns how many. */
+  int purgeExpired();
 }

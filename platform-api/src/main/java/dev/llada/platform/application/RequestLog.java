@@ -24,4 +24,7 @@ public interface RequestLog {
   /** Completes the record of a stream once its last byte is written (or the client left). */
   void complete(
       UUID requestId, int status, int completionTokens, long computeUnits, long latencyMillis);
+
+  /** Deletes the records older than {@code days} days (retention); returns how many. */
+  int purgeOlderThan(int days);
 }

@@ -78,4 +78,14 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
           "database_unavailable", "The platform's database is unavailable; try again later.");
     }
   }
+
+  @Override
+  public int purgeExpired() {
+    try (Connection c = dataSource.getConnection()) {
+      return Sql.update(
+          c, "DELETE FROM idempotent_response WHERE created_at < now() - interval '24 hours'");
+    } catch (SQLException e) {
+      throw Sql.databaseUnavailable();
+    }
+  }
 }

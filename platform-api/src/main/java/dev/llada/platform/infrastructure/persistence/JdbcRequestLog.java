@@ -80,4 +80,14 @@ public class JdbcRequestLog implements RequestLog {
       LOG.log(Level.WARNING, "could not complete the log of request " + requestId, e);
     }
   }
+
+  @Override
+  public int purgeOlderThan(int days) {
+    try (Connection c = dataSource.getConnection()) {
+      return Sql.update(
+          c, "DELETE FROM request_log WHERE created_at < now() - make_interval(days => ?)", days);
+    } catch (SQLException e) {
+      throw Sql.databaseUnavailable();
+    }
+  }
 }

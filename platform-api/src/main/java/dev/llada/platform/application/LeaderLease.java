@@ -1,0 +1,17 @@
+package dev.llada.platform.application;
+
+import java.time.Duration;
+
+/**
+ * Port: the one lease primitive (ARCHITECTURE.md, "One lease mechanism"; docs/adr/0006). Work that
+ * must run once across every platform JVM on the database does so only while this JVM holds the
+ * work's lease.
+ */
+public interface LeaderLease {
+
+  /**
+   * Takes or renews the lease {@code name} for this JVM for {@code ttl}; true while this JVM holds
+   * it, false when another does (or the database cannot say: fail closed, nothing runs twice).
+   */
+  boolean hold(String name, Duration ttl);
+}

@@ -1,0 +1,61 @@
+package dev.llada.platform.application;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Retention: deletes idempotent responses past their 24 hours and request-log records past {@code
+ * llada.retention.request-log-days} (30 by default). It runs on one JVM at a time across all
+ * platform replicas: a sweep happens only while this JVM holds the sweeper's lease, taken or
+ * renewed for two sweep periods at each sweep, so the holder keeps it while it lives and another
+ * takes over within two periods once it is gone. The usage ledger is never swept: it is the
+ * financial record.
+ */
+@ApplicationScoped
+public class RetentionSweeper {
+
+  private static final Logger LOG = Logger.getLogger(RetentionSweeper.class.getName());
+
+  /** The lease of the sweeper. */
+  public static final String LEASE = "retention-sweeper";
+
+  @Inject LeaderLease lease;
+  @Inject IdempotencyStore idempotency;
+  @Inject RequestLog requestLog;
+
+  @Inject
+  @ConfigProperty(name = "llada.retention.request-log-days", defaultValue = "30")
+  int requestLogDays;
+
+  @Inject
+  @ConfigProperty(name = "llada.retention.sweep-seconds", defaultValue = "900")
+  long sweepSeconds;
+
+  /** What one sweep deleted. */
+  public record Swept(int idempotentResponses, int requestLogRecords) {}
+
+  /** How often a sweep is attempted (at least every second). */
+  public Duration period() {
+    return Duration.ofSeconds(Math.max(1, sweepSeconds));
+  }
+
+  /** One sweep if this JVM holds the sweeper's lease; empty when another JVM does. */
+  public Optional<Swept> sweepIfLeader() {
+    if (requestLogDays < 1) {
+      throw new IllegalStateException(
+          "llada.retention.request-log-days must be at least 1, got " + requestLogDays);
+    }
+    if (!lease.hold(LEASE, period().multipliedBy(2))) {
+      return Optional.empty();
+    }
+    Swept swept = new Swept(idempotency.purgeExpired(), requestLog.purgeOlderThan(requestLogDays));
+    if (swept.idempotentResponses() + swept.requestLogRecords() > 0) {
+      LOG.info(() -> "retention: deleted " + swept);
+    }
+    return Optional.of(swept);
+  }
+}
