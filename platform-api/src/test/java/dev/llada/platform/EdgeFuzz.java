@@ -203,6 +203,7 @@ final class EdgeFuzz {
             new Endpoint("tenant", "GET", t, true, false),
             new Endpoint("keys", "GET", t + "/keys", true, false),
             new Endpoint("users", "GET", t + "/users", true, false),
+            new Endpoint("export", "GET", t + "/export", true, false),
             new Endpoint("drift", "GET", t + "/usage/drift", true, false),
             new Endpoint("versions", "GET", "/v1/admin/models/" + model + "/versions", true, false),
             new Endpoint("version", "GET", v, true, false),

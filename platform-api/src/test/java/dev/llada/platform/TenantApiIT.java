@@ -59,6 +59,84 @@ class TenantApiIT {
         + "}";
   }
 
+  /** Export, then delete (issue #14, item 5; docs/adr/0007). */
+  @Test
+  void aDeletedTenantIsATombstoneItsLedgerKeptItsDataGone() throws Exception {
+    createTenant("gone", null, "INSTRUCT");
+    String secret = createKey("gone", null);
+    ApiClient tenant = new ApiClient(secret);
+    ApiClient a = admin();
+    assertEquals(
+        201,
+        a.post("/v1/admin/tenants/gone/users", "{\"issuer\":\"https://idp\",\"subject\":\"g\"}")
+            .statusCode());
+    assertEquals(
+        200,
+        a.put("/v1/admin/aliases/gone-a?tenant=gone", "{\"version\":\"" + MODEL + ":1\"}")
+            .statusCode());
+    HttpResponse<String> ran =
+        ApiClient.HTTP.send(
+            tenant
+                .request("/v1/chat/completions")
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "gone-1")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        chatBody("sort 21:", "\"max_tokens\":2,\"steps\":2")))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ran.statusCode(), ran.body());
+    String tenantId = json(a.get("/v1/admin/tenants/gone")).getString("id");
+    long ledger =
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger WHERE tenant_id = '" + tenantId + "'");
+    assertEquals(2, ledger);
+
+    JsonObject export = json(a.get("/v1/admin/tenants/gone/export"));
+    assertEquals("gone", export.getJsonObject("tenant").getString("slug"));
+    assertEquals(1, export.getJsonArray("users").size());
+    assertEquals(1, export.getJsonArray("keys").size());
+    assertFalse(export.toString().contains(secret), "no secret in an export");
+    assertEquals("gone-a", export.getJsonArray("aliases").getJsonObject(0).getString("alias"));
+    assertEquals(1, export.getJsonArray("usage").getJsonObject(0).getInt("requests"));
+
+    HttpResponse<String> deleted = a.delete("/v1/admin/tenants/gone");
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    assertEquals("DELETED", json(deleted).getString("status"));
+    assertNotNull(json(deleted).getString("deleted_at"));
+    assertEquals(401, tenant.get("/v1/models").statusCode(), "its keys are revoked");
+    assertEquals(
+        "api_key_revoked", json(tenant.get("/v1/models")).getJsonObject("error").getString("code"));
+    assertEquals(
+        ledger,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger WHERE tenant_id = '" + tenantId + "'"),
+        "the ledger is the financial record");
+    for (String table :
+        new String[] {
+          "tenant_user", "tenant_entitlement", "model_alias", "request_log", "idempotent_response"
+        }) {
+      assertEquals(
+          0,
+          ItDatabase.queryLong(
+              "SELECT count(*) FROM " + table + " WHERE tenant_id = '" + tenantId + "'"),
+          table);
+    }
+    JsonObject after = json(a.get("/v1/admin/tenants/gone/export"));
+    assertEquals("DELETED", after.getJsonObject("tenant").getString("status"));
+    assertEquals(1, after.getJsonArray("usage").size(), "the usage stays readable");
+    assertEquals(
+        200, a.delete("/v1/admin/tenants/gone").statusCode(), "deleting twice is harmless");
+    HttpResponse<String> patch = a.patch("/v1/admin/tenants/gone", "{\"status\":\"ACTIVE\"}");
+    assertEquals(409, patch.statusCode(), patch.body());
+    assertEquals("tenant_deleted", json(patch).getJsonObject("error").getString("code"));
+    assertEquals(409, a.post("/v1/admin/tenants/gone/keys", "{\"name\":\"again\"}").statusCode());
+    HttpResponse<String> reuse =
+        a.post("/v1/admin/tenants", "{\"slug\":\"gone\",\"display_name\":\"x\"}");
+    assertEquals(409, reuse.statusCode(), "a slug names one tenant forever: " + reuse.body());
+    assertEquals(404, a.delete("/v1/admin/tenants/never-was").statusCode());
+  }
+
   /** An OpenAI client that picks any listed model can run it (issue #14, item 4). */
   @Test
   void everyModelListedToANewTenantAnswersAChatRequest() throws Exception {

@@ -26,4 +26,7 @@ public interface IdempotencyStore {
 
   /** Deletes what has expired (older than 24 h), for every tenant; returns how many. */
   int purgeExpired();
+
+  /** Deletes everything kept for one tenant (its deletion); returns how many. */
+  int purgeTenant(UUID tenantId);
 }

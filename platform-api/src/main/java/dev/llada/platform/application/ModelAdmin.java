@@ -69,4 +69,10 @@ public interface ModelAdmin {
   AliasView rollback(String alias, String tenant);
 
   List<AliasMove> history(String alias, String tenant);
+
+  /** The aliases of one tenant (its own, not the global ones). */
+  List<AliasView> tenantAliases(UUID tenantId);
+
+  /** Deletes every alias of one tenant, with their history (its deletion); returns how many. */
+  int deleteTenantAliases(UUID tenantId);
 }

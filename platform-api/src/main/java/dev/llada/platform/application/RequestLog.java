@@ -27,4 +27,7 @@ public interface RequestLog {
 
   /** Deletes the records older than {@code days} days (retention); returns how many. */
   int purgeOlderThan(int days);
+
+  /** Deletes every record of one tenant (its deletion); returns how many. */
+  int purgeTenant(UUID tenantId);
 }

@@ -49,6 +49,13 @@ public interface Tenancy {
   /** The tenant user an identity provider subject maps to, if any. */
   java.util.Optional<UserView> userBySubject(String issuer, String subject);
 
+  /**
+   * Turns the tenant into a tombstone (docs/adr/0007): status DELETED, every key revoked, its users
+   * and entitlements removed; the row stays, as do its ledger and counters. Idempotent. Deleting
+   * what other owners keep for the tenant (aliases, request log, idempotency) is the caller's.
+   */
+  TenantView deleteTenant(String slug);
+
   /** Whether the tenant may call models of {@code variant}. */
   boolean entitled(UUID tenantId, VariantCode variant);
 }

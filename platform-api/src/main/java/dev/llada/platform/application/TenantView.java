@@ -13,4 +13,11 @@ public record TenantView(
     Limits limits,
     boolean storeBodies,
     List<String> entitlements,
-    Instant createdAt) {}
+    Instant createdAt,
+    Instant deletedAt) {
+
+  /** Whether the tenant is a tombstone (docs/adr/0007). */
+  public boolean deleted() {
+    return "DELETED".equals(status);
+  }
+}

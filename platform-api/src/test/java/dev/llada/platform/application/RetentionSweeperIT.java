@@ -55,6 +55,11 @@ class RetentionSweeperIT {
             sweeps.incrementAndGet();
             return 0;
           }
+
+          @Override
+          public int purgeTenant(UUID tenantId) {
+            return 0;
+          }
         };
     s.requestLog =
         new RequestLog() {
@@ -80,6 +85,11 @@ class RetentionSweeperIT {
 
           @Override
           public int purgeOlderThan(int days) {
+            return 0;
+          }
+
+          @Override
+          public int purgeTenant(UUID tenantId) {
             return 0;
           }
         };

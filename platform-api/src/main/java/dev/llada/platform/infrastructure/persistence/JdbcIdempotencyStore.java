@@ -88,4 +88,13 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
       throw Sql.databaseUnavailable();
     }
   }
+
+  @Override
+  public int purgeTenant(UUID tenantId) {
+    try (Connection c = dataSource.getConnection()) {
+      return Sql.update(c, "DELETE FROM idempotent_response WHERE tenant_id = ?", tenantId);
+    } catch (SQLException e) {
+      throw Sql.databaseUnavailable();
+    }
+  }
 }

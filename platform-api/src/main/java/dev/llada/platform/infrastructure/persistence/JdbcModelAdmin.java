@@ -494,4 +494,27 @@ public class JdbcModelAdmin implements ModelAdmin {
               id);
         });
   }
+
+  @Override
+  public List<AliasView> tenantAliases(UUID tenantId) {
+    return db(
+        c ->
+            Sql.list(
+                c,
+                "SELECT a.alias, t.slug, v.name, v.version, a.updated_at FROM model_alias a"
+                    + " JOIN model_version v ON v.id = a.version_id"
+                    + " JOIN tenant t ON t.id = a.tenant_id WHERE a.tenant_id = ? ORDER BY 1",
+                rs ->
+                    new AliasView(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3) + ":" + rs.getInt(4),
+                        Sql.instant(rs, "updated_at")),
+                tenantId));
+  }
+
+  @Override
+  public int deleteTenantAliases(UUID tenantId) {
+    return db(c -> Sql.update(c, "DELETE FROM model_alias WHERE tenant_id = ?", tenantId));
+  }
 }

@@ -90,4 +90,13 @@ public class JdbcRequestLog implements RequestLog {
       throw Sql.databaseUnavailable();
     }
   }
+
+  @Override
+  public int purgeTenant(UUID tenantId) {
+    try (Connection c = dataSource.getConnection()) {
+      return Sql.update(c, "DELETE FROM request_log WHERE tenant_id = ?", tenantId);
+    } catch (SQLException e) {
+      throw Sql.databaseUnavailable();
+    }
+  }
 }

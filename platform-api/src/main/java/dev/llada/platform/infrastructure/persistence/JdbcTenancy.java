@@ -41,7 +41,7 @@ public class JdbcTenancy implements Tenancy {
   private static final String KEY_PREFIX = "llk_";
   private static final String TENANT_COLUMNS =
       "id, slug, display_name, status, requests_per_minute, tokens_per_day,"
-          + " compute_units_per_month, max_concurrent, store_bodies, created_at";
+          + " compute_units_per_month, max_concurrent, store_bodies, created_at, deleted_at";
   private static final String KEY_COLUMNS =
       "k.id, t.slug, k.name, k.prefix, k.scopes, k.requests_per_minute, k.tokens_per_day,"
           + " k.compute_units_per_month, k.max_concurrent, k.expires_at, k.revoked_at,"
@@ -145,7 +145,8 @@ public class JdbcTenancy implements Tenancy {
         t.limits(),
         t.storeBodies(),
         allowed,
-        t.createdAt());
+        t.createdAt(),
+        t.deletedAt());
   }
 
   private static NotFoundException tenantNotFound(String slug) {
@@ -161,7 +162,41 @@ public class JdbcTenancy implements Tenancy {
         limits(rs),
         rs.getBoolean("store_bodies"),
         List.of(),
-        Sql.instant(rs, "created_at"));
+        Sql.instant(rs, "created_at"),
+        Sql.instant(rs, "deleted_at"));
+  }
+
+  /** A tenant that may still change: 409 for a deleted one. */
+  private static TenantView loadLive(Connection c, String slug) throws SQLException {
+    TenantView t = load(c, slug);
+    if (t.deleted()) {
+      throw new dev.llada.platform.application.ConflictException(
+          "tenant_deleted",
+          "tenant",
+          "Tenant '" + slug + "' was deleted on " + t.deletedAt() + ".");
+    }
+    return t;
+  }
+
+  @Override
+  public TenantView deleteTenant(String slug) {
+    return db(
+        c -> {
+          Sql.list(c, "SELECT 1 FROM tenant WHERE slug = ? FOR UPDATE", rs -> 1, slug);
+          TenantView t = load(c, slug);
+          if (t.deleted()) {
+            return t;
+          }
+          Sql.update(
+              c, "UPDATE tenant SET status = 'DELETED', deleted_at = now() WHERE id = ?", t.id());
+          Sql.update(
+              c,
+              "UPDATE api_key SET revoked_at = now() WHERE tenant_id = ? AND revoked_at IS NULL",
+              t.id());
+          Sql.update(c, "DELETE FROM tenant_user WHERE tenant_id = ?", t.id());
+          Sql.update(c, "DELETE FROM tenant_entitlement WHERE tenant_id = ?", t.id());
+          return load(c, slug);
+        });
   }
 
   private static Limits limits(ResultSet rs) throws SQLException {
@@ -180,7 +215,7 @@ public class JdbcTenancy implements Tenancy {
     }
     return db(
         c -> {
-          TenantView t = load(c, slug);
+          TenantView t = loadLive(c, slug);
           if (limits != null) {
             Sql.update(
                 c,
@@ -227,7 +262,7 @@ public class JdbcTenancy implements Tenancy {
     String secret = newSecret();
     return db(
         c -> {
-          TenantView t = load(c, slug);
+          TenantView t = loadLive(c, slug);
           if (createdBy != null
               && Sql.one(
                       c,
@@ -406,7 +441,7 @@ public class JdbcTenancy implements Tenancy {
     }
     return db(
         c -> {
-          TenantView t = load(c, slug);
+          TenantView t = loadLive(c, slug);
           Optional<String> owner =
               Sql.one(
                   c,

@@ -8,6 +8,7 @@ import dev.llada.platform.application.QuotaLedger;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.Tenancy;
+import dev.llada.platform.application.TenantLifecycle;
 import dev.llada.platform.application.TenantView;
 import dev.llada.platform.application.UserView;
 import dev.llada.platform.interfaces.rest.JsonFields;
@@ -49,6 +50,7 @@ public class AdminTenantsResource {
   @Inject Tenancy tenancy;
   @Inject QuotaLedger ledger;
   @Inject RequestContext context;
+  @Inject TenantLifecycle lifecycle;
 
   private void admin() {
     context.caller().require(Scope.ADMIN);
@@ -88,6 +90,26 @@ public class AdminTenantsResource {
   public TenantView get(@PathParam("slug") String slug) {
     admin();
     return tenancy.tenant(slug);
+  }
+
+  @DELETE
+  @Path("{slug}")
+  @Operation(
+      summary = "Delete a tenant",
+      description =
+          "A tombstone (docs/adr/0007): every key revoked; users, entitlements, aliases, request"
+              + " log and idempotent responses removed; the usage ledger kept. Export first.")
+  public TenantView delete(@PathParam("slug") String slug) {
+    admin();
+    return lifecycle.delete(slug);
+  }
+
+  @GET
+  @Path("{slug}/export")
+  @Operation(summary = "Everything the platform keeps about a tenant, secrets excepted")
+  public Map<String, Object> export(@PathParam("slug") String slug) {
+    admin();
+    return lifecycle.export(slug);
   }
 
   @PATCH

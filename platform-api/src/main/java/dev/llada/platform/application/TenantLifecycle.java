@@ -1,0 +1,49 @@
+package dev.llada.platform.application;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tenant's export and deletion (docs/adr/0007). Each table's owner does its part: tenancy turns
+ * the tenant into a tombstone (keys revoked, users and entitlements removed), the registry drops
+ * its aliases, the request log and the idempotency store their records. The usage ledger and its
+ * counters stay: they are the financial record, and the export still shows them afterwards.
+ */
+@ApplicationScoped
+public class TenantLifecycle {
+
+  @Inject Tenancy tenancy;
+  @Inject ModelAdmin models;
+  @Inject QuotaLedger ledger;
+  @Inject RequestLog requestLog;
+  @Inject IdempotencyStore idempotency;
+
+  /** Everything the platform keeps about a tenant, secrets excepted, in one document. */
+  public Map<String, Object> export(String slug) {
+    TenantView t = tenancy.tenant(slug);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("object", "tenant.export");
+    out.put("tenant", t);
+    out.put("users", tenancy.users(slug));
+    out.put("keys", tenancy.keys(slug));
+    out.put("aliases", models.tenantAliases(t.id()));
+    LocalDate from = t.createdAt().atZone(ZoneOffset.UTC).toLocalDate();
+    List<UsageRow> usage = ledger.usage(t.id(), from, LocalDate.now(ZoneOffset.UTC));
+    out.put("usage", usage);
+    return out;
+  }
+
+  /** Deletes the tenant as ADR 0007 says; deleting a deleted tenant changes nothing. */
+  public TenantView delete(String slug) {
+    TenantView t = tenancy.deleteTenant(slug);
+    models.deleteTenantAliases(t.id());
+    requestLog.purgeTenant(t.id());
+    idempotency.purgeTenant(t.id());
+    return t;
+  }
+}
