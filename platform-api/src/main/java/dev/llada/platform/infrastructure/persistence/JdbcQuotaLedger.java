@@ -5,7 +5,7 @@ import dev.llada.platform.application.Drift;
 import dev.llada.platform.application.Limits;
 import dev.llada.platform.application.Outcome;
 import dev.llada.platform.application.PermissionDeniedException;
-import dev.llada.platform.application.QuotaExceededException;
+import dev.llada.platform.application.QuotaAdmission;
 import dev.llada.platform.application.QuotaLedger;
 import dev.llada.platform.application.RateLimitStatus;
 import dev.llada.platform.application.Reservation;
@@ -123,97 +123,24 @@ public class JdbcQuotaLedger implements QuotaLedger {
               List.of(
                   new Scope("TENANT", caller.tenantId(), tenantLimits),
                   new Scope("KEY", caller.apiKeyId(), keyLimits));
-          long reqLimit = -1, reqRemaining = Long.MAX_VALUE, tokLimit = -1;
-          long tokRemaining = Long.MAX_VALUE;
-          long minuteReset = secondsUntil(w.now(), w.minute().plusSeconds(60));
-          long dayReset = secondsUntil(w.now(), w.day().plusSeconds(86_400));
+          List<QuotaAdmission.Usage> usage = new ArrayList<>();
           for (Scope s : scopes) {
             Limits l = s.limits();
-            String who = s.kind().equals("TENANT") ? "tenant" : "API key";
-            if (l.requestsPerMinute() != null) {
-              long used = counter(c, s, "REQUESTS", w.minute());
-              long left = l.requestsPerMinute() - used;
-              RateLimitStatus st =
-                  new RateLimitStatus(
-                      l.requestsPerMinute(), Math.max(0, left), minuteReset, -1, -1, 0);
-              if (left < 1) {
-                throw new QuotaExceededException(
-                    "rate_limit_exceeded",
-                    "Rate limit reached for this "
-                        + who
-                        + ": "
-                        + l.requestsPerMinute()
-                        + " requests per minute. Retry after the window resets.",
-                    st,
-                    minuteReset);
-              }
-              if (left - 1 < reqRemaining) {
-                reqRemaining = left - 1;
-                reqLimit = l.requestsPerMinute();
-              }
-            }
-            if (l.tokensPerDay() != null) {
-              long used = counter(c, s, "TOKENS", w.day());
-              long left = l.tokensPerDay() - used;
-              if (left < maxCompletionTokens) {
-                throw new QuotaExceededException(
-                    "insufficient_quota",
-                    "This request may generate "
-                        + maxCompletionTokens
-                        + " tokens but the "
-                        + who
-                        + " has "
-                        + Math.max(0, left)
-                        + " of its "
-                        + l.tokensPerDay()
-                        + " generated tokens per day left.",
-                    new RateLimitStatus(-1, -1, 0, l.tokensPerDay(), Math.max(0, left), dayReset),
-                    dayReset);
-              }
-              if (left - maxCompletionTokens < tokRemaining) {
-                tokRemaining = left - maxCompletionTokens;
-                tokLimit = l.tokensPerDay();
-              }
-            }
-            if (l.computeUnitsPerMonth() != null) {
-              long used = counter(c, s, "UNITS", w.month());
-              long left = l.computeUnitsPerMonth() - used;
-              if (left < computeUnits) {
-                long monthReset =
-                    secondsUntil(
-                        w.now(), w.month().atOffset(ZoneOffset.UTC).plusMonths(1).toInstant());
-                throw new QuotaExceededException(
-                    "insufficient_quota",
-                    "This request costs "
-                        + computeUnits
-                        + " compute units (steps x sequence length x 2 with CFG) but the "
-                        + who
-                        + " has "
-                        + Math.max(0, left)
-                        + " of its "
-                        + l.computeUnitsPerMonth()
-                        + " per month left.",
-                    RateLimitStatus.NONE,
-                    monthReset);
-              }
-            }
-            if (l.maxConcurrent() != null) {
-              long used = counter(c, s, "CONCURRENT", FOREVER);
-              if (used >= l.maxConcurrent()) {
-                throw new QuotaExceededException(
-                    "rate_limit_exceeded",
-                    "The "
-                        + who
-                        + " has "
-                        + used
-                        + " requests in flight, its limit is "
-                        + l.maxConcurrent()
-                        + ". Retry when one finishes.",
-                    RateLimitStatus.NONE,
-                    1);
-              }
-            }
+            usage.add(
+                new QuotaAdmission.Usage(
+                    s.kind().equals("TENANT") ? "tenant" : "API key",
+                    l,
+                    l.requestsPerMinute() == null ? 0 : counter(c, s, "REQUESTS", w.minute()),
+                    l.tokensPerDay() == null ? 0 : counter(c, s, "TOKENS", w.day()),
+                    l.computeUnitsPerMonth() == null ? 0 : counter(c, s, "UNITS", w.month()),
+                    l.maxConcurrent() == null ? 0 : counter(c, s, "CONCURRENT", FOREVER)));
           }
+          RateLimitStatus status =
+              QuotaAdmission.admit(
+                  usage,
+                  new QuotaAdmission.Windows(w.now(), w.minute(), w.day(), w.month()),
+                  maxCompletionTokens,
+                  computeUnits);
           Sql.update(
               c,
               "INSERT INTO usage_ledger (request_id, entry, tenant_id, api_key_id, model, endpoint,"
@@ -234,14 +161,6 @@ public class JdbcQuotaLedger implements QuotaLedger {
             add(c, s, "UNITS", w.month(), computeUnits);
             add(c, s, "CONCURRENT", FOREVER, 1);
           }
-          RateLimitStatus status =
-              new RateLimitStatus(
-                  reqLimit,
-                  reqLimit < 0 ? -1 : reqRemaining,
-                  minuteReset,
-                  tokLimit,
-                  tokLimit < 0 ? -1 : tokRemaining,
-                  dayReset);
           return new Reservation(
               requestId,
               caller.tenantId(),
@@ -250,10 +169,6 @@ public class JdbcQuotaLedger implements QuotaLedger {
               computeUnits,
               status);
         });
-  }
-
-  private static long secondsUntil(Instant now, Instant then) {
-    return Math.max(1, (then.toEpochMilli() - now.toEpochMilli() + 999) / 1000);
   }
 
   private static Limits limits(ResultSet rs) throws SQLException {
