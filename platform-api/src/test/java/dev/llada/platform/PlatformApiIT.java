@@ -104,6 +104,69 @@ class PlatformApiIT {
         "held by this platform");
   }
 
+  /**
+   * Counter windows no admission asks about any more are swept, and the drift check and
+   * reconciliation then look at kept windows only: the books still balance, and nothing old comes
+   * back.
+   */
+  @Test
+  void oldCounterWindowsAreSweptAndTheBooksStillBalance() throws Exception {
+    ApiClient.createTenant("windows", null, "INSTRUCT");
+    String t = json(ApiClient.admin().get("/v1/admin/tenants/windows")).getString("id");
+    String old = "now() - interval '40 days'";
+    ItDatabase.execute(
+        "INSERT INTO usage_ledger (request_id, entry, tenant_id, model, endpoint, prompt_tokens,"
+            + " completion_tokens, compute_units, outcome, created_at) VALUES"
+            + " ('00000000-0000-4000-8000-0000000000b1', 'RESERVE', '"
+            + t
+            + "', 'm',"
+            + " '/v1/completions', 1, 5, 50, NULL, "
+            + old
+            + "),"
+            + " ('00000000-0000-4000-8000-0000000000b1', 'SETTLE', '"
+            + t
+            + "', 'm',"
+            + " '/v1/completions', 1, 3, 30, 'SUCCESS', "
+            + old
+            + ")",
+        "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used) VALUES"
+            + " ('TENANT', '"
+            + t
+            + "', 'REQUESTS', date_trunc('minute', "
+            + old
+            + ", 'UTC'), 1),"
+            + " ('TENANT', '"
+            + t
+            + "', 'TOKENS', date_trunc('day', "
+            + old
+            + ", 'UTC'), 3),"
+            + " ('TENANT', '"
+            + t
+            + "', 'UNITS', date_trunc('month', "
+            + old
+            + ", 'UTC'), 30)");
+    String counters = "SELECT count(*) FROM quota_counter WHERE scope_id = '" + t + "'";
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (ItDatabase.queryLong(counters) > 1) {
+      assertTrue(System.nanoTime() < deadline, "the sweeper never removed the old windows");
+      Thread.sleep(250);
+    }
+    assertEquals(
+        1,
+        ItDatabase.queryLong(counters + " AND metric = 'UNITS'"),
+        "40 days of month windows are kept");
+    JsonObject drift = json(ApiClient.admin().get("/v1/admin/tenants/windows/usage/drift"));
+    assertTrue(drift.getBoolean("consistent"), drift.toString());
+    JsonObject repaired =
+        json(ApiClient.admin().post("/v1/admin/tenants/windows/usage/reconcile", ""));
+    assertEquals(0, repaired.getJsonArray("repaired").size(), repaired.toString());
+    assertEquals(
+        0,
+        ItDatabase.queryLong(counters + " AND metric IN ('REQUESTS', 'TOKENS')"),
+        "reconciliation brings no old window back");
+    assertEquals(1, ItDatabase.queryLong(counters + " AND metric = 'UNITS'"));
+  }
+
   @Test
   void readinessChecksTheDatabaseThroughHibernate() throws Exception {
     HttpResponse<String> live = get("/health/live");

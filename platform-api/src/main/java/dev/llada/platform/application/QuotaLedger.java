@@ -34,6 +34,12 @@ public interface QuotaLedger {
   /** Rebuilds one tenant's counters from the ledger; returns what was wrong before. */
   List<Drift> reconcile(UUID tenantId);
 
+  /**
+   * Deletes counter windows no admission can ask about any more (a day of minutes, a week of days,
+   * a year of months are kept); the ledger keeps the history. Returns how many.
+   */
+  int purgeCounterWindows();
+
   /** Usage by day, tenant, model and key; {@code tenantId} null for every tenant. */
   List<UsageRow> usage(UUID tenantId, LocalDate from, LocalDate to);
 }

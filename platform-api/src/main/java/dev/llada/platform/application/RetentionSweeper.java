@@ -8,11 +8,12 @@ import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Retention: deletes idempotent responses past their 24 hours and request-log records past {@code
- * llada.retention.request-log-days} (30 by default). It runs on one JVM at a time across all
- * platform replicas: a sweep happens only while this JVM holds the sweeper's lease, taken or
- * renewed for two sweep periods at each sweep, so the holder keeps it while it lives and another
- * takes over within two periods once it is gone. The usage ledger is never swept: it is the
+ * Retention: deletes idempotent responses past their 24 hours, request-log records past {@code
+ * llada.retention.request-log-days} (30 by default) and quota counter windows that no admission
+ * asks about any more (a day of minutes, a week of days, a year of months). It runs on one JVM at a
+ * time across all platform replicas: a sweep happens only while this JVM holds the sweeper's lease,
+ * taken or renewed for two sweep periods at each sweep, so the holder keeps it while it lives and
+ * another takes over within two periods once it is gone. The usage ledger is never swept: it is the
  * financial record.
  */
 @ApplicationScoped
@@ -26,6 +27,7 @@ public class RetentionSweeper {
   @Inject LeaderLease lease;
   @Inject IdempotencyStore idempotency;
   @Inject RequestLog requestLog;
+  @Inject QuotaLedger ledger;
 
   @Inject
   @ConfigProperty(name = "llada.retention.request-log-days", defaultValue = "30")
@@ -36,7 +38,7 @@ public class RetentionSweeper {
   long sweepSeconds;
 
   /** What one sweep deleted. */
-  public record Swept(int idempotentResponses, int requestLogRecords) {}
+  public record Swept(int idempotentResponses, int requestLogRecords, int counterWindows) {}
 
   /** How often a sweep is attempted (at least every second). */
   public Duration period() {
@@ -52,8 +54,12 @@ public class RetentionSweeper {
     if (!lease.hold(LEASE, period().multipliedBy(2))) {
       return Optional.empty();
     }
-    Swept swept = new Swept(idempotency.purgeExpired(), requestLog.purgeOlderThan(requestLogDays));
-    if (swept.idempotentResponses() + swept.requestLogRecords() > 0) {
+    Swept swept =
+        new Swept(
+            idempotency.purgeExpired(),
+            requestLog.purgeOlderThan(requestLogDays),
+            ledger.purgeCounterWindows());
+    if (swept.idempotentResponses() + swept.requestLogRecords() + swept.counterWindows() > 0) {
       LOG.info(() -> "retention: deleted " + swept);
     }
     return Optional.of(swept);

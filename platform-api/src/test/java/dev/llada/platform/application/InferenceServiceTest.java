@@ -64,6 +64,11 @@ class InferenceServiceTest {
           }
 
           @Override
+          public int purgeCounterWindows() {
+            return 0;
+          }
+
+          @Override
           public List<UsageRow> usage(UUID tenantId, LocalDate from, LocalDate to) {
             return List.of();
           }

@@ -93,6 +93,44 @@ class RetentionSweeperIT {
             return 0;
           }
         };
+    s.ledger =
+        new QuotaLedger() {
+          @Override
+          public Reservation reserve(
+              UUID requestId,
+              Caller caller,
+              String model,
+              String endpoint,
+              int promptTokens,
+              int maxCompletionTokens,
+              long computeUnits) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public void settle(Reservation r, Outcome outcome, int tokens, long units) {}
+
+          @Override
+          public List<Drift> drift(UUID tenantId) {
+            return List.of();
+          }
+
+          @Override
+          public List<Drift> reconcile(UUID tenantId) {
+            return List.of();
+          }
+
+          @Override
+          public int purgeCounterWindows() {
+            return 0;
+          }
+
+          @Override
+          public List<UsageRow> usage(
+              UUID tenantId, java.time.LocalDate from, java.time.LocalDate to) {
+            return List.of();
+          }
+        };
     return s;
   }
 

@@ -286,6 +286,28 @@ public class JdbcQuotaLedger implements QuotaLedger {
         FROM scoped GROUP BY 1, 2, 3, 4
       """;
 
+  /**
+   * Whether a counter window is still kept (docs/adr/0006): a day of minute windows, a week of day
+   * windows, a year of month windows, and the concurrency window always. Older ones answer no
+   * admission question any more, so the sweeper deletes them, and the drift check and
+   * reconciliation look at kept windows only; the ledger keeps the whole history.
+   */
+  private static String retained(String metric, String window) {
+    return "(("
+        + metric
+        + " <> 'REQUESTS' OR "
+        + window
+        + " >= date_trunc('minute', now(), 'UTC') - interval '1 day') AND ("
+        + metric
+        + " <> 'TOKENS' OR "
+        + window
+        + " >= date_trunc('day', now(), 'UTC') - interval '7 days') AND ("
+        + metric
+        + " <> 'UNITS' OR "
+        + window
+        + " >= date_trunc('month', now(), 'UTC') - interval '12 months'))";
+  }
+
   private static final String DRIFT =
       "WITH expected AS ("
           + EXPECTED
@@ -298,7 +320,9 @@ public class JdbcQuotaLedger implements QuotaLedger {
           + " coalesce(a.used, 0) AS counter, coalesce(e.used, 0) AS ledger"
           + " FROM expected e FULL OUTER JOIN actual a ON e.kind = a.kind AND e.id = a.id"
           + " AND e.metric = a.metric AND e.w = a.w"
-          + " WHERE coalesce(a.used, 0) <> coalesce(e.used, 0) ORDER BY 1, 2, 3, 4";
+          + " WHERE coalesce(a.used, 0) <> coalesce(e.used, 0) AND "
+          + retained("coalesce(e.metric, a.metric)", "coalesce(e.w, a.w)")
+          + " ORDER BY 1, 2, 3, 4";
 
   @Override
   @Transactional(Transactional.TxType.REQUIRED)
@@ -341,7 +365,8 @@ public class JdbcQuotaLedger implements QuotaLedger {
               "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
                   + " SELECT kind, id, metric, w, used FROM ("
                   + EXPECTED
-                  + ") e",
+                  + ") e WHERE "
+                  + retained("e.metric", "e.w"),
               tenantId);
           return before;
         });
@@ -387,5 +412,13 @@ public class JdbcQuotaLedger implements QuotaLedger {
                         rs.getLong("units"),
                         rs.getLong("failed")),
                 params.toArray()));
+  }
+
+  @Override
+  public int purgeCounterWindows() {
+    return db(
+        c ->
+            Sql.update(
+                c, "DELETE FROM quota_counter WHERE NOT " + retained("metric", "window_start")));
   }
 }
