@@ -39,8 +39,8 @@ public final class Leases {
    * has it already. True when {@code holder} holds it afterwards, false when someone else does.
    */
   public boolean tryAcquire(String name, String holder, Duration ttl) throws SQLException {
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("a lease lasts a positive time, got " + ttl);
+    if (ttl.toMillis() < 1) {
+      throw new IllegalArgumentException("a lease lasts at least a millisecond, got " + ttl);
     }
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(TAKE)) {

@@ -34,11 +34,17 @@ class TableOwnershipTest {
           "db",
           "inference-worker",
           "alignment-vrpo",
-          "admin-web");
+          "admin-web",
+          "llada-core",
+          "platform-launcher");
 
-  /** DML on a table; {@code DO UPDATE SET} of an upsert is not a second statement. */
+  /**
+   * DML on a table, as the project writes SQL: keywords in capitals, names in lower case (so prose
+   * such as "an update of" is not taken for SQL); {@code DO UPDATE SET} of an upsert is not a
+   * second statement.
+   */
   private static final Pattern DML =
-      Pattern.compile("(?i)\\b(INSERT\\s+INTO|(?<!DO\\s)UPDATE|DELETE\\s+FROM)\\s+([a-z_]+)\\b");
+      Pattern.compile("\\b(INSERT\\s+INTO|(?<!DO\\s)UPDATE|DELETE\\s+FROM)\\s+([a-z_]+)\\b");
 
   private static final Pattern JPA_WRITE = Pattern.compile("\\b\\w+\\.(persist|merge|remove)\\(");
 

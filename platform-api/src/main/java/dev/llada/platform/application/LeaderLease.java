@@ -14,4 +14,7 @@ public interface LeaderLease {
    * it, false when another does (or the database cannot say: fail closed, nothing runs twice).
    */
   boolean hold(String name, Duration ttl);
+
+  /** Gives the lease up if this JVM holds it (on shutdown), so another may take it at once. */
+  void release(String name);
 }

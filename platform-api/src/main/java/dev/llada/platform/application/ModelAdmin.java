@@ -70,6 +70,11 @@ public interface ModelAdmin {
 
   List<AliasMove> history(String alias, String tenant);
 
+  /**
+   * The alias and where it points, if it exists (empty, never a 404: safe inside a transaction).
+   */
+  java.util.Optional<AliasView> findAlias(String alias, String tenant);
+
   /** The aliases of one tenant (its own, not the global ones). */
   List<AliasView> tenantAliases(UUID tenantId);
 

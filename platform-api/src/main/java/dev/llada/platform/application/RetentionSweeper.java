@@ -28,6 +28,7 @@ public class RetentionSweeper {
   @Inject IdempotencyStore idempotency;
   @Inject RequestLog requestLog;
   @Inject QuotaLedger ledger;
+  @Inject TenantLifecycle lifecycle;
 
   @Inject
   @ConfigProperty(name = "llada.retention.request-log-days", defaultValue = "30")
@@ -37,8 +38,9 @@ public class RetentionSweeper {
   @ConfigProperty(name = "llada.retention.sweep-seconds", defaultValue = "900")
   long sweepSeconds;
 
-  /** What one sweep deleted. */
-  public record Swept(int idempotentResponses, int requestLogRecords, int counterWindows) {}
+  /** What one sweep deleted (-1 for a part that failed; the others still ran). */
+  public record Swept(
+      int idempotentResponses, int requestLogRecords, int counterWindows, int ofDeletedTenants) {}
 
   /** How often a sweep is attempted (at least every second). */
   public Duration period() {
@@ -56,12 +58,32 @@ public class RetentionSweeper {
     }
     Swept swept =
         new Swept(
-            idempotency.purgeExpired(),
-            requestLog.purgeOlderThan(requestLogDays),
-            ledger.purgeCounterWindows());
-    if (swept.idempotentResponses() + swept.requestLogRecords() + swept.counterWindows() > 0) {
+            part("idempotent responses", idempotency::purgeExpired),
+            part("request log", () -> requestLog.purgeOlderThan(requestLogDays)),
+            part("counter windows", ledger::purgeCounterWindows),
+            part("deleted tenants", lifecycle::finishDeletions));
+    if (swept.idempotentResponses()
+            + swept.requestLogRecords()
+            + swept.counterWindows()
+            + swept.ofDeletedTenants()
+        != 0) {
       LOG.info(() -> "retention: deleted " + swept);
     }
     return Optional.of(swept);
+  }
+
+  /** Gives the sweeper's lease up (this JVM is stopping), so another JVM sweeps at once. */
+  public void stepDown() {
+    lease.release(LEASE);
+  }
+
+  /** One part of a sweep; a failure is logged and leaves the other parts to run. */
+  private static int part(String what, java.util.function.IntSupplier purge) {
+    try {
+      return purge.getAsInt();
+    } catch (RuntimeException e) {
+      LOG.log(java.util.logging.Level.WARNING, "retention: sweeping " + what + " failed", e);
+      return -1;
+    }
   }
 }

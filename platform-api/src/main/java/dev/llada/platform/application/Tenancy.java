@@ -56,6 +56,9 @@ public interface Tenancy {
    */
   TenantView deleteTenant(String slug);
 
+  /** The ids of the deleted tenants (tombstones). */
+  List<UUID> deletedTenants();
+
   /** Whether the tenant may call models of {@code variant}. */
   boolean entitled(UUID tenantId, VariantCode variant);
 }

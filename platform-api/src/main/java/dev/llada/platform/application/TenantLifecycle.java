@@ -41,9 +41,26 @@ public class TenantLifecycle {
   /** Deletes the tenant as ADR 0007 says; deleting a deleted tenant changes nothing. */
   public TenantView delete(String slug) {
     TenantView t = tenancy.deleteTenant(slug);
-    models.deleteTenantAliases(t.id());
-    requestLog.purgeTenant(t.id());
-    idempotency.purgeTenant(t.id());
+    purge(t.id());
     return t;
+  }
+
+  /**
+   * Removes again what other owners keep for every deleted tenant: a request that was in flight
+   * when its tenant was deleted writes its log record and idempotent response after the deletion,
+   * and a deletion interrupted half-way left the rest. The retention sweeper calls this each run.
+   */
+  public int finishDeletions() {
+    int removed = 0;
+    for (java.util.UUID id : tenancy.deletedTenants()) {
+      removed += purge(id);
+    }
+    return removed;
+  }
+
+  private int purge(java.util.UUID tenantId) {
+    return models.deleteTenantAliases(tenantId)
+        + requestLog.purgeTenant(tenantId)
+        + idempotency.purgeTenant(tenantId);
   }
 }

@@ -1,5 +1,7 @@
 package dev.llada.platform.application;
 
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.weights.ModelDirectory;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,8 +22,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
  * {@code *-instruct} an INSTRUCT one; others are skipped with a warning. Registration goes through
  * {@link ModelAdmin#register}, as the admin API's does: one numbering rule under one lock, the
- * model card and layout recorded. Idempotent: a digest already registered under that name is not
- * registered again, and the alias moves only to a new version.
+ * model card and layout recorded, each directory's version and alias in one transaction.
+ * Idempotent: a digest already registered under that name is not registered again.
  */
 @ApplicationScoped
 public class ZooRegistration {
@@ -34,6 +36,9 @@ public class ZooRegistration {
 
   /** The registry's one writer: the same numbering rule and lock as the admin API's. */
   @Inject ModelAdmin admin;
+
+  /** One transaction per directory: its version and its alias together, or neither. */
+  @jakarta.annotation.Resource jakarta.transaction.UserTransaction transaction;
 
   private volatile boolean done;
   private volatile int registered;
@@ -71,18 +76,29 @@ public class ZooRegistration {
         continue;
       }
       try {
-        ModelAdmin.Registered r =
-            admin.register(
-                name, variant.get(), dir.toAbsolutePath().normalize(), null, null, null, null);
-        // the global alias follows the zoo when its files change (a new version); otherwise an
-        // administrator's promotion of it stands
-        if (r.created() || !aliasExists(name)) {
-          admin.promote(name, null, name + ":" + r.version().version());
+        ModelDirectory.describe(dir); // refused directories are skipped before any transaction
+      } catch (ModelFormatException e) {
+        LOG.warning("skipping " + dir + ": " + e.getMessage());
+        continue;
+      }
+      try {
+        transaction.begin();
+        try {
+          register(name, variant.get(), dir);
+          transaction.commit();
+        } catch (RuntimeException e) {
+          transaction.rollback();
+          throw e;
         }
         count++;
       } catch (InvalidRequestException e) {
         LOG.warning("skipping " + dir + ": " + e.getMessage());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException
+          | jakarta.transaction.NotSupportedException
+          | jakarta.transaction.SystemException
+          | jakarta.transaction.RollbackException
+          | jakarta.transaction.HeuristicMixedException
+          | jakarta.transaction.HeuristicRollbackException e) {
         LOG.log(Level.WARNING, "registering " + dir + " failed; will retry", e);
         return false;
       }
@@ -93,13 +109,27 @@ public class ZooRegistration {
     return true;
   }
 
-  private boolean aliasExists(String alias) {
-    try {
-      admin.history(alias, null);
-      return true;
-    } catch (NotFoundException e) {
-      return false;
+  /**
+   * Registers one zoo directory and points its global alias at the version of its files, in the
+   * caller's transaction. Every zoo version of a name shares the directory, so only the version
+   * whose digest the files have can serve: the alias follows the files when it points at another
+   * version of this name (new files, or files reverted to an older digest); an alias an
+   * administrator pointed at another name's version is left alone.
+   */
+  private void register(String name, VariantCode variant, Path dir) {
+    ModelAdmin.Registered r =
+        admin.register(name, variant, dir.toAbsolutePath().normalize(), null, null, null, null);
+    String files = name + ":" + r.version().version();
+    Optional<String> current = aliasTarget(name);
+    if (current.isEmpty()
+        || (current.get().startsWith(name + ":") && !current.get().equals(files))) {
+      admin.promote(name, null, files);
     }
+  }
+
+  /** Where the global alias points now, if it exists. */
+  private Optional<String> aliasTarget(String alias) {
+    return admin.findAlias(alias, null).map(ModelAdmin.AliasView::version);
   }
 
   /** Models registered by the last successful run. */

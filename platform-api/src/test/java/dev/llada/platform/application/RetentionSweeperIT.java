@@ -29,14 +29,6 @@ class RetentionSweeperIT {
     RetentionSweeper s = new RetentionSweeper();
     s.requestLogDays = 30;
     s.sweepSeconds = 60;
-    s.lease =
-        (name, ttl) -> {
-          try {
-            return leases.tryAcquire(name + "-" + testRun, holder, ttl);
-          } catch (SQLException e) {
-            return false;
-          }
-        };
     s.idempotency =
         new IdempotencyStore() {
           @Override
@@ -130,6 +122,27 @@ class RetentionSweeperIT {
               UUID tenantId, java.time.LocalDate from, java.time.LocalDate to) {
             return List.of();
           }
+        };
+    s.lifecycle =
+        new TenantLifecycle() {
+          @Override
+          public int finishDeletions() {
+            return 0;
+          }
+        };
+    s.lease =
+        new LeaderLease() {
+          @Override
+          public boolean hold(String name, java.time.Duration ttl) {
+            try {
+              return leases.tryAcquire(name + "-" + testRun, holder, ttl);
+            } catch (SQLException e) {
+              return false;
+            }
+          }
+
+          @Override
+          public void release(String name) {}
         };
     return s;
   }

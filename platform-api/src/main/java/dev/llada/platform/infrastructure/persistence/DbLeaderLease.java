@@ -37,6 +37,15 @@ public class DbLeaderLease implements LeaderLease {
     }
   }
 
+  @Override
+  public void release(String name) {
+    try {
+      new Leases(dataSource).release(name, holder());
+    } catch (SQLException e) {
+      LOG.log(Level.FINE, "cannot release lease " + name + "; it expires by itself", e);
+    }
+  }
+
   /** The holder name this JVM takes leases under. */
   String holder() {
     return HOLDER.length() > 128 ? HOLDER.substring(0, 128) : HOLDER;

@@ -345,6 +345,21 @@ public class JdbcModelAdmin implements ModelAdmin {
             () -> new NotFoundException("tenant_not_found", "tenant", "No tenant '" + slug + "'."));
   }
 
+  /** As {@link #tenantId}, for a write: 409 for a deleted tenant (docs/adr/0007). */
+  private static UUID liveTenantId(Connection c, String slug) throws SQLException {
+    UUID id = tenantId(c, slug);
+    if (id != null
+        && Sql.one(
+                c,
+                "SELECT 1 FROM tenant WHERE id = ? AND status = 'DELETED' FOR SHARE",
+                rs -> 1,
+                id)
+            .isPresent()) {
+      throw new ConflictException("tenant_deleted", "tenant", "Tenant '" + slug + "' was deleted.");
+    }
+    return id;
+  }
+
   private static Optional<UUID> aliasId(Connection c, String alias, UUID tenant)
       throws SQLException {
     return tenant == null
@@ -388,7 +403,7 @@ public class JdbcModelAdmin implements ModelAdmin {
     }
     return db(
         c -> {
-          UUID t = tenantId(c, tenant);
+          UUID t = liveTenantId(c, tenant);
           UUID target = versionId(c, version, "version");
           Optional<UUID> existing = aliasId(c, alias, t);
           UUID id;
@@ -516,5 +531,25 @@ public class JdbcModelAdmin implements ModelAdmin {
   @Override
   public int deleteTenantAliases(UUID tenantId) {
     return db(c -> Sql.update(c, "DELETE FROM model_alias WHERE tenant_id = ?", tenantId));
+  }
+
+  @Override
+  public Optional<AliasView> findAlias(String alias, String tenant) {
+    return db(
+        c -> {
+          UUID t = tenant == null ? null : tenantId(c, tenant);
+          return Sql.one(
+              c,
+              "SELECT a.alias, v.name, v.version, a.updated_at FROM model_alias a"
+                  + " JOIN model_version v ON v.id = a.version_id WHERE a.alias = ? AND"
+                  + (t == null ? " a.tenant_id IS NULL" : " a.tenant_id = ?"),
+              rs ->
+                  new AliasView(
+                      rs.getString(1),
+                      tenant,
+                      rs.getString(2) + ":" + rs.getInt(3),
+                      Sql.instant(rs, "updated_at")),
+              t == null ? new Object[] {alias} : new Object[] {alias, t});
+        });
   }
 }

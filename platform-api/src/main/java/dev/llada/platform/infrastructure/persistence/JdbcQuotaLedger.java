@@ -99,6 +99,10 @@ public class JdbcQuotaLedger implements QuotaLedger {
                       "SELECT status, requests_per_minute, tokens_per_day, compute_units_per_month,"
                           + " max_concurrent FROM tenant WHERE id = ? FOR UPDATE",
                       rs -> {
+                        if ("DELETED".equals(rs.getString("status"))) {
+                          throw new PermissionDeniedException(
+                              "tenant_deleted", null, "This tenant was deleted.");
+                        }
                         if (!"ACTIVE".equals(rs.getString("status"))) {
                           throw new PermissionDeniedException(
                               "tenant_suspended", null, "This tenant is suspended.");
@@ -198,10 +202,14 @@ public class JdbcQuotaLedger implements QuotaLedger {
     if (s.id() == null) {
       return;
     }
+    // a window past retention is not written again (an old reservation settling late)
     Sql.update(
         c,
         "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
-            + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope_kind, scope_id, metric, window_start)"
+            + " SELECT v.k, v.i, v.m, v.w, v.u FROM (VALUES (?, ?::uuid, ?, ?::timestamptz,"
+            + " ?::bigint)) AS v(k, i, m, w, u) WHERE "
+            + retained("v.m", "v.w")
+            + " ON CONFLICT (scope_kind, scope_id, metric, window_start)"
             + " DO UPDATE SET used = quota_counter.used + EXCLUDED.used",
         s.kind(),
         s.id(),
@@ -297,15 +305,30 @@ public class JdbcQuotaLedger implements QuotaLedger {
         + metric
         + " <> 'REQUESTS' OR "
         + window
-        + " >= date_trunc('minute', now(), 'UTC') - interval '1 day') AND ("
+        + " >= "
+        + cutoff("minute", "1 day")
+        + ") AND ("
         + metric
         + " <> 'TOKENS' OR "
         + window
-        + " >= date_trunc('day', now(), 'UTC') - interval '7 days') AND ("
+        + " >= "
+        + cutoff("day", "7 days")
+        + ") AND ("
         + metric
         + " <> 'UNITS' OR "
         + window
-        + " >= date_trunc('month', now(), 'UTC') - interval '12 months'))";
+        + " >= "
+        + cutoff("month", "12 months")
+        + "))";
+  }
+
+  /** The current UTC {@code unit} window's start minus {@code keep}, computed in UTC (no DST). */
+  private static String cutoff(String unit, String keep) {
+    return "((date_trunc('"
+        + unit
+        + "', now() AT TIME ZONE 'UTC') - interval '"
+        + keep
+        + "') AT TIME ZONE 'UTC')";
   }
 
   private static final String DRIFT =

@@ -168,6 +168,8 @@ public class JdbcTenancy implements Tenancy {
 
   /** A tenant that may still change: 409 for a deleted one. */
   private static TenantView loadLive(Connection c, String slug) throws SQLException {
+    // the row lock serialises every change with deleteTenant: none can slip in after a deletion
+    Sql.list(c, "SELECT 1 FROM tenant WHERE slug = ? FOR UPDATE", rs -> 1, slug);
     TenantView t = load(c, slug);
     if (t.deleted()) {
       throw new dev.llada.platform.application.ConflictException(
@@ -176,6 +178,16 @@ public class JdbcTenancy implements Tenancy {
           "Tenant '" + slug + "' was deleted on " + t.deletedAt() + ".");
     }
     return t;
+  }
+
+  @Override
+  public List<UUID> deletedTenants() {
+    return db(
+        c ->
+            Sql.list(
+                c,
+                "SELECT id FROM tenant WHERE status = 'DELETED' ORDER BY deleted_at",
+                rs -> Sql.uuid(rs, "id")));
   }
 
   @Override
@@ -388,6 +400,10 @@ public class JdbcTenancy implements Tenancy {
                       if (expires != null && !expires.isAfter(Instant.now())) {
                         throw new AuthenticationException(
                             "api_key_expired", "This API key expired at " + expires + ".");
+                      }
+                      if ("DELETED".equals(rs.getString("status"))) {
+                        throw new AuthenticationException(
+                            "api_key_revoked", "This API key's tenant was deleted.");
                       }
                       if (!"ACTIVE".equals(rs.getString("status"))) {
                         throw new dev.llada.platform.application.PermissionDeniedException(

@@ -53,5 +53,10 @@ public class RetentionSchedule {
     if (task != null) {
       task.cancel(false);
     }
+    try {
+      sweeper.stepDown();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "could not give the sweeper's lease up; it expires by itself", e);
+    }
   }
 }

@@ -48,7 +48,19 @@ public class ModelsResource {
     Caller caller = context.caller();
     caller.require(Scope.MODELS_READ);
     return caller.isAdmin()
-        || (model.servable() && tenancy.entitled(caller.tenantId(), model.variant()));
+        || (model.servable()
+            && tenancy.entitled(caller.tenantId(), model.variant())
+            && filesHere(model));
+  }
+
+  /** Whether the version's files are on this node (what {@code InferenceService} needs to run). */
+  private static boolean filesHere(ServedModel model) {
+    try {
+      return java.nio.file.Files.isDirectory(
+          java.nio.file.Path.of(java.net.URI.create(model.artifactUri())));
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   @GET
