@@ -163,6 +163,21 @@ class TenantApiIT {
     list.getJsonArray("data").forEach(m -> ids.add(m.asJsonObject().getString("id")));
     assertTrue(ids.contains(MODEL) && ids.contains("llada-tiny-base"), ids.toString());
     assertFalse(ids.contains("llada-8b-instruct"), "an undeployed variant is not listed: " + ids);
+    int context =
+        json(java.nio.file.Files.readString(
+                java.nio.file.Path.of(
+                    System.getProperty("it.models.dir", "../models"), MODEL, "config.json")))
+            .getInt("max_sequence_length");
+    for (var m : list.getJsonArray("data")) {
+      JsonObject o = m.asJsonObject();
+      JsonObject c = o.getJsonObject("capabilities");
+      assertTrue(c.getBoolean("completions") && c.getBoolean("chat"), o.toString());
+      assertEquals(!o.getString("variant").equals("BASE"), c.getBoolean("instruction_tuned"));
+      assertFalse(c.getBoolean("vision"), "no vision tower deployed yet");
+      if (o.getString("id").equals(MODEL)) {
+        assertEquals(context, c.getInt("context_length"), o.toString());
+      }
+    }
     assertEquals(404, tenant.get("/v1/models/llada-8b-instruct").statusCode());
     for (String id : ids) {
       HttpResponse<String> r =

@@ -53,6 +53,35 @@ public class ModelsResource {
             && filesHere(model));
   }
 
+  /** Context lengths by digest: a version's files never change, so each is read once. */
+  private static final java.util.Map<String, Integer> CONTEXT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static ModelObject object(ServedModel model) {
+    return ModelObject.of(model, contextLength(model));
+  }
+
+  /** The checkpoint's {@code max_sequence_length}, or null without readable files here. */
+  private static Integer contextLength(ServedModel model) {
+    if (!filesHere(model) || model.digest() == null) {
+      return null;
+    }
+    Integer known = CONTEXT.get(model.digest());
+    if (known != null) {
+      return known;
+    }
+    try {
+      int n =
+          dev.llada.core.config.LladaConfig.read(
+                  java.nio.file.Path.of(java.net.URI.create(model.artifactUri())))
+              .maxSequenceLength();
+      CONTEXT.put(model.digest(), n);
+      return n;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Whether the version's files are on this node (what {@code InferenceService} needs to run). */
   private static boolean filesHere(ServedModel model) {
     try {
@@ -73,7 +102,8 @@ public class ModelsResource {
       responseCode = "200",
       content = @Content(schema = @Schema(implementation = ModelList.class)))
   public ModelList list() {
-    return ModelList.of(models().stream().filter(this::visible).map(ModelObject::of).toList());
+    return ModelList.of(
+        models().stream().filter(this::visible).map(ModelsResource::object).toList());
   }
 
   @GET
@@ -91,7 +121,7 @@ public class ModelsResource {
             ? catalog.findModel(model)
             : catalog.findModel(caller.tenantId(), model))
         .filter(this::visible)
-        .map(ModelObject::of)
+        .map(ModelsResource::object)
         .orElseThrow(() -> new ModelNotFoundException(model));
   }
 }
