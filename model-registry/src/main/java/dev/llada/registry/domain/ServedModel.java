@@ -36,4 +36,21 @@ public record ServedModel(
   public boolean servable() {
     return artifactUri != null;
   }
+
+  /**
+   * The version's directory when its files are on this node (a directory at {@code artifactUri}).
+   */
+  public java.util.Optional<java.nio.file.Path> localDirectory() {
+    if (artifactUri == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of(java.net.URI.create(artifactUri));
+      return java.nio.file.Files.isDirectory(dir)
+          ? java.util.Optional.of(dir)
+          : java.util.Optional.empty();
+    } catch (RuntimeException notAFileUri) {
+      return java.util.Optional.empty();
+    }
+  }
 }

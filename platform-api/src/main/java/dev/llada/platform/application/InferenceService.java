@@ -15,8 +15,6 @@ import dev.llada.worker.ModelRef;
 import dev.llada.worker.WorkerPool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
@@ -84,17 +82,13 @@ public class InferenceService {
               + name
               + "' names a variant with no deployed version; call a registered alias instead.");
     }
-    Path dir;
-    try {
-      dir = Path.of(URI.create(model.artifactUri()));
-    } catch (RuntimeException e) {
-      throw new ServiceUnavailableException(
-          "model_unavailable", "The files of '" + name + "' are not on this node.");
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new ServiceUnavailableException(
-          "model_unavailable", "The files of '" + name + "' are not on this node.");
-    }
+    Path dir =
+        model
+            .localDirectory()
+            .orElseThrow(
+                () ->
+                    new ServiceUnavailableException(
+                        "model_unavailable", "The files of '" + name + "' are not on this node."));
     return new ResolvedModel(new ModelRef(name, dir, model.digest()), model.variant());
   }
 

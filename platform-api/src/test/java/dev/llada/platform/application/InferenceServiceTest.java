@@ -13,7 +13,6 @@ import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
 import dev.llada.worker.WorkerPool;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -35,42 +34,10 @@ class InferenceServiceTest {
     InferenceService s = new InferenceService();
     s.timeoutSeconds = 30;
     s.ledger =
-        new QuotaLedger() {
-          @Override
-          public Reservation reserve(
-              UUID requestId,
-              Caller caller,
-              String model,
-              String endpoint,
-              int promptTokens,
-              int maxCompletionTokens,
-              long computeUnits) {
-            throw new UnsupportedOperationException();
-          }
-
+        new Stubs.Ledger() {
           @Override
           public void settle(Reservation r, Outcome outcome, int tokens, long units) {
             settled.add(outcome + " " + tokens + " " + units);
-          }
-
-          @Override
-          public List<Drift> drift(UUID tenantId) {
-            return List.of();
-          }
-
-          @Override
-          public List<Drift> reconcile(UUID tenantId) {
-            return List.of();
-          }
-
-          @Override
-          public int purgeCounterWindows() {
-            return 0;
-          }
-
-          @Override
-          public List<UsageRow> usage(UUID tenantId, LocalDate from, LocalDate to) {
-            return List.of();
           }
         };
     s.pool =

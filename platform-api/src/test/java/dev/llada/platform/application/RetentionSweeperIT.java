@@ -8,7 +8,6 @@ import dev.llada.db.Leases;
 import dev.llada.platform.ItDatabase;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -30,99 +29,15 @@ class RetentionSweeperIT {
     s.requestLogDays = 30;
     s.sweepSeconds = 60;
     s.idempotency =
-        new IdempotencyStore() {
-          @Override
-          public Optional<Kept> claim(UUID tenantId, String key, String requestHash) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public void complete(UUID tenantId, String key, int status, String body) {}
-
-          @Override
-          public void release(UUID tenantId, String key) {}
-
+        new Stubs.Idempotency() {
           @Override
           public int purgeExpired() {
             sweeps.incrementAndGet();
             return 0;
           }
-
-          @Override
-          public int purgeTenant(UUID tenantId) {
-            return 0;
-          }
         };
-    s.requestLog =
-        new RequestLog() {
-          @Override
-          public void record(
-              UUID requestId,
-              Caller caller,
-              String method,
-              String path,
-              String model,
-              int status,
-              String errorCode,
-              int promptTokens,
-              int completionTokens,
-              long computeUnits,
-              long latencyMillis,
-              String requestBody,
-              String responseBody) {}
-
-          @Override
-          public void complete(
-              UUID requestId, int status, int completionTokens, long units, long millis) {}
-
-          @Override
-          public int purgeOlderThan(int days) {
-            return 0;
-          }
-
-          @Override
-          public int purgeTenant(UUID tenantId) {
-            return 0;
-          }
-        };
-    s.ledger =
-        new QuotaLedger() {
-          @Override
-          public Reservation reserve(
-              UUID requestId,
-              Caller caller,
-              String model,
-              String endpoint,
-              int promptTokens,
-              int maxCompletionTokens,
-              long computeUnits) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public void settle(Reservation r, Outcome outcome, int tokens, long units) {}
-
-          @Override
-          public List<Drift> drift(UUID tenantId) {
-            return List.of();
-          }
-
-          @Override
-          public List<Drift> reconcile(UUID tenantId) {
-            return List.of();
-          }
-
-          @Override
-          public int purgeCounterWindows() {
-            return 0;
-          }
-
-          @Override
-          public List<UsageRow> usage(
-              UUID tenantId, java.time.LocalDate from, java.time.LocalDate to) {
-            return List.of();
-          }
-        };
+    s.requestLog = new Stubs.Log();
+    s.ledger = new Stubs.Ledger();
     s.lifecycle =
         new TenantLifecycle() {
           @Override

@@ -197,25 +197,24 @@ public class JdbcQuotaLedger implements QuotaLedger {
         .orElse(0L);
   }
 
+  /**
+   * Adds to a counter window; a window past retention is not written again (an old reservation
+   * settling late). Built once: it runs on every reservation and settlement.
+   */
+  static final String ADD =
+      "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
+          + " SELECT v.k, v.i, v.m, v.w, v.u FROM (VALUES (?, ?::uuid, ?, ?::timestamptz,"
+          + " ?::bigint)) AS v(k, i, m, w, u) WHERE "
+          + retained("v.m", "v.w")
+          + " ON CONFLICT (scope_kind, scope_id, metric, window_start)"
+          + " DO UPDATE SET used = quota_counter.used + EXCLUDED.used";
+
   private static void add(Connection c, Scope s, String metric, Instant window, long delta)
       throws SQLException {
     if (s.id() == null) {
       return;
     }
-    // a window past retention is not written again (an old reservation settling late)
-    Sql.update(
-        c,
-        "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used)"
-            + " SELECT v.k, v.i, v.m, v.w, v.u FROM (VALUES (?, ?::uuid, ?, ?::timestamptz,"
-            + " ?::bigint)) AS v(k, i, m, w, u) WHERE "
-            + retained("v.m", "v.w")
-            + " ON CONFLICT (scope_kind, scope_id, metric, window_start)"
-            + " DO UPDATE SET used = quota_counter.used + EXCLUDED.used",
-        s.kind(),
-        s.id(),
-        metric,
-        window,
-        delta);
+    Sql.update(c, ADD, s.kind(), s.id(), metric, window, delta);
   }
 
   @Override

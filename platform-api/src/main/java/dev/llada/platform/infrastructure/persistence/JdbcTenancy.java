@@ -166,10 +166,14 @@ public class JdbcTenancy implements Tenancy {
         Sql.instant(rs, "deleted_at"));
   }
 
+  /** Locks the tenant's row for the rest of the transaction (nothing when there is none). */
+  private static void lock(Connection c, String slug) throws SQLException {
+    Sql.list(c, "SELECT 1 FROM tenant WHERE slug = ? FOR UPDATE", rs -> 1, slug);
+  }
+
   /** A tenant that may still change: 409 for a deleted one. */
   private static TenantView loadLive(Connection c, String slug) throws SQLException {
-    // the row lock serialises every change with deleteTenant: none can slip in after a deletion
-    Sql.list(c, "SELECT 1 FROM tenant WHERE slug = ? FOR UPDATE", rs -> 1, slug);
+    lock(c, slug); // serialises every change with deleteTenant: none slips in after a deletion
     TenantView t = load(c, slug);
     if (t.deleted()) {
       throw new dev.llada.platform.application.ConflictException(
@@ -194,7 +198,7 @@ public class JdbcTenancy implements Tenancy {
   public TenantView deleteTenant(String slug) {
     return db(
         c -> {
-          Sql.list(c, "SELECT 1 FROM tenant WHERE slug = ? FOR UPDATE", rs -> 1, slug);
+          lock(c, slug);
           TenantView t = load(c, slug);
           if (t.deleted()) {
             return t;

@@ -50,7 +50,7 @@ public class ModelsResource {
     return caller.isAdmin()
         || (model.servable()
             && tenancy.entitled(caller.tenantId(), model.variant())
-            && filesHere(model));
+            && model.localDirectory().isPresent());
   }
 
   /** Context lengths by digest: a version's files never change, so each is read once. */
@@ -63,33 +63,25 @@ public class ModelsResource {
 
   /** The checkpoint's {@code max_sequence_length}, or null without readable files here. */
   private static Integer contextLength(ServedModel model) {
-    if (!filesHere(model) || model.digest() == null) {
-      return null;
-    }
-    Integer known = CONTEXT.get(model.digest());
+    Integer known = model.digest() == null ? null : CONTEXT.get(model.digest());
     if (known != null) {
       return known;
     }
-    try {
-      int n =
-          dev.llada.core.config.LladaConfig.read(
-                  java.nio.file.Path.of(java.net.URI.create(model.artifactUri())))
-              .maxSequenceLength();
-      CONTEXT.put(model.digest(), n);
-      return n;
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
-
-  /** Whether the version's files are on this node (what {@code InferenceService} needs to run). */
-  private static boolean filesHere(ServedModel model) {
-    try {
-      return java.nio.file.Files.isDirectory(
-          java.nio.file.Path.of(java.net.URI.create(model.artifactUri())));
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return model
+        .localDirectory()
+        .map(
+            dir -> {
+              try {
+                int n = dev.llada.core.config.LladaConfig.read(dir).maxSequenceLength();
+                if (model.digest() != null) {
+                  CONTEXT.put(model.digest(), n);
+                }
+                return n;
+              } catch (RuntimeException unreadable) {
+                return null;
+              }
+            })
+        .orElse(null);
   }
 
   @GET

@@ -55,14 +55,14 @@ public class ConnectorGuard implements ServletContextListener {
         LOG.warning("connector guard not installed: no filter chain for " + LISTENER);
         return;
       }
+      chain.removeIf(f -> f.getClass().getName().equals(Guard.class.getName())); // a redeploy
       int at = indexOf(chain, "org.glassfish.grizzly.http.server.HttpServerFilter");
       if (at < 0) {
         LOG.warning("connector guard not installed: no HttpServerFilter in " + chain);
         return;
       }
-      chain.removeIf(f -> f.getClass().getName().equals(Guard.class.getName())); // a redeploy
       guard = new Guard();
-      chain.add(indexOf(chain, "org.glassfish.grizzly.http.server.HttpServerFilter"), guard);
+      chain.add(at, guard);
       LOG.info("connector guard installed in " + LISTENER);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       LOG.log(Level.WARNING, "connector guard not installed", e);

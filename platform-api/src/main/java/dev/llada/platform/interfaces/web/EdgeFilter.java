@@ -167,8 +167,14 @@ public class EdgeFilter implements Filter {
    */
   private static void refuse(HttpServletResponse response, int status, ErrorEnvelope body)
       throws IOException {
-    response.setStatus(status);
     response.setHeader("Connection", "close");
+    write(response, status, body);
+  }
+
+  /** Writes {@code body} as the response, with {@code status}: the servlet layer's envelope. */
+  static void write(HttpServletResponse response, int status, ErrorEnvelope body)
+      throws IOException {
+    response.setStatus(status);
     response.setContentType("application/json");
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
     response.getWriter().write(body.toJson());

@@ -7,7 +7,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The WAR's error page ({@code web.xml}): requests JAX-RS never saw (a path outside {@code /v1}, a
@@ -41,9 +40,6 @@ public class ErrorServlet extends HttpServlet {
                   : ErrorEnvelope.of(
                       status, "invalid_request", null, "Invalid request (" + described + ")");
         };
-    response.setStatus(status == 501 ? 405 : status);
-    response.setContentType("application/json");
-    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-    response.getWriter().write(body.toJson());
+    EdgeFilter.write(response, status == 501 ? 405 : status, body);
   }
 }
