@@ -1,11 +1,11 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.platform.application.InvalidRequestException;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
@@ -45,6 +45,13 @@ public final class StrictJson {
   /** Largest decimal exponent accepted (doubles end near 1e308). */
   private static final int MAX_EXPONENT = 400;
 
+  /**
+   * Looked up once: {@code Json.createX} asks the service loader for the provider on every call,
+   * which made a body of 2,000 messages take 380 times as long as Parsson's own reader
+   * (docs/BENCHMARKS.md, 2026-12-01 (f)).
+   */
+  private static final JsonProvider JSON = JsonProvider.provider();
+
   private StrictJson() {}
 
   /** Parses a request body that must be one JSON object. */
@@ -69,7 +76,7 @@ public final class StrictJson {
       throw new InvalidRequestException(
           "invalid_json", null, "The request needs a JSON object body.");
     }
-    try (JsonParser parser = Json.createParser(new StringReader(text))) {
+    try (JsonParser parser = JSON.createParser(new StringReader(text))) {
       if (!parser.hasNext()) {
         throw new InvalidRequestException(
             "invalid_json", null, "The request needs a JSON object body.");
@@ -120,7 +127,7 @@ public final class StrictJson {
       case START_ARRAY:
         return array(p, path, depth + 1);
       case VALUE_STRING:
-        return Json.createValue(checked(p.getString(), path));
+        return JSON.createValue(checked(p.getString(), path));
       case VALUE_NUMBER:
         return number(p.getString(), path);
       case VALUE_TRUE:
@@ -136,7 +143,7 @@ public final class StrictJson {
 
   private static JsonObject object(JsonParser p, Path path, int depth) {
     deep(path, depth);
-    JsonObjectBuilder out = Json.createObjectBuilder();
+    JsonObjectBuilder out = JSON.createObjectBuilder();
     Set<String> names = new HashSet<>();
     while (true) {
       JsonParser.Event e = p.next();
@@ -160,7 +167,7 @@ public final class StrictJson {
 
   private static JsonValue array(JsonParser p, Path path, int depth) {
     deep(path, depth);
-    JsonArrayBuilder out = Json.createArrayBuilder();
+    JsonArrayBuilder out = JSON.createArrayBuilder();
     for (int i = 0; ; i++) {
       JsonParser.Event e = p.next();
       if (e == JsonParser.Event.END_ARRAY) {
@@ -195,7 +202,7 @@ public final class StrictJson {
     if (n.signum() != 0 && Math.abs(exponent) > MAX_EXPONENT) {
       throw invalid(path.toString(), "'" + path + "' is out of range.");
     }
-    return Json.createValue(n);
+    return JSON.createValue(n);
   }
 
   /** Refuses NUL, other C0 controls are legal JSON escapes; unpaired surrogates are not text. */
