@@ -586,7 +586,7 @@ final class EdgeFuzz {
   }
 
   private Case paths() {
-    int kind = random.nextInt(7);
+    int kind = random.nextInt(8);
     Endpoint e = pick(endpoints);
     String key = e.admin() ? masterKey : tenantKey;
     return switch (kind) {
@@ -664,12 +664,48 @@ final class EdgeFuzz {
             Set.of(),
             !e.admin());
       }
-      default -> {
+      case 6 -> {
         String path = "/v1/models/" + pick("%2e%2e", "a%2Fb", "%25", "x;y=z", "%C3%BC", "..");
         yield new Case(
             Category.PATHS, "model", json("GET", path, tenantKey, null), false, Set.of(), true);
       }
+      default -> deleteTenant();
     };
+  }
+
+  /**
+   * {@code DELETE /v1/admin/tenants/{slug}}, never in a form that could delete: an unknown or
+   * malformed slug, the tenant's own key, no key, or a body.
+   */
+  private Case deleteTenant() {
+    String base = "/v1/admin/tenants/";
+    return switch (random.nextInt(6)) {
+      case 0 -> deleteCase(base + "no-such-" + random.nextInt(1000), masterKey, null, Set.of(404));
+      case 1 ->
+          deleteCase(base + pick("a%00b", "%ff", "a%5Cb", "a%0D%0A"), masterKey, null, Set.of(400));
+      case 2 ->
+          deleteCase(base + "s".repeat(64 + random.nextInt(300)), masterKey, null, Set.of(404));
+      case 3 -> deleteCase(base + slug, tenantKey, null, Set.of(403));
+      case 4 -> deleteCase(base + slug, null, null, Set.of(401));
+      default -> deleteCase(base + slug, masterKey, "{}", Set.of(400));
+    };
+  }
+
+  private Case deleteCase(String path, String key, String body, Set<Integer> expected) {
+    List<String[]> h = new ArrayList<>();
+    if (key != null) {
+      h.add(new String[] {"Authorization", "Bearer " + key});
+    }
+    if (body != null) {
+      h.add(new String[] {"Content-Type", "application/json"});
+    }
+    return new Case(
+        Category.PATHS,
+        "tenant-delete",
+        RawHttp.Request.of("DELETE", path, h, body == null ? null : utf8(body)),
+        true,
+        expected,
+        tenantKey.equals(key));
   }
 
   private Case headers() {

@@ -153,6 +153,37 @@ class TenantApiIT {
     }
   }
 
+  /** Tenant scoping of the new and changed endpoints: the model list, export and deletion. */
+  @Test
+  void tenantsNeverSeeOrTouchEachOthersModelsExportsOrExistence() throws Exception {
+    createTenant("iso-a", null, "INSTRUCT");
+    createTenant("iso-b", null, "INSTRUCT");
+    ApiClient a = new ApiClient(createKey("iso-a", null));
+    ApiClient b = new ApiClient(createKey("iso-b", null));
+    assertEquals(
+        200,
+        admin()
+            .put("/v1/admin/aliases/only-a?tenant=iso-a", "{\"version\":\"" + MODEL + ":1\"}")
+            .statusCode());
+    assertTrue(a.get("/v1/models").body().contains("\"only-a\""));
+    assertFalse(b.get("/v1/models").body().contains("\"only-a\""), "another tenant's alias");
+    assertEquals(404, b.get("/v1/models/only-a").statusCode());
+    HttpResponse<String> run =
+        b.post(
+            "/v1/chat/completions",
+            "{\"model\":\"only-a\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"x\"}],\"max_tokens\":2,\"steps\":2}");
+    assertEquals(404, run.statusCode(), run.body());
+    for (ApiClient tenant : new ApiClient[] {a, b}) {
+      assertEquals(403, tenant.get("/v1/admin/tenants/iso-a/export").statusCode());
+      assertEquals(403, tenant.delete("/v1/admin/tenants/iso-a").statusCode());
+    }
+    assertEquals("ACTIVE", json(admin().get("/v1/admin/tenants/iso-a")).getString("status"));
+    JsonObject export = json(admin().get("/v1/admin/tenants/iso-b/export"));
+    assertFalse(export.toString().contains("only-a"), "A's alias in B's export: " + export);
+    assertEquals(1, export.getJsonArray("keys").size(), "B's key only");
+  }
+
   /** An OpenAI client that picks any listed model can run it (issue #14, item 4). */
   @Test
   void everyModelListedToANewTenantAnswersAChatRequest() throws Exception {
