@@ -30,6 +30,8 @@ class TableOwnershipTest {
   private static final List<String> MODULES =
       List.of(
           "platform-api",
+          "platform-core",
+          "platform-domain",
           "model-registry",
           "db",
           "inference-worker",

@@ -1,7 +1,8 @@
 package dev.llada.platform.infrastructure.health;
 
 import dev.llada.platform.application.ZooRegistration;
-import dev.llada.platform.infrastructure.persistence.DatabaseBootstrap;
+import dev.llada.platform.infrastructure.persistence.PlatformDataSource;
+import dev.llada.platform.infrastructure.startup.DatabaseBootstrap;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,7 +27,7 @@ public class DatabaseReadinessCheck implements HealthCheck {
 
   @Inject ZooRegistration zoo;
 
-  @Resource(lookup = DatabaseBootstrap.DATASOURCE)
+  @Resource(lookup = PlatformDataSource.JNDI)
   DataSource dataSource;
 
   @PersistenceUnit(unitName = "platform")

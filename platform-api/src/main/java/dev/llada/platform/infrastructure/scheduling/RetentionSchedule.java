@@ -1,7 +1,7 @@
 package dev.llada.platform.infrastructure.scheduling;
 
 import dev.llada.platform.application.RetentionSweeper;
-import dev.llada.platform.infrastructure.persistence.DatabaseBootstrap;
+import dev.llada.platform.infrastructure.startup.DatabaseBootstrap;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;

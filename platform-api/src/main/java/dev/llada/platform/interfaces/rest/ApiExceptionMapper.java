@@ -1,7 +1,7 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.PlatformException;
-import dev.llada.platform.application.QuotaExceededException;
+import dev.llada.platform.domain.PlatformException;
+import dev.llada.platform.domain.QuotaExceededException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import jakarta.json.bind.JsonbException;
 import jakarta.validation.ConstraintViolation;

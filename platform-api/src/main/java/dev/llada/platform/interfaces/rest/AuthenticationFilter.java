@@ -1,10 +1,10 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.AuthenticationException;
-import dev.llada.platform.application.Caller;
-import dev.llada.platform.application.PermissionDeniedException;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.Tenancy;
+import dev.llada.platform.domain.AuthenticationException;
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.PermissionDeniedException;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;

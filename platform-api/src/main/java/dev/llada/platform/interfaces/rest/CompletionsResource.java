@@ -2,15 +2,15 @@ package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.sampling.StepEvent;
 import dev.llada.core.tokenizer.ChatTemplate;
-import dev.llada.platform.application.Caller;
 import dev.llada.platform.application.InferenceService;
-import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
 import dev.llada.platform.application.ResolvedModel;
-import dev.llada.platform.application.UnprocessableException;
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.UnprocessableException;
 import dev.llada.registry.domain.VariantCode;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.ModelLimits;

@@ -3,7 +3,7 @@ package dev.llada.platform.interfaces.rest;
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.application.InferenceService;
-import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.domain.InvalidRequestException;
 import jakarta.json.JsonObject;
 import java.util.List;
 

@@ -1,11 +1,11 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.Caller;
-import dev.llada.platform.application.ConflictException;
 import dev.llada.platform.application.IdempotencyStore;
-import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.UnprocessableException;
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.ConflictException;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.UnprocessableException;
 import dev.llada.platform.interfaces.web.EdgeLimits;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;

@@ -1,6 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.domain.InvalidRequestException;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;

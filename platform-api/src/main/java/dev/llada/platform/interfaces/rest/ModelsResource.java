@@ -1,10 +1,10 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.Caller;
-import dev.llada.platform.application.ModelNotFoundException;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.Tenancy;
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.ModelNotFoundException;
+import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.dto.ModelList;
 import dev.llada.platform.interfaces.rest.dto.ModelObject;
 import dev.llada.registry.domain.ModelCatalog;

@@ -1,6 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.PlatformException;
+import dev.llada.platform.domain.PlatformException;
 
 /** The body is over its cap (413); it was not parsed. */
 final class PayloadTooLargeException extends PlatformException {

@@ -1,6 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.RateLimitStatus;
+import dev.llada.platform.domain.RateLimitStatus;
 import jakarta.ws.rs.core.Response;
 
 /** OpenAI's {@code x-ratelimit-*} headers; a limit that is not set is left out. */

@@ -1,12 +1,12 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.sampling.StepEvent;
-import dev.llada.platform.application.ClientGoneException;
 import dev.llada.platform.application.InferenceService;
-import dev.llada.platform.application.PlatformException;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
+import dev.llada.platform.domain.ClientGoneException;
+import dev.llada.platform.domain.PlatformException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import dev.llada.worker.GenerationResult;
 import jakarta.enterprise.concurrent.ManagedExecutorService;

@@ -1,6 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.domain.InvalidRequestException;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;

@@ -1,12 +1,12 @@
 package dev.llada.platform.interfaces.rest;
 
-import dev.llada.platform.application.Caller;
-import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.QuotaLedger;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.UsageRow;
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.Scope;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

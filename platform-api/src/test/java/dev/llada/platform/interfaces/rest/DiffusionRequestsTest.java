@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
-import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.domain.InvalidRequestException;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;

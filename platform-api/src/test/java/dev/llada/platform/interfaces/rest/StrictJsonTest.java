@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llada.platform.application.InvalidRequestException;
+import dev.llada.platform.domain.InvalidRequestException;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;

@@ -2,7 +2,7 @@ package dev.llada.platform.interfaces.rest.admin;
 
 import dev.llada.platform.application.ModelAdmin;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.Scope;
+import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;

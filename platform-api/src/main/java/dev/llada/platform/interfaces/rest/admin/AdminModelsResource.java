@@ -1,9 +1,9 @@
 package dev.llada.platform.interfaces.rest.admin;
 
-import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.ModelAdmin;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.Scope;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;

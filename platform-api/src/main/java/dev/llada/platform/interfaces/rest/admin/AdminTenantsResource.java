@@ -1,16 +1,16 @@
 package dev.llada.platform.interfaces.rest.admin;
 
 import dev.llada.platform.application.Drift;
-import dev.llada.platform.application.InvalidRequestException;
 import dev.llada.platform.application.KeyView;
-import dev.llada.platform.application.Limits;
 import dev.llada.platform.application.QuotaLedger;
 import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.application.Scope;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.TenantLifecycle;
 import dev.llada.platform.application.TenantView;
 import dev.llada.platform.application.UserView;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.Limits;
+import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;

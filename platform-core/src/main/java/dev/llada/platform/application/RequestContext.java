@@ -1,0 +1,87 @@
+package dev.llada.platform.application;
+
+import dev.llada.platform.domain.AuthenticationException;
+import dev.llada.platform.domain.Caller;
+import jakarta.enterprise.context.RequestScoped;
+import java.util.UUID;
+
+/** Per HTTP request: its id and, once authenticated, who is calling. */
+@RequestScoped
+public class RequestContext {
+
+  private final UUID requestId = UUID.randomUUID();
+  private Caller caller;
+  private String model;
+  private int promptTokens = -1;
+  private int completionTokens = -1;
+  private long computeUnits = -1;
+  private String requestBody;
+  private String responseBody;
+
+  public UUID requestId() {
+    return requestId;
+  }
+
+  /** The authenticated caller; 401 when the request carried no valid credentials. */
+  public Caller caller() {
+    if (caller == null) {
+      throw new AuthenticationException(
+          "missing_api_key",
+          "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
+    }
+    return caller;
+  }
+
+  public Caller callerOrNull() {
+    return caller;
+  }
+
+  public void authenticated(Caller c) {
+    this.caller = c;
+  }
+
+  /** What the request log records about usage. */
+  public void usage(String model, int promptTokens, int completionTokens, long computeUnits) {
+    this.model = model;
+    this.promptTokens = promptTokens;
+    this.completionTokens = completionTokens;
+    this.computeUnits = computeUnits;
+  }
+
+  public void model(String model) {
+    this.model = model;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public int promptTokens() {
+    return promptTokens;
+  }
+
+  public int completionTokens() {
+    return completionTokens;
+  }
+
+  public long computeUnits() {
+    return computeUnits;
+  }
+
+  public void bodies(String request, String response) {
+    if (request != null) {
+      this.requestBody = request;
+    }
+    if (response != null) {
+      this.responseBody = response;
+    }
+  }
+
+  public String requestBody() {
+    return requestBody;
+  }
+
+  public String responseBody() {
+    return responseBody;
+  }
+}

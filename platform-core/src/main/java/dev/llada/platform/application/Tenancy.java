@@ -1,0 +1,67 @@
+package dev.llada.platform.application;
+
+import dev.llada.platform.domain.Caller;
+import dev.llada.platform.domain.Limits;
+import dev.llada.platform.domain.Scope;
+import dev.llada.registry.domain.VariantCode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Port: tenants, their entitlements and limits, and their API keys. */
+public interface Tenancy {
+
+  /** Creates a tenant; 409 if the slug is taken. */
+  TenantView createTenant(String slug, String displayName, Limits limits, Set<VariantCode> allowed);
+
+  List<TenantView> listTenants();
+
+  /** 404 if there is none. */
+  TenantView tenant(String slug);
+
+  /** Replaces limits, status, body storage and entitlements (null leaves one as it is). */
+  TenantView updateTenant(
+      String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed);
+
+  /** A new key; the returned view carries the secret, the only time it is ever shown. */
+  KeyView createKey(
+      String slug,
+      String name,
+      Set<Scope> scopes,
+      Limits limits,
+      Instant expiresAt,
+      UUID createdBy);
+
+  List<KeyView> keys(String slug);
+
+  /** Revokes a key (idempotent); 404 if the tenant has no such key. */
+  KeyView revokeKey(String slug, UUID keyId);
+
+  /** The caller a key secret stands for; 401 if it is unknown, revoked or expired. */
+  Caller authenticate(String secret);
+
+  /** Maps an identity provider subject to the tenant; 409 if it belongs to a tenant already. */
+  UserView addUser(String slug, String issuer, String subject, String email, String role);
+
+  List<UserView> users(String slug);
+
+  /** Removes a user from the tenant (their keys stay, without a creator); 404 if unknown. */
+  void removeUser(String slug, UUID userId);
+
+  /** The tenant user an identity provider subject maps to, if any. */
+  java.util.Optional<UserView> userBySubject(String issuer, String subject);
+
+  /**
+   * Turns the tenant into a tombstone (docs/adr/0007): status DELETED, every key revoked, its users
+   * and entitlements removed; the row stays, as do its ledger and counters. Idempotent. Deleting
+   * what other owners keep for the tenant (aliases, request log, idempotency) is the caller's.
+   */
+  TenantView deleteTenant(String slug);
+
+  /** The ids of the deleted tenants (tombstones). */
+  List<UUID> deletedTenants();
+
+  /** Whether the tenant may call models of {@code variant}. */
+  boolean entitled(UUID tenantId, VariantCode variant);
+}

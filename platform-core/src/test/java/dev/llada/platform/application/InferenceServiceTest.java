@@ -1,0 +1,176 @@
+package dev.llada.platform.application;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.platform.domain.ClientGoneException;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.worker.GenerationJob;
+import dev.llada.worker.GenerationResult;
+import dev.llada.worker.LikelihoodJob;
+import dev.llada.worker.LikelihoodResult;
+import dev.llada.worker.ModelLimits;
+import dev.llada.worker.ModelRef;
+import dev.llada.worker.WorkerPool;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #13: a request settles as a success only once its answer is built. Runs the service with a
+ * worker that always finishes and a ledger that records what it is told.
+ */
+class InferenceServiceTest {
+
+  private static final ModelRef MODEL = new ModelRef("m", Path.of("/tmp"), "sha256:00");
+
+  /** What the ledger was told, in order. */
+  private final List<String> settled = new ArrayList<>();
+
+  private InferenceService service() {
+    InferenceService s = new InferenceService();
+    s.timeoutSeconds = 30;
+    s.ledger =
+        new Stubs.Ledger() {
+          @Override
+          public void settle(Reservation r, Outcome outcome, int tokens, long units) {
+            settled.add(outcome + " " + tokens + " " + units);
+          }
+        };
+    s.pool =
+        new WorkerPool() {
+          @Override
+          public int[] encode(ModelRef model, String text) {
+            return new int[text.length()];
+          }
+
+          @Override
+          public String decode(ModelRef model, int[] ids) {
+            return "";
+          }
+
+          @Override
+          public ModelLimits limits(ModelRef model) {
+            return new ModelLimits(64, 16, 1, 2, 4);
+          }
+
+          @Override
+          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+            return CompletableFuture.completedFuture(
+                new GenerationResult(new int[] {3, 4, 5}, "abc", "length", 4, 4, 1));
+          }
+
+          @Override
+          public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+            return CompletableFuture.completedFuture(
+                new LikelihoodResult(-1.5, Double.NaN, 8, 1, 1));
+          }
+
+          @Override
+          public void close() {}
+        };
+    return s;
+  }
+
+  private static PreparedRequest prepared() {
+    return new PreparedRequest(
+        MODEL,
+        new int[] {1, 2},
+        new SamplingConfig(4, 4, 4, 0.0, 0.0, Remasking.LOW_CONFIDENCE, false, false),
+        7,
+        24);
+  }
+
+  private static Reservation reservation() {
+    return new Reservation(UUID.randomUUID(), UUID.randomUUID(), null, 4, 24, null);
+  }
+
+  @Test
+  void anAnswerThatCannotBeBuiltSettlesAsError() {
+    InferenceService s = service();
+    assertThrows(
+        NumberFormatException.class,
+        () ->
+            s.generate(
+                reservation(),
+                prepared(),
+                e -> {},
+                () -> false,
+                r -> {
+                  throw new NumberFormatException("NaN");
+                }));
+    assertEquals(List.of("ERROR 0 24"), settled, "never SUCCESS");
+    settled.clear();
+    assertThrows(
+        NumberFormatException.class,
+        () ->
+            s.loglikelihood(
+                reservation(),
+                new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 8, 0, 0),
+                96,
+                r -> {
+                  throw new NumberFormatException("NaN");
+                }));
+    assertEquals(List.of("ERROR 0 96"), settled);
+  }
+
+  @Test
+  void aStreamWhoseClientLeftAtTheEndSettlesAsDisconnected() {
+    InferenceService s = service();
+    assertThrows(
+        ClientGoneException.class,
+        () ->
+            s.generate(
+                reservation(),
+                prepared(),
+                e -> {},
+                () -> false,
+                r -> {
+                  throw new ClientGoneException(r.steps());
+                }));
+    assertEquals(List.of("DISCONNECTED 0 24"), settled);
+  }
+
+  @Test
+  void aBuiltAnswerSettlesAsSuccessAfterItIsBuilt() {
+    InferenceService s = service();
+    String answer =
+        s.generate(
+            reservation(),
+            prepared(),
+            e -> {},
+            () -> false,
+            r -> {
+              assertEquals(List.of(), settled, "nothing settled while the answer is built");
+              return r.text();
+            });
+    assertEquals("abc", answer);
+    assertEquals(List.of("SUCCESS 3 24"), settled);
+  }
+
+  @Test
+  void textTooLongForTheContextIsRefusedBeforeTheTokenizer() {
+    InferenceService s = service();
+    InvalidRequestException e =
+        assertThrows(
+            InvalidRequestException.class, () -> s.encode(MODEL, "x".repeat(64 * 4 + 1), "prompt"));
+    assertEquals("context_length_exceeded", e.code());
+    assertEquals("prompt", e.param());
+    assertEquals(256, s.encode(MODEL, "x".repeat(256), "prompt").length);
+  }
+
+  @Test
+  void utf8LengthCountsBytesWithoutEncoding() {
+    for (String s : new String[] {"", "abc", "héllo", "世界", "😀x"}) {
+      assertEquals(
+          s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+          InferenceService.utf8Length(s),
+          s);
+    }
+  }
+}

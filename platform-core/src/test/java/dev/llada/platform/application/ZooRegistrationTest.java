@@ -1,0 +1,137 @@
+package dev.llada.platform.application;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.platform.domain.ServiceUnavailableException;
+import dev.llada.registry.domain.VariantCode;
+import jakarta.transaction.UserTransaction;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The zoo alias follows the files (every zoo version of a name shares its directory, so only the
+ * version with the files' digest can serve), unless an administrator pointed it at another name;
+ * each directory registers in one transaction. Runs on the shipped zoo with a recording registry.
+ */
+class ZooRegistrationTest {
+
+  private final List<String> calls = new ArrayList<>();
+
+  /**
+   * A registry whose alias points at {@code aliasAt} (null: no alias) and whose files are v{@code
+   * files}.
+   */
+  private ZooRegistration zoo(String aliasAt, int files, boolean created, boolean promoteFails) {
+    ZooRegistration z = new ZooRegistration();
+    z.modelsDirectory = Optional.of(Path.of("..", "models").toAbsolutePath().toString());
+    z.transaction =
+        (UserTransaction)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {UserTransaction.class},
+                (proxy, method, args) -> {
+                  calls.add("tx." + method.getName());
+                  return null;
+                });
+    z.admin =
+        (ModelAdmin)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {ModelAdmin.class},
+                (proxy, method, args) ->
+                    switch (method.getName()) {
+                      case "register" -> {
+                        String name = (String) args[0];
+                        yield new ModelAdmin.Registered(view(name, files), created);
+                      }
+                      case "findAlias" -> {
+                        if (aliasAt == null) {
+                          yield Optional.empty();
+                        }
+                        String target = aliasAt.contains(":") ? aliasAt : args[0] + ":" + aliasAt;
+                        yield Optional.of(
+                            new ModelAdmin.AliasView(
+                                (String) args[0], null, target, Instant.EPOCH));
+                      }
+                      case "promote" -> {
+                        calls.add("promote " + args[0] + " " + args[2]);
+                        if (promoteFails) {
+                          throw new ServiceUnavailableException("database_unavailable", "down");
+                        }
+                        yield null;
+                      }
+                      default -> throw new UnsupportedOperationException(method.getName());
+                    });
+    return z;
+  }
+
+  private static ModelAdmin.VersionView view(String name, int version) {
+    return new ModelAdmin.VersionView(
+        UUID.randomUUID(),
+        name,
+        version,
+        VariantCode.INSTRUCT.name(),
+        "sha256:00",
+        "file:///m",
+        1,
+        "F32",
+        "single",
+        true,
+        null,
+        null,
+        null,
+        Map.of(),
+        null,
+        Instant.EPOCH);
+  }
+
+  private List<String> promotes() {
+    return calls.stream().filter(c -> c.startsWith("promote")).toList();
+  }
+
+  @Test
+  void aMissingAliasIsCreatedAtTheFilesVersion() {
+    assertTrue(zoo(null, 1, true, false).ensureRegistered());
+    assertEquals(
+        List.of(
+            "promote llada-tiny-base llada-tiny-base:1",
+            "promote llada-tiny-instruct llada-tiny-instruct:1"),
+        promotes());
+    assertEquals(2, calls.stream().filter(c -> c.equals("tx.commit")).count());
+  }
+
+  @Test
+  void theAliasFollowsNewFilesAndFilesRevertedToAnOlderVersion() {
+    assertTrue(zoo("1", 2, true, false).ensureRegistered());
+    assertEquals(2, promotes().size());
+    assertTrue(promotes().get(0).endsWith(":2"), promotes().toString());
+    calls.clear();
+    assertTrue(zoo("2", 1, false, false).ensureRegistered(), "files back at version 1");
+    assertTrue(promotes().get(0).endsWith(":1"), promotes().toString());
+  }
+
+  @Test
+  void anAliasAtTheFilesVersionOrAtAnotherNameStaysWhereItIs() {
+    assertTrue(zoo("1", 1, false, false).ensureRegistered());
+    assertEquals(List.of(), promotes());
+    assertTrue(zoo("someone-elses-model:4", 1, false, false).ensureRegistered());
+    assertEquals(List.of(), promotes(), "an administrator's choice of another name stands");
+  }
+
+  @Test
+  void aFailedPromotionRollsTheRegistrationBackAndIsRetried() {
+    ZooRegistration z = zoo("1", 2, true, true);
+    assertFalse(z.ensureRegistered());
+    assertTrue(calls.contains("tx.rollback"), calls.toString());
+    assertFalse(calls.contains("tx.commit"), calls.toString());
+  }
+}

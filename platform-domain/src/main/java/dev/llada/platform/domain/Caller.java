@@ -1,0 +1,42 @@
+package dev.llada.platform.domain;
+
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Who is calling: the platform administrator (master key) or a tenant through one of its API keys.
+ *
+ * @param tenantId the tenant, null for the administrator
+ * @param tenantSlug its slug, null for the administrator
+ * @param apiKeyId the key used, null for the administrator
+ * @param keyPrefix the key's visible prefix, for logs
+ * @param scopes what the key may do ({@link Scope})
+ * @param storeBodies whether the tenant opted in to keeping request and response bodies
+ */
+public record Caller(
+    UUID tenantId,
+    String tenantSlug,
+    UUID apiKeyId,
+    String keyPrefix,
+    Set<Scope> scopes,
+    boolean storeBodies) {
+
+  /** The administrator: every scope, no tenant. */
+  public static Caller admin() {
+    return new Caller(null, null, null, "master", Set.of(Scope.values()), false);
+  }
+
+  public boolean isAdmin() {
+    return tenantId == null;
+  }
+
+  /** Throws 403 unless this caller holds {@code scope}. */
+  public void require(Scope scope) {
+    if (!scopes.contains(scope)) {
+      throw new PermissionDeniedException(
+          "insufficient_scope",
+          null,
+          "This API key lacks the scope '" + scope.wire() + "' needed for this request.");
+    }
+  }
+}

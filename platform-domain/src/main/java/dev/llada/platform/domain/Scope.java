@@ -1,0 +1,55 @@
+package dev.llada.platform.domain;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** What an API key may do. */
+public enum Scope {
+  /** List and read models. */
+  MODELS_READ("models:read"),
+  /** Run completions, chat, diffusion generation and likelihood. */
+  INFERENCE("inference"),
+  /** Read the tenant's own usage. */
+  USAGE_READ("usage:read"),
+  /** The platform administration API (master key only). */
+  ADMIN("admin");
+
+  private final String wire;
+
+  Scope(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  /** Scopes a tenant key may hold (admin is the master key's alone). */
+  public static Set<Scope> tenantScopes() {
+    return EnumSet.of(MODELS_READ, INFERENCE, USAGE_READ);
+  }
+
+  /** Parses {@code "inference,models:read"}; unknown names are an error naming them. */
+  public static Set<Scope> parse(String csv) {
+    Set<Scope> out = EnumSet.noneOf(Scope.class);
+    for (String s : csv.split(",")) {
+      String name = s.trim();
+      if (name.isEmpty()) {
+        continue;
+      }
+      Scope scope =
+          Arrays.stream(values())
+              .filter(v -> v.wire.equals(name))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("unknown scope '" + name + "'"));
+      out.add(scope);
+    }
+    return out;
+  }
+
+  public static String format(Set<Scope> scopes) {
+    return scopes.stream().map(Scope::wire).sorted().collect(Collectors.joining(","));
+  }
+}
