@@ -9,12 +9,12 @@ import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.annotations.Generated;
 
 /**
  * A movable name for a version ({@code instruct@prod}); global when it has no tenant. Promote and
- * rollback move {@link #version}; the version itself never changes. Read here for look-ups only:
- * the registry administration ({@code ModelAdmin}) is the one writer of aliases (issue #14 moves
- * that writer into this module).
+ * rollback move {@link #version}; the version itself never changes. The tenant is referred to by id
+ * (tenancy is another module's; issue #14: modules refer to each other's entities by id).
  */
 @Entity
 @Table(name = "model_alias")
@@ -25,9 +25,8 @@ public class ModelAlias {
   private UUID id;
 
   /** Null for a global alias. */
-  @ManyToOne(fetch = FetchType.LAZY)
-  @JoinColumn(name = "tenant_id", updatable = false)
-  private Tenant tenant;
+  @Column(name = "tenant_id", updatable = false)
+  private UUID tenantId;
 
   @Column(name = "alias", nullable = false, updatable = false)
   private String alias;
@@ -36,20 +35,30 @@ public class ModelAlias {
   @JoinColumn(name = "version_id", nullable = false)
   private ModelVersion version;
 
+  @Generated
   @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
   private Instant createdAt;
 
-  @Column(name = "updated_at", nullable = false)
+  /** Set by the database's clock on creation and on every move (the registry's bulk update). */
+  @Generated
+  @Column(name = "updated_at", nullable = false, insertable = false, updatable = false)
   private Instant updatedAt;
 
   protected ModelAlias() {}
+
+  public ModelAlias(UUID id, UUID tenantId, String alias, ModelVersion version) {
+    this.id = id;
+    this.tenantId = tenantId;
+    this.alias = alias;
+    this.version = version;
+  }
 
   public UUID id() {
     return id;
   }
 
-  public Tenant tenant() {
-    return tenant;
+  public UUID tenantId() {
+    return tenantId;
   }
 
   public String alias() {

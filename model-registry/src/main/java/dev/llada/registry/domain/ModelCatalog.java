@@ -13,8 +13,8 @@ public interface ModelCatalog {
   Optional<ServedModel> findModel(String id);
 
   /** As {@link #findModel(String)}, where an alias of the tenant hides a global one. */
-  Optional<ServedModel> findModel(java.util.UUID tenantId, String id);
+  Optional<ServedModel> findModel(java.util.UUID tenantId, String tenantSlug, String id);
 
   /** Every variant, the global aliases, then the tenant's own aliases. */
-  List<ServedModel> listModels(java.util.UUID tenantId);
+  List<ServedModel> listModels(java.util.UUID tenantId, String tenantSlug);
 }

@@ -74,7 +74,7 @@ public class InferenceService {
     }
     ServedModel model =
         catalog
-            .findModel(caller.tenantId(), name)
+            .findModel(caller.tenantId(), caller.tenantSlug(), name)
             .orElseThrow(() -> new ModelNotFoundException(name));
     if (!tenancy.entitled(caller.tenantId(), model.variant())) {
       throw new PermissionDeniedException(

@@ -1,48 +1,28 @@
 package dev.llada.platform.application;
 
+import dev.llada.registry.application.ModelRegistry;
+import dev.llada.registry.application.ModelRegistry.AliasMove;
+import dev.llada.registry.application.ModelRegistry.Lineage;
+import dev.llada.registry.application.ModelRegistry.Registered;
+import dev.llada.registry.application.ModelRegistry.VersionView;
 import dev.llada.registry.domain.VariantCode;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Port: the registry's administration: register versions from model directories, tag them, trace
- * their lineage, and move aliases (global or per tenant) with promote and rollback.
+ * The registry's administration as the admin API, the console and zoo registration use it: register
+ * versions from model directories on the platform, tag them, trace their lineage, and move aliases
+ * (global or per tenant, by slug) with promote and rollback. The registry ({@link ModelRegistry})
+ * stores; this reads directories and speaks for tenants.
  */
 public interface ModelAdmin {
 
-  /** A registered version as the administration API shows it. */
-  record VersionView(
-      UUID id,
-      String name,
-      int version,
-      String variant,
-      String digest,
-      String artifactUri,
-      long parameterCount,
-      String dtype,
-      String layout,
-      boolean hasTokenizer,
-      String baseVersion,
-      String trainingJob,
-      String dataset,
-      Map<String, String> tags,
-      String modelCard,
-      Instant createdAt) {}
-
-  /** The result of a registration: the version, and whether it was new. */
-  record Registered(VersionView version, boolean created) {}
-
-  /** Where a version comes from and what was made from it. */
-  record Lineage(VersionView version, List<VersionView> ancestors, List<VersionView> descendants) {}
-
-  /** An alias and the version behind it. */
+  /** An alias and the version behind it; tenant is a slug, null for a global alias. */
   record AliasView(String alias, String tenant, String version, Instant updatedAt) {}
-
-  /** One move of an alias. */
-  record AliasMove(String version, String action, Instant at) {}
 
   Registered register(
       String name,
@@ -73,10 +53,10 @@ public interface ModelAdmin {
   /**
    * The alias and where it points, if it exists (empty, never a 404: safe inside a transaction).
    */
-  java.util.Optional<AliasView> findAlias(String alias, String tenant);
+  Optional<AliasView> findAlias(String alias, String tenant);
 
   /** The aliases of one tenant (its own, not the global ones). */
-  List<AliasView> tenantAliases(UUID tenantId);
+  List<AliasView> tenantAliases(String tenant);
 
   /** Deletes every alias of one tenant, with their history (its deletion); returns how many. */
   int deleteTenantAliases(UUID tenantId);

@@ -20,6 +20,12 @@ public interface Tenancy {
   /** 404 if there is none. */
   TenantView tenant(String slug);
 
+  /**
+   * The tenant, its row locked for the rest of the caller's transaction, so that no deletion runs
+   * until it ends; 404 if there is none, 409 {@code tenant_deleted} for a tombstone.
+   */
+  TenantView lockLive(String slug);
+
   /** Replaces limits, status, body storage and entitlements (null leaves one as it is). */
   TenantView updateTenant(
       String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed);

@@ -31,7 +31,7 @@ public class TenantLifecycle {
     out.put("tenant", t);
     out.put("users", tenancy.users(slug));
     out.put("keys", tenancy.keys(slug));
-    out.put("aliases", models.tenantAliases(t.id()));
+    out.put("aliases", models.tenantAliases(t.slug()));
     LocalDate from = t.createdAt().atZone(ZoneOffset.UTC).toLocalDate();
     List<UsageRow> usage = ledger.usage(t.id(), from, LocalDate.now(ZoneOffset.UTC));
     out.put("usage", usage);

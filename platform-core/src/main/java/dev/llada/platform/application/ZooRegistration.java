@@ -3,6 +3,8 @@ package dev.llada.platform.application;
 import dev.llada.core.config.ModelFormatException;
 import dev.llada.core.weights.ModelDirectory;
 import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.registry.application.ModelRegistry;
+import dev.llada.registry.domain.AliasRules;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -118,12 +120,10 @@ public class ZooRegistration {
    * administrator pointed at another name's version is left alone.
    */
   private void register(String name, VariantCode variant, Path dir) {
-    ModelAdmin.Registered r =
+    ModelRegistry.Registered r =
         admin.register(name, variant, dir.toAbsolutePath().normalize(), null, null, null, null);
     String files = name + ":" + r.version().version();
-    Optional<String> current = aliasTarget(name);
-    if (current.isEmpty()
-        || (current.get().startsWith(name + ":") && !current.get().equals(files))) {
+    if (AliasRules.zooAliasFollows(aliasTarget(name), files)) {
       admin.promote(name, null, files);
     }
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llada.platform.domain.ServiceUnavailableException;
+import dev.llada.registry.application.ModelRegistry;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.transaction.UserTransaction;
 import java.lang.reflect.Proxy;
@@ -51,7 +52,7 @@ class ZooRegistrationTest {
                     switch (method.getName()) {
                       case "register" -> {
                         String name = (String) args[0];
-                        yield new ModelAdmin.Registered(view(name, files), created);
+                        yield new ModelRegistry.Registered(view(name, files), created);
                       }
                       case "findAlias" -> {
                         if (aliasAt == null) {
@@ -74,8 +75,8 @@ class ZooRegistrationTest {
     return z;
   }
 
-  private static ModelAdmin.VersionView view(String name, int version) {
-    return new ModelAdmin.VersionView(
+  private static ModelRegistry.VersionView view(String name, int version) {
+    return new ModelRegistry.VersionView(
         UUID.randomUUID(),
         name,
         version,

@@ -11,6 +11,7 @@ import jakarta.transaction.Transactional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /** {@link ModelCatalog} read from the registry tables through JPA. */
 @ApplicationScoped
@@ -30,39 +31,39 @@ public class JpaModelCatalog implements ModelCatalog {
         .forEach(models::add);
     em.createQuery(
             "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
-                + " WHERE a.tenant IS NULL ORDER BY a.alias",
+                + " WHERE a.tenantId IS NULL ORDER BY a.alias",
             ModelAlias.class)
         .getResultStream()
-        .map(JpaModelCatalog::served)
+        .map(a -> served(a, null))
         .forEach(models::add);
     return models;
   }
 
   @Override
-  public Optional<ServedModel> findModel(java.util.UUID tenantId, String id) {
+  public Optional<ServedModel> findModel(UUID tenantId, String tenantSlug, String id) {
     Optional<ServedModel> own =
         em.createQuery(
-                "SELECT a FROM ModelAlias a JOIN FETCH a.tenant JOIN FETCH a.version ver"
-                    + " JOIN FETCH ver.variant WHERE a.tenant.id = :t AND a.alias = :id",
+                "SELECT a FROM ModelAlias a JOIN FETCH a.version ver"
+                    + " JOIN FETCH ver.variant WHERE a.tenantId = :t AND a.alias = :id",
                 ModelAlias.class)
             .setParameter("t", tenantId)
             .setParameter("id", id)
             .getResultStream()
             .findFirst()
-            .map(JpaModelCatalog::served);
+            .map(a -> served(a, tenantSlug));
     return own.isPresent() ? own : findModel(id);
   }
 
   @Override
-  public List<ServedModel> listModels(java.util.UUID tenantId) {
+  public List<ServedModel> listModels(UUID tenantId, String tenantSlug) {
     List<ServedModel> models = new ArrayList<>(listModels());
     em.createQuery(
-            "SELECT a FROM ModelAlias a JOIN FETCH a.tenant JOIN FETCH a.version ver"
-                + " JOIN FETCH ver.variant WHERE a.tenant.id = :t ORDER BY a.alias",
+            "SELECT a FROM ModelAlias a JOIN FETCH a.version ver"
+                + " JOIN FETCH ver.variant WHERE a.tenantId = :t ORDER BY a.alias",
             ModelAlias.class)
         .setParameter("t", tenantId)
         .getResultStream()
-        .map(JpaModelCatalog::served)
+        .map(a -> served(a, tenantSlug))
         .forEach(models::add);
     return models;
   }
@@ -80,28 +81,29 @@ public class JpaModelCatalog implements ModelCatalog {
     }
     return em.createQuery(
             "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
-                + " WHERE a.tenant IS NULL AND a.alias = :id",
+                + " WHERE a.tenantId IS NULL AND a.alias = :id",
             ModelAlias.class)
         .setParameter("id", id)
         .getResultStream()
         .findFirst()
-        .map(JpaModelCatalog::served);
+        .map(a -> served(a, null));
   }
 
   private static ServedModel served(ModelVariant v) {
     return new ServedModel(v.modelId(), v.code(), v.ownedBy(), v.createdAt(), null, null, null);
   }
 
-  private static ServedModel served(ModelAlias a) {
+  /** A served alias; {@code owner} is the tenant's slug, null for a global alias. */
+  private static ServedModel served(ModelAlias a, String owner) {
     var version = a.version();
     return new ServedModel(
         a.alias(),
         version.variant().code(),
         // a registered version is the platform's (or, behind a tenant alias, the tenant's),
         // not the upstream publisher's
-        a.tenant() == null ? "system" : a.tenant().slug(),
+        owner == null ? "system" : owner,
         a.createdAt(),
-        version.name() + ":" + version.version(),
+        version.ref(),
         version.artifactUri(),
         version.digest());
   }

@@ -36,7 +36,9 @@ public class ModelsResource {
 
   private java.util.List<ServedModel> models() {
     Caller caller = context.caller();
-    return caller.isAdmin() ? catalog.listModels() : catalog.listModels(caller.tenantId());
+    return caller.isAdmin()
+        ? catalog.listModels()
+        : catalog.listModels(caller.tenantId(), caller.tenantSlug());
   }
 
   /**
@@ -111,7 +113,7 @@ public class ModelsResource {
     Caller caller = context.caller();
     return (caller.isAdmin()
             ? catalog.findModel(model)
-            : catalog.findModel(caller.tenantId(), model))
+            : catalog.findModel(caller.tenantId(), caller.tenantSlug(), model))
         .filter(this::visible)
         .map(ModelsResource::object)
         .orElseThrow(() -> new ModelNotFoundException(model));

@@ -123,6 +123,11 @@ public class JdbcTenancy implements Tenancy {
     return db(c -> load(c, slug));
   }
 
+  @Override
+  public TenantView lockLive(String slug) {
+    return db(c -> loadLive(c, slug));
+  }
+
   private static TenantView load(Connection c, String slug) throws SQLException {
     TenantView t =
         Sql.one(

@@ -4,6 +4,7 @@ import dev.llada.platform.application.ModelAdmin;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
+import dev.llada.registry.application.ModelRegistry;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
@@ -60,10 +61,10 @@ public class AdminAliasesResource {
   @GET
   @Path("{alias}/history")
   @Operation(summary = "Every move of an alias")
-  public AdminTenantsResource.Page<ModelAdmin.AliasMove> history(
+  public AdminTenantsResource.Page<ModelRegistry.AliasMove> history(
       @PathParam("alias") String alias, @QueryParam("tenant") String tenant) {
     admin();
-    List<ModelAdmin.AliasMove> moves = models.history(alias, tenant);
+    List<ModelRegistry.AliasMove> moves = models.history(alias, tenant);
     return AdminTenantsResource.Page.of(moves);
   }
 }

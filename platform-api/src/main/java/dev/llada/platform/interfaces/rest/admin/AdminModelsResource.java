@@ -5,6 +5,7 @@ import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
+import dev.llada.registry.application.ModelRegistry;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -63,7 +64,7 @@ public class AdminModelsResource {
     } catch (InvalidPathException e) {
       throw new InvalidRequestException("path", "path is not a valid file system path");
     }
-    ModelAdmin.Registered r =
+    ModelRegistry.Registered r =
         models.register(
             JsonFields.requiredString(b, "name"),
             variant,
@@ -78,7 +79,7 @@ public class AdminModelsResource {
   @GET
   @Path("{name}/versions")
   @Operation(summary = "Every version of a model name")
-  public AdminTenantsResource.Page<ModelAdmin.VersionView> versions(
+  public AdminTenantsResource.Page<ModelRegistry.VersionView> versions(
       @PathParam("name") String name) {
     admin();
     return AdminTenantsResource.Page.of(models.versions(name));
@@ -87,7 +88,7 @@ public class AdminModelsResource {
   @GET
   @Path("{name}/versions/{version}")
   @Operation(summary = "One version")
-  public ModelAdmin.VersionView version(
+  public ModelRegistry.VersionView version(
       @PathParam("name") String name, @PathParam("version") String version) {
     admin();
     return models.version(name, number(version));
@@ -96,7 +97,7 @@ public class AdminModelsResource {
   @PATCH
   @Path("{name}/versions/{version}/tags")
   @Operation(summary = "Set or remove (null) tags of a version")
-  public ModelAdmin.VersionView tag(
+  public ModelRegistry.VersionView tag(
       @PathParam("name") String name, @PathParam("version") String version, JsonObject body) {
     admin();
     return models.tag(name, number(version), tags(JsonFields.body(body)));
@@ -105,7 +106,7 @@ public class AdminModelsResource {
   @GET
   @Path("{name}/versions/{version}/lineage")
   @Operation(summary = "The base versions a version descends from, and those made from it")
-  public ModelAdmin.Lineage lineage(
+  public ModelRegistry.Lineage lineage(
       @PathParam("name") String name, @PathParam("version") String version) {
     admin();
     return models.lineage(name, number(version));
