@@ -64,10 +64,10 @@ class TableOwnershipTest {
   /** Tables and the one class that writes each, as they stand. */
   private static final Map<String, String> OWNERS =
       Map.ofEntries(
-          Map.entry("tenant", "JdbcTenancy"),
-          Map.entry("tenant_entitlement", "JdbcTenancy"),
-          Map.entry("tenant_user", "JdbcTenancy"),
-          Map.entry("api_key", "JdbcTenancy"),
+          Map.entry("tenant", "JpaTenancy"),
+          Map.entry("tenant_entitlement", "JpaTenancy"),
+          Map.entry("tenant_user", "JpaTenancy"),
+          Map.entry("api_key", "JpaTenancy"),
           Map.entry("usage_ledger", "JdbcQuotaLedger"),
           Map.entry("quota_counter", "JdbcQuotaLedger"),
           Map.entry("request_log", "JdbcRequestLog"),

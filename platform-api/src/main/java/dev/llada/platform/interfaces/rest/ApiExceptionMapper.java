@@ -1,5 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
+import dev.llada.platform.domain.DatabaseFailures;
 import dev.llada.platform.domain.PlatformException;
 import dev.llada.platform.domain.QuotaExceededException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
@@ -14,6 +15,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import java.sql.SQLException;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +45,13 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
       if (t instanceof PlatformException) {
         failure = t; // a provider's refusal, wrapped by the container on its way out
         break;
+      }
+    }
+    if (!(failure instanceof PlatformException)) {
+      // a JPA adapter's database failure, by SQLSTATE as the JDBC adapters answer it
+      Optional<SQLException> database = DatabaseFailures.cause(failure);
+      if (database.isPresent()) {
+        failure = DatabaseFailures.refusal(database.get());
       }
     }
     if (failure instanceof QuotaExceededException e) {

@@ -1,5 +1,8 @@
 package dev.llada.platform.infrastructure.persistence;
 
+import dev.llada.platform.domain.DatabaseFailures;
+import dev.llada.platform.domain.PlatformException;
+import dev.llada.platform.domain.ServiceUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,9 +34,8 @@ final class Sql {
   }
 
   /**
-   * Runs {@code work}. A unique violation is a 409, a data exception (SQLSTATE class 22) or CHECK
-   * violation a 400 (a backstop: the domain checks name the field first); any other database
-   * failure is logged and becomes {@code unavailable} (a 503: the platform fails closed).
+   * Runs {@code work}; a failure becomes the refusal {@link DatabaseFailures} says, {@code
+   * unavailable} when the database is not there.
    */
   static <T> T run(
       javax.sql.DataSource dataSource,
@@ -42,27 +44,14 @@ final class Sql {
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
-      String state = e.getSQLState();
-      if ("23505".equals(state)) {
-        throw new dev.llada.platform.domain.ConflictException(
-            "already_exists", null, "That name is taken already.");
-      }
-      if (state != null && (state.startsWith("22") || state.equals("23514"))) {
-        // a data exception or a CHECK: the input's fault, which the checks before the database
-        // should have named; never a 503, and logged so the missing check gets written
-        LOG.log(java.util.logging.Level.WARNING, "input the checks let through", e);
-        throw new dev.llada.platform.domain.InvalidRequestException(
-            null, "A value in the request is out of range or too long.");
-      }
-      LOG.log(java.util.logging.Level.WARNING, "database work failed", e);
-      throw unavailable.get();
+      PlatformException refusal = DatabaseFailures.refusal(e);
+      throw refusal instanceof ServiceUnavailableException ? unavailable.get() : refusal;
     }
   }
 
   /** The usual 503 when the platform's database is unreachable. */
-  static dev.llada.platform.domain.ServiceUnavailableException databaseUnavailable() {
-    return new dev.llada.platform.domain.ServiceUnavailableException(
-        "database_unavailable", "The platform's database is unavailable; try again later.");
+  static ServiceUnavailableException databaseUnavailable() {
+    return DatabaseFailures.unavailable();
   }
 
   static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params)

@@ -1,0 +1,55 @@
+package dev.llada.platform.domain;
+
+/**
+ * What tenancy accepts, before the database sees it (the V1/V2/V4 checks, each refusal naming the
+ * parameter): tenant slugs and names, and the users an identity provider maps to a tenant.
+ */
+public final class TenantPolicy {
+
+  /** The roles a tenant user may hold. */
+  public enum Role {
+    OWNER,
+    ADMIN,
+    MEMBER
+  }
+
+  private TenantPolicy() {}
+
+  public static void checkSlug(String slug) {
+    if (slug == null || !slug.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+      throw new InvalidRequestException(
+          "slug",
+          "slug must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+    }
+  }
+
+  /** The display name as stored (stripped); 400 when blank or over 200 characters. */
+  public static String displayName(String displayName) {
+    if (displayName == null || displayName.isBlank() || displayName.length() > 200) {
+      throw new InvalidRequestException("display_name", "display_name must be 1-200 characters");
+    }
+    return displayName.strip();
+  }
+
+  /** The role a new user gets (MEMBER when none is given); 400 for an unknown one. */
+  public static Role checkUser(String issuer, String subject, String email, String role) {
+    if (issuer == null || issuer.isBlank() || issuer.length() > 255) {
+      throw new InvalidRequestException("issuer", "issuer must be 1-255 characters");
+    }
+    if (subject == null || subject.isBlank() || subject.length() > 255) {
+      throw new InvalidRequestException("subject", "subject must be 1-255 characters");
+    }
+    if (email != null && (email.length() > 320 || !email.contains("@"))) {
+      throw new InvalidRequestException("email", "email must look like name@domain");
+    }
+    if (role == null) {
+      return Role.MEMBER;
+    }
+    for (Role r : Role.values()) {
+      if (r.name().equals(role)) {
+        return r;
+      }
+    }
+    throw new InvalidRequestException("role", "role must be OWNER, ADMIN or MEMBER");
+  }
+}
