@@ -41,6 +41,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Runs a tenant's request: resolve the model and check the tenant may call it, tokenize and price
  * the request, reserve its usage, dispatch it to the worker, and settle the usage on every exit
  * path (success, error, timeout, cancel, client disconnect) with the steps that actually ran.
+ *
+ * <p>Longer than ~300 lines on purpose: it is one use case from resolution to settlement, and the
+ * settlement on every exit path is only checkable when all of those paths are in one file. [W]'s
+ * scheduler takes over dispatch and waiting, which will shrink it.
  */
 @ApplicationScoped
 public class InferenceService {

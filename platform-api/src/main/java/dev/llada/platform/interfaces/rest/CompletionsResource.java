@@ -1,5 +1,9 @@
 package dev.llada.platform.interfaces.rest;
 
+import static dev.llada.platform.interfaces.rest.OpenAiObjects.choice;
+import static dev.llada.platform.interfaces.rest.OpenAiObjects.chunk;
+import static dev.llada.platform.interfaces.rest.OpenAiObjects.usage;
+
 import dev.llada.core.sampling.StepEvent;
 import dev.llada.core.tokenizer.ChatTemplate;
 import dev.llada.platform.application.InferenceService;
@@ -9,9 +13,7 @@ import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
 import dev.llada.platform.application.ResolvedModel;
 import dev.llada.platform.domain.Caller;
-import dev.llada.platform.domain.InvalidRequestException;
-import dev.llada.platform.domain.UnprocessableException;
-import dev.llada.registry.domain.VariantCode;
+import dev.llada.platform.interfaces.rest.OpenAiObjects.Kind;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
@@ -20,11 +22,7 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
-import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -35,7 +33,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -67,22 +64,6 @@ public class CompletionsResource {
 
   @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest servletRequest;
 
-  /** Which of the two OpenAI endpoints a request came through. */
-  private enum Kind {
-    COMPLETION("text_completion", "cmpl-", "/v1/completions"),
-    CHAT("chat.completion", "chatcmpl-", "/v1/chat/completions");
-
-    final String object;
-    final String idPrefix;
-    final String endpoint;
-
-    Kind(String object, String idPrefix, String endpoint) {
-      this.object = object;
-      this.idPrefix = idPrefix;
-      this.endpoint = endpoint;
-    }
-  }
-
   @POST
   @Path("completions")
   @Operation(summary = "Create a completion (prompt in, text out)")
@@ -90,7 +71,7 @@ public class CompletionsResource {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
-    String prompt = prompt(b);
+    String prompt = OpenAiPrompts.prompt(b);
     return run(Kind.COMPLETION, b, caller, model, prompt, "prompt");
   }
 
@@ -101,86 +82,8 @@ public class CompletionsResource {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-    String prompt = ChatTemplate.render(messages(b, model.variant()));
+    String prompt = ChatTemplate.render(OpenAiPrompts.messages(b, model.variant()));
     return run(Kind.CHAT, b, caller, model.ref(), prompt, "messages");
-  }
-
-  private static String prompt(JsonObject b) {
-    if (!JsonFields.present(b, "prompt")) {
-      throw new InvalidRequestException("prompt", "'prompt' is required.");
-    }
-    JsonValue p = b.get("prompt");
-    if (p instanceof JsonString s) {
-      return s.getString();
-    }
-    if (p instanceof JsonArray a && a.size() == 1 && a.get(0) instanceof JsonString s) {
-      return s.getString();
-    }
-    throw new InvalidRequestException(
-        "prompt", "'prompt' must be a string (or an array holding one string).");
-  }
-
-  /** OpenAI messages: string content or text parts; image parts only for the vision variant. */
-  static List<ChatTemplate.Message> messages(JsonObject b, VariantCode variant) {
-    if (!(JsonFields.present(b, "messages") && b.get("messages") instanceof JsonArray array)
-        || array.isEmpty()) {
-      throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");
-    }
-    List<ChatTemplate.Message> out = new ArrayList<>();
-    for (int i = 0; i < array.size(); i++) {
-      String param = "messages[" + i + "]";
-      if (!(array.get(i) instanceof JsonObject m)) {
-        throw new InvalidRequestException(param, param + " must be an object.");
-      }
-      String role = JsonFields.string(m, "role", null);
-      if (role == null || !List.of("system", "developer", "user", "assistant").contains(role)) {
-        throw new InvalidRequestException(
-            param + ".role", "role must be system, developer, user or assistant.");
-      }
-      JsonValue content = m.get("content");
-      StringBuilder text = new StringBuilder();
-      if (content instanceof JsonString s) {
-        text.append(s.getString());
-      } else if (content instanceof JsonArray parts) {
-        for (JsonValue part : parts) {
-          if (!(part instanceof JsonObject po)) {
-            throw new InvalidRequestException(param + ".content", "content parts must be objects.");
-          }
-          String type = JsonFields.string(po, "type", "");
-          if (type.equals("text")) {
-            text.append(JsonFields.requiredString(po, "text"));
-          } else if (type.equals("image_url")) {
-            JsonObject image = JsonFields.object(po, "image_url");
-            String url = image == null ? null : JsonFields.string(image, "url", null);
-            if (url == null
-                || !url.matches("(?s)data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=\\s]+")) {
-              throw new InvalidRequestException(
-                  param + ".content",
-                  "image_url.url must be a data URL (data:image/png;base64,...).");
-            }
-            if (variant != VariantCode.VISION) {
-              throw new InvalidRequestException(
-                  "image_not_supported",
-                  param + ".content",
-                  "This model takes text only; images need the LLaDA-V variant.");
-            }
-            throw new UnprocessableException(
-                "vision_not_deployed",
-                "model",
-                "No vision tower is deployed on this platform yet, so images cannot be read.");
-          } else {
-            throw new InvalidRequestException(
-                param + ".content", "content parts are 'text' or 'image_url', got '" + type + "'.");
-          }
-        }
-      } else {
-        throw new InvalidRequestException(
-            param + ".content", "content must be a string or an array of parts.");
-      }
-      out.add(
-          new ChatTemplate.Message(role.equals("developer") ? "system" : role, text.toString()));
-    }
-    return out;
   }
 
   private Response run(
@@ -256,40 +159,6 @@ public class CompletionsResource {
     return RateLimitHeaders.apply(
             Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
             reservation.limits())
-        .build();
-  }
-
-  private static JsonObject choice(Kind kind, String text, String finish, boolean delta) {
-    JsonObjectBuilder c = Json.createObjectBuilder().add("index", 0);
-    if (kind == Kind.CHAT) {
-      JsonObjectBuilder m = Json.createObjectBuilder();
-      if (!delta) {
-        m.add("role", "assistant").add("content", text).addNull("refusal");
-      } else if (text != null) {
-        m.add("content", text);
-      }
-      c.add(delta ? "delta" : "message", m);
-    } else {
-      c.add("text", text == null ? "" : text);
-    }
-    c.addNull("logprobs");
-    if (finish == null) {
-      c.addNull("finish_reason");
-    } else {
-      c.add("finish_reason", finish);
-    }
-    return c.build();
-  }
-
-  private static JsonObject usage(PreparedRequest p, GenerationResult r) {
-    int promptTokens = p.promptIds().length;
-    return Json.createObjectBuilder()
-        .add("prompt_tokens", promptTokens)
-        .add("completion_tokens", r.completionIds().length)
-        .add("total_tokens", promptTokens + r.completionIds().length)
-        .add("steps", r.steps())
-        .add("nfe", r.nfe())
-        .add("compute_units", p.unitsFor(r.steps()))
         .build();
   }
 
@@ -413,13 +282,5 @@ public class CompletionsResource {
             }
           }
         });
-  }
-
-  private static JsonObjectBuilder chunk(Kind kind, String id, long created, ModelRef model) {
-    return Json.createObjectBuilder()
-        .add("id", id)
-        .add("object", kind == Kind.CHAT ? "chat.completion.chunk" : "text_completion")
-        .add("created", created)
-        .add("model", model.name());
   }
 }

@@ -71,7 +71,7 @@ public class DiffusionResource {
     boolean chat = JsonFields.present(b, "messages");
     String prompt =
         chat
-            ? ChatTemplate.render(CompletionsResource.messages(b, resolved.variant()))
+            ? ChatTemplate.render(OpenAiPrompts.messages(b, resolved.variant()))
             : JsonFields.requiredString(b, "prompt");
     boolean stream = JsonFields.bool(b, "stream", true);
     PreparedRequest prepared =

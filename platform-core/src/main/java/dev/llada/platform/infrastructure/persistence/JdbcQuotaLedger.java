@@ -31,6 +31,11 @@ import javax.sql.DataSource;
  * reservation and settlement locks its tenant row ({@code SELECT ... FOR UPDATE}), checks the
  * counters of the tenant and of the key, and writes the ledger entry and the counters in the same
  * transaction, so the counters always equal what {@link #drift} recomputes from the ledger.
+ *
+ * <p>Longer than ~300 lines on purpose: it is the one owner of {@code usage_ledger} and {@code
+ * quota_counter} (TableOwnershipTest), and reservation, settlement, the drift check, reconciliation
+ * and the counters' retention must agree on one window arithmetic, written once here in SQL.
+ * Admission policy is {@code QuotaAdmission}'s (plain Java); this loads and stores.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.REQUIRES_NEW)

@@ -31,6 +31,10 @@ import java.util.UUID;
  * and {@code tenant_user}, in the caller's JTA transaction. Rules are the domain's ({@link
  * TenantPolicy}, {@link KeyPolicy}, {@link TenantStatus}); this loads and stores. Every change to a
  * tenant takes its row lock first, so none slips in after a deletion (docs/adr/0007).
+ *
+ * <p>Longer than ~300 lines on purpose: the port's seventeen operations over four tables that
+ * change together under one tenant row lock (a deletion revokes keys and removes users in the same
+ * transaction); split, the lock would have to cross adapters.
  */
 @ApplicationScoped
 @Transactional
