@@ -327,7 +327,7 @@ class PlatformLauncherIT {
   }
 
   /** A launcher process and everything it printed. */
-  private static final class Launched {
+  static final class Launched {
     final Process process;
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     private final Thread reader;

@@ -17,4 +17,7 @@ public interface LeaderLease {
 
   /** Gives the lease up if this JVM holds it (on shutdown), so another may take it at once. */
   void release(String name);
+
+  /** The name this JVM holds leases under (as the {@code lease} table shows it). */
+  String holder();
 }

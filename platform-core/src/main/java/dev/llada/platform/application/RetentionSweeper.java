@@ -25,6 +25,10 @@ public class RetentionSweeper {
   public static final String LEASE = "retention-sweeper";
 
   @Inject LeaderLease lease;
+
+  /** Whether this JVM held the lease at its last attempt (to log changes of hands only). */
+  private volatile boolean leading;
+
   @Inject IdempotencyStore idempotency;
   @Inject RequestLog requestLog;
   @Inject QuotaLedger ledger;
@@ -53,7 +57,21 @@ public class RetentionSweeper {
       throw new IllegalStateException(
           "llada.retention.request-log-days must be at least 1, got " + requestLogDays);
     }
-    if (!lease.hold(LEASE, period().multipliedBy(2))) {
+    boolean held = lease.hold(LEASE, period().multipliedBy(2));
+    if (held != leading) {
+      leading = held;
+      // one line per change of hands, so an operator sees which JVM sweeps
+      LOG.info(
+          () ->
+              held
+                  ? "retention: " + lease.holder() + " now sweeps (lease '" + LEASE + "')"
+                  : "retention: "
+                      + lease.holder()
+                      + " no longer sweeps; another JVM holds '"
+                      + LEASE
+                      + "'");
+    }
+    if (!held) {
       return Optional.empty();
     }
     Swept swept =
@@ -75,6 +93,10 @@ public class RetentionSweeper {
   /** Gives the sweeper's lease up (this JVM is stopping), so another JVM sweeps at once. */
   public void stepDown() {
     lease.release(LEASE);
+    if (leading) {
+      leading = false;
+      LOG.info(() -> "retention: " + lease.holder() + " stepped down");
+    }
   }
 
   /** One part of a sweep; a failure is logged and leaves the other parts to run. */

@@ -79,6 +79,11 @@ class RetentionSweeperIT {
 
           @Override
           public void release(String name) {}
+
+          @Override
+          public String holder() {
+            return holder;
+          }
         };
     return s;
   }

@@ -31,6 +31,7 @@ public class RetentionSchedule {
   @Inject DatabaseBootstrap database;
 
   private ScheduledFuture<?> task;
+  private boolean stopped;
 
   @PostConstruct
   void start() {
@@ -43,20 +44,36 @@ public class RetentionSchedule {
       if (database.ensureMigrated()) {
         sweeper.sweepIfLeader();
       }
-    } catch (RuntimeException e) { // an exception would end the schedule: log and go on
+    } catch (VirtualMachineError e) {
+      throw e; // out of memory and the like: nothing sensible to go on with
+    } catch (RuntimeException | Error e) { // anything else would end the schedule: log, go on
       LOG.log(Level.WARNING, "retention sweep failed; the next one runs as planned", e);
     }
   }
 
-  @PreDestroy
-  void stop() {
+  /**
+   * Stops sweeping and gives the lease up, so another JVM sweeps at its next attempt instead of
+   * after the lease expires. Called when the web module stops ({@link RetentionStepDown}): by the
+   * time this singleton's {@code @PreDestroy} runs, Payara has removed the application's datasource
+   * (found by TwoPlatformsIT), and the release would fail.
+   */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     if (task != null) {
       task.cancel(false);
     }
     try {
       sweeper.stepDown();
     } catch (RuntimeException e) {
-      LOG.log(Level.FINE, "could not give the sweeper's lease up; it expires by itself", e);
+      LOG.log(Level.WARNING, "could not give the sweeper's lease up; it expires by itself", e);
     }
+  }
+
+  @PreDestroy
+  void destroyed() {
+    stop(); // normally done already; then only the task is left to cancel, which stop() did
   }
 }

@@ -46,8 +46,8 @@ public class DbLeaderLease implements LeaderLease {
     }
   }
 
-  /** The holder name this JVM takes leases under. */
-  String holder() {
+  @Override
+  public String holder() {
     return HOLDER.length() > 128 ? HOLDER.substring(0, 128) : HOLDER;
   }
 }
