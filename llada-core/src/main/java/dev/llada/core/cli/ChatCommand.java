@@ -17,8 +17,13 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "chat",
     description =
-        "Multi-turn chat on stdin/stdout, history kept as LLaDA's chat.py does. /reset starts over, /exit or end of input quits.")
+        "Multi-turn chat on stdin/stdout, history kept as LLaDA's chat.py does (block length 32 unless"
+            + " --block-length says otherwise); a history past the context drops its oldest turns, with"
+            + " a notice. /reset starts over, /exit or end of input quits.")
 final class ChatCommand implements Callable<Integer> {
+
+  /** chat.py decodes in blocks of 32 (generate.py's own default is one block). */
+  static final int CHAT_BLOCK_LENGTH = 32;
 
   @Mixin ModelOptions model;
 
@@ -26,7 +31,7 @@ final class ChatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SamplingConfig config = sampler.config();
+    SamplingConfig config = sampler.config(CHAT_BLOCK_LENGTH); // chat.py's block_length
     var out = LladaCli.io.out;
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
@@ -51,7 +56,23 @@ final class ChatCommand implements Callable<Integer> {
           out.println("(history cleared)");
           continue;
         }
-        int[] prompt = session.prompt(line);
+        int room = predictor.config().maxSequenceLength() - config.genLength();
+        ChatSession.Prompt next;
+        try {
+          next = session.prompt(line, room);
+        } catch (IllegalArgumentException tooLong) {
+          out.println("(not sent: " + tooLong.getMessage() + ")");
+          continue;
+        }
+        if (next.droppedTurns() > 0) {
+          out.println(
+              "(history truncated: the oldest "
+                  + next.droppedTurns()
+                  + " turn(s) left out to fit the context of "
+                  + predictor.config().maxSequenceLength()
+                  + " tokens)");
+        }
+        int[] prompt = next.ids();
         Generation g = generator.generate(new int[][] {prompt}, null, config, random, e -> {});
         session.accept(g.sequences()[0]);
         out.println(tokenizer.decode(g.completion(0), true).strip());

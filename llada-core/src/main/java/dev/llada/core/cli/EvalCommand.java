@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "eval",
     description =
-        "Held-out exact-match accuracy per task (Wilson 95 % intervals), likelihood multiple choice, NFE and wall time.")
+        "Held-out exact-match accuracy per task (Wilson 95%% intervals), likelihood multiple choice, NFE and wall time.")
 final class EvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "llada",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT, // every subcommand answers --help, before its checks
     version = "llada 0.1.0",
     description = "Inspect, run and cross-check LLaDA masked diffusion language models.",
     subcommands = {

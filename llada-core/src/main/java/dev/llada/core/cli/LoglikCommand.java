@@ -23,7 +23,12 @@ final class LoglikCommand implements Callable<Integer> {
   @Option(names = "--context", required = true, description = "conditioning text")
   String context;
 
-  @Option(names = "--continuation", required = true, description = "text to score")
+  @Option(
+      names = "--continuation",
+      required = true,
+      description =
+          "text to score, appended to the context as is (eval_llada.py's rule): give its leading"
+              + " space, --continuation \" Paris\"")
   String continuation;
 
   @Option(

@@ -53,10 +53,26 @@ final class SamplerOptions {
   long seed;
 
   SamplingConfig config() {
+    return config(genLength);
+  }
+
+  /**
+   * The knobs, with {@code defaultBlock} as the block length when none was given and it divides the
+   * generation and the steps evenly (else one block, generate.py's default).
+   */
+  SamplingConfig config(int defaultBlock) {
+    int block = genLength;
+    if (blockLength != null) {
+      block = blockLength;
+    } else if (defaultBlock > 0
+        && genLength % defaultBlock == 0
+        && steps % (genLength / defaultBlock) == 0) {
+      block = defaultBlock;
+    }
     return new SamplingConfig(
         steps,
         genLength,
-        blockLength == null ? genLength : blockLength,
+        block,
         temperature,
         cfgScale,
         Remasking.parse(remasking),

@@ -218,6 +218,45 @@ class LladaCliTest {
   }
 
   @Test
+  void everyCommandPrintsItsUsageOnHelpWithoutWarnings() {
+    Result top = run("", "--help");
+    assertEquals(0, top.code(), top.err());
+    assertTrue(top.out().startsWith("Usage: llada"), top.out());
+    assertFalse((top.out() + top.err()).contains("picocli"), "no picocli warning: " + top.err());
+    for (String command :
+        List.of("inspect", "generate", "chat", "loglik", "logits", "bench", "train", "eval")) {
+      Result help = run("", command, "--help");
+      assertEquals(0, help.code(), command + ": " + help.err());
+      assertTrue(help.out().startsWith("Usage: llada " + command), help.out());
+      assertFalse(help.err().contains("Missing required option"), help.err());
+    }
+    assertTrue(
+        run("", "loglik", "--help").out().contains("leading"),
+        "loglik says the continuation is appended as is");
+  }
+
+  @Test
+  void chatDropsItsOldestTurnsPastTheContextAndRefusesAnOverlongMessage() {
+    Result chat =
+        run(
+            "a fairly long first message to fill the context\nsecond message that is long too\n"
+                + "x".repeat(600)
+                + "\nthird\n/exit\n",
+            "chat",
+            "--model",
+            model.toString(),
+            "--gen-length",
+            "400",
+            "--steps",
+            "2",
+            "--block-length",
+            "400");
+    assertEquals(0, chat.code(), chat.err());
+    assertTrue(chat.out().contains("(history truncated: the oldest"), chat.out());
+    assertTrue(chat.out().contains("(not sent: the message is"), chat.out());
+  }
+
+  @Test
   void benchReportsForwardAndGemmRatesInOneRun() {
     Result r =
         run(

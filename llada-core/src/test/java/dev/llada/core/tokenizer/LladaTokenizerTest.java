@@ -101,6 +101,39 @@ class LladaTokenizerTest {
   }
 
   @Test
+  void aHistoryPastTheContextDropsItsOldestTurnsKeepingTheBos() throws Exception {
+    ByteLevelTokenizerWriter.write(temp, List.of());
+    try (LladaTokenizer tok = LladaTokenizer.load(temp)) {
+      ChatSession session = new ChatSession(tok);
+      int[] answer = concat(tok.encode("ok"), new int[] {tok.eotId(), tok.eosId()});
+      int[] first = session.prompt("one");
+      session.accept(concat(first, answer));
+      int[] second = session.prompt("two");
+      session.accept(concat(second, answer));
+      int[] third = session.prompt("three");
+      // everything fits: the whole history
+      assertEquals(0, session.prompt("three", third.length).droppedTurns());
+      // one token less: the first turn goes, the BOS stays, the second turn reads as the first
+      ChatSession.Prompt cut = session.prompt("three", third.length - 1);
+      assertEquals(1, cut.droppedTurns());
+      ChatSession fresh = new ChatSession(tok);
+      int[] twoAlone = fresh.prompt("two");
+      fresh.accept(concat(twoAlone, answer));
+      assertArrayEquals(fresh.prompt("three"), cut.ids(), "as if the chat had begun at 'two'");
+      assertEquals(tok.bosId(), cut.ids()[0]);
+      // room for the message alone: every earlier turn goes (the first went for good above)
+      int[] alone =
+          tok.encode(ChatTemplate.render(List.of(new ChatTemplate.Message("user", "four"))));
+      ChatSession.Prompt last = session.prompt("four", alone.length);
+      assertEquals(1, last.droppedTurns());
+      assertArrayEquals(alone, last.ids());
+      IllegalArgumentException tooLong =
+          assertThrows(IllegalArgumentException.class, () -> session.prompt("four", 3));
+      assertTrue(tooLong.getMessage().contains("tokens"), tooLong.getMessage());
+    }
+  }
+
+  @Test
   void aMissingTokenizerIsNamed() {
     ModelFormatException e =
         assertThrows(ModelFormatException.class, () -> LladaTokenizer.load(temp));
