@@ -15,8 +15,11 @@ public interface LeaderLease {
    */
   boolean hold(String name, Duration ttl);
 
-  /** Gives the lease up if this JVM holds it (on shutdown), so another may take it at once. */
-  void release(String name);
+  /**
+   * Gives the lease up if this JVM holds it (on shutdown), so another may take it at once; false
+   * when the database could not be told (the lease then expires by itself).
+   */
+  boolean release(String name);
 
   /** The name this JVM holds leases under (as the {@code lease} table shows it). */
   String holder();

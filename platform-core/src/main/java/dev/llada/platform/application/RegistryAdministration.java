@@ -135,7 +135,8 @@ public class RegistryAdministration implements ModelAdmin {
 
   @Override
   public AliasView rollback(String alias, String tenant) {
-    return bySlug(registry.rollback(alias, tenantId(tenant)), tenant);
+    UUID t = tenant == null ? null : tenancy.lockLive(tenant).id(); // a move, as promote is
+    return bySlug(registry.rollback(alias, t), tenant);
   }
 
   @Override

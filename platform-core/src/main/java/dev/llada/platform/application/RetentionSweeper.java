@@ -29,6 +29,9 @@ public class RetentionSweeper {
   /** Whether this JVM held the lease at its last attempt (to log changes of hands only). */
   private volatile boolean leading;
 
+  /** Set when this JVM steps down: no sweep takes the lease afterwards. */
+  private volatile boolean stopping;
+
   @Inject IdempotencyStore idempotency;
   @Inject RequestLog requestLog;
   @Inject QuotaLedger ledger;
@@ -57,7 +60,13 @@ public class RetentionSweeper {
       throw new IllegalStateException(
           "llada.retention.request-log-days must be at least 1, got " + requestLogDays);
     }
-    boolean held = lease.hold(LEASE, period().multipliedBy(2));
+    boolean held;
+    synchronized (this) { // against stepDown: no sweep takes the lease again once it released it
+      if (stopping) {
+        return Optional.empty();
+      }
+      held = lease.hold(LEASE, period().multipliedBy(2));
+    }
     if (held != leading) {
       leading = held;
       // one line per change of hands, so an operator sees which JVM sweeps
@@ -91,9 +100,10 @@ public class RetentionSweeper {
   }
 
   /** Gives the sweeper's lease up (this JVM is stopping), so another JVM sweeps at once. */
-  public void stepDown() {
-    lease.release(LEASE);
-    if (leading) {
+  public synchronized void stepDown() {
+    stopping = true;
+    boolean released = lease.release(LEASE);
+    if (leading && released) {
       leading = false;
       LOG.info(() -> "retention: " + lease.holder() + " stepped down");
     }

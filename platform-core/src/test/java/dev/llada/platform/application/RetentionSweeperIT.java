@@ -78,7 +78,9 @@ class RetentionSweeperIT {
           }
 
           @Override
-          public void release(String name) {}
+          public boolean release(String name) {
+            return true;
+          }
 
           @Override
           public String holder() {

@@ -8,9 +8,10 @@ import java.util.logging.Logger;
 /**
  * What a database failure means to the client, by SQLSTATE, the same for the JDBC adapters and for
  * JPA (whose exceptions carry the driver's {@link SQLException} as a cause): a unique violation is
- * a 409; a data exception (class 22) or a CHECK violation a 400 (a backstop: the domain checks name
- * the field first, so it is logged to get the missing check written); anything else a 503 (the
- * platform fails closed).
+ * a 409, as is any other integrity violation (a foreign key a concurrent change broke); a data
+ * exception (class 22) or a CHECK violation a 400 (a backstop: the domain checks name the field
+ * first, so it is logged to get the missing check written); anything else a 503 (the platform fails
+ * closed).
  */
 public final class DatabaseFailures {
 
@@ -23,6 +24,12 @@ public final class DatabaseFailures {
     String state = e.getSQLState();
     if ("23505".equals(state)) {
       return new ConflictException("already_exists", null, "That name is taken already.");
+    }
+    if (state != null && state.startsWith("23") && !state.equals("23514")) {
+      // a row this request refers to changed under it (a foreign key), or a rule of the schema
+      LOG.log(Level.INFO, "integrity violation " + state, e);
+      return new ConflictException(
+          "conflict", null, "The request conflicts with a change made at the same time; retry it.");
     }
     if (state != null && (state.startsWith("22") || state.equals("23514"))) {
       LOG.log(Level.WARNING, "input the checks let through", e);

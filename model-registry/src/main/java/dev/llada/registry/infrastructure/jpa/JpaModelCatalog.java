@@ -42,13 +42,16 @@ public class JpaModelCatalog implements ModelCatalog {
   @Override
   public Optional<ServedModel> findModel(UUID tenantId, String tenantSlug, String id) {
     Optional<ServedModel> own =
-        em.createQuery(
+        em
+            .createQuery(
                 "SELECT a FROM ModelAlias a JOIN FETCH a.version ver"
                     + " JOIN FETCH ver.variant WHERE a.tenantId = :t AND a.alias = :id",
                 ModelAlias.class)
             .setParameter("t", tenantId)
             .setParameter("id", id)
-            .getResultStream()
+            .setMaxResults(1)
+            .getResultList()
+            .stream()
             .findFirst()
             .map(a -> served(a, tenantSlug));
     return own.isPresent() ? own : findModel(id);
@@ -71,20 +74,26 @@ public class JpaModelCatalog implements ModelCatalog {
   @Override
   public Optional<ServedModel> findModel(String id) {
     Optional<ServedModel> variant =
-        em.createQuery("SELECT v FROM ModelVariant v WHERE v.modelId = :id", ModelVariant.class)
+        em
+            .createQuery("SELECT v FROM ModelVariant v WHERE v.modelId = :id", ModelVariant.class)
             .setParameter("id", id)
-            .getResultStream()
+            .setMaxResults(1)
+            .getResultList()
+            .stream()
             .findFirst()
             .map(JpaModelCatalog::served);
     if (variant.isPresent()) {
       return variant;
     }
-    return em.createQuery(
+    return em
+        .createQuery(
             "SELECT a FROM ModelAlias a JOIN FETCH a.version ver JOIN FETCH ver.variant"
                 + " WHERE a.tenantId IS NULL AND a.alias = :id",
             ModelAlias.class)
         .setParameter("id", id)
-        .getResultStream()
+        .setMaxResults(1)
+        .getResultList()
+        .stream()
         .findFirst()
         .map(a -> served(a, null));
   }

@@ -25,7 +25,7 @@ import java.util.UUID;
  * {@link ModelRegistry} on the registry's entities: the one writer of {@code model_version}, {@code
  * model_version_tag}, {@code model_alias} and {@code model_alias_history} (TableOwnershipTest).
  * Native SQL only for the per-name advisory lock that numbering takes; timestamps come from the
- * database's clock ({@code DEFAULT now()}, {@code CURRENT_TIMESTAMP}).
+ * database's clock ({@code DEFAULT now()}, HQL's {@code instant}).
  */
 @ApplicationScoped
 @Transactional
@@ -44,12 +44,15 @@ public class JpaModelRegistry implements ModelRegistry {
         .setParameter(1, "model:" + v.name())
         .getSingleResult();
     Optional<ModelVersion> same =
-        em.createQuery(
+        em
+            .createQuery(
                 "SELECT v FROM ModelVersion v WHERE v.name = :name AND v.digest = :digest",
                 ModelVersion.class)
             .setParameter("name", v.name())
             .setParameter("digest", v.digest())
-            .getResultStream()
+            .setMaxResults(1)
+            .getResultList()
+            .stream()
             .findFirst();
     if (same.isPresent()) {
       return new Registered(view(same.get()), false);
@@ -80,12 +83,15 @@ public class JpaModelRegistry implements ModelRegistry {
   }
 
   private Optional<ModelVersion> find(RegistryNames.Ref ref) {
-    return em.createQuery(
+    return em
+        .createQuery(
             "SELECT v FROM ModelVersion v WHERE v.name = :name AND v.version = :version",
             ModelVersion.class)
         .setParameter("name", ref.name())
         .setParameter("version", ref.version())
-        .getResultStream()
+        .setMaxResults(1)
+        .getResultList()
+        .stream()
         .findFirst();
   }
 
@@ -143,6 +149,9 @@ public class JpaModelRegistry implements ModelRegistry {
   public VersionView tag(String name, int version, Map<String, String> tags) {
     RegistryNames.checkTags(tags);
     ModelVersion v = load(name, version);
+    // concurrent tag changes of one version take turns (a row lock: the update trigger stays quiet)
+    em.lock(v, LockModeType.PESSIMISTIC_WRITE);
+    em.refresh(v);
     v.retag(tags);
     em.flush();
     return view(v);
@@ -190,7 +199,7 @@ public class JpaModelRegistry implements ModelRegistry {
     if (lock) {
       query.setLockMode(LockModeType.PESSIMISTIC_WRITE);
     }
-    return query.getResultStream().findFirst();
+    return query.setMaxResults(1).getResultList().stream().findFirst();
   }
 
   private static NotFoundException aliasNotFound(String alias) {
@@ -232,7 +241,7 @@ public class JpaModelRegistry implements ModelRegistry {
   /** Points the alias at {@code target}, stamped with the database's clock. */
   private ModelAlias moveTo(ModelAlias alias, ModelVersion target) {
     em.createQuery(
-            "UPDATE ModelAlias a SET a.version = :target, a.updatedAt = CURRENT_TIMESTAMP"
+            "UPDATE ModelAlias a SET a.version = :target, a.updatedAt = instant"
                 + " WHERE a.id = :id")
         .setParameter("target", target)
         .setParameter("id", alias.id())

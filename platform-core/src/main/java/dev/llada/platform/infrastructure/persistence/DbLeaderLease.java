@@ -38,11 +38,13 @@ public class DbLeaderLease implements LeaderLease {
   }
 
   @Override
-  public void release(String name) {
+  public boolean release(String name) {
     try {
       new Leases(dataSource).release(name, holder());
+      return true;
     } catch (SQLException e) {
-      LOG.log(Level.FINE, "cannot release lease " + name + "; it expires by itself", e);
+      LOG.log(Level.WARNING, "cannot release lease " + name + "; it expires by itself", e);
+      return false;
     }
   }
 

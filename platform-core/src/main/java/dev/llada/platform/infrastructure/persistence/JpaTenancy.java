@@ -69,7 +69,7 @@ public class JpaTenancy implements Tenancy {
     if (lock) {
       query.setLockMode(LockModeType.PESSIMISTIC_WRITE);
     }
-    return query.getResultStream().findFirst();
+    return query.setMaxResults(1).getResultList().stream().findFirst();
   }
 
   private TenantRecord load(String slug) {
@@ -105,7 +105,9 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public List<TenantView> listTenants() {
-    return em.createQuery("SELECT t FROM TenantRecord t ORDER BY t.slug", TenantRecord.class)
+    return em.createQuery(
+            "SELECT DISTINCT t FROM TenantRecord t LEFT JOIN FETCH t.entitlements ORDER BY t.slug",
+            TenantRecord.class)
         .getResultStream()
         .map(JpaTenancy::view)
         .toList();
@@ -117,6 +119,8 @@ public class JpaTenancy implements Tenancy {
   }
 
   @Override
+  @Transactional(
+      Transactional.TxType.MANDATORY) // a lock outside the caller's transaction holds nothing
   public TenantView lockLive(String slug) {
     return view(loadLive(slug));
   }
@@ -147,13 +151,13 @@ public class JpaTenancy implements Tenancy {
         .setParameter("t", t)
         .executeUpdate();
     em.createQuery(
-            "UPDATE ApiKeyRecord k SET k.revokedAt = CURRENT_TIMESTAMP"
+            "UPDATE ApiKeyRecord k SET k.revokedAt = instant"
                 + " WHERE k.tenant = :t AND k.revokedAt IS NULL")
         .setParameter("t", t)
         .executeUpdate();
     // status and date in one statement: the V6 check wants both or neither
     em.createQuery(
-            "UPDATE TenantRecord t SET t.status = :deleted, t.deletedAt = CURRENT_TIMESTAMP"
+            "UPDATE TenantRecord t SET t.status = :deleted, t.deletedAt = instant"
                 + " WHERE t.id = :id")
         .setParameter("deleted", TenantStatus.DELETED)
         .setParameter("id", t.id())
@@ -247,13 +251,19 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public KeyView revokeKey(String slug, UUID keyId) {
-    TenantRecord t = load(slug);
+    // locked (not live-checked: a tombstone's keys are revoked already, and revoking is idempotent)
+    TenantRecord t =
+        find(slug, true)
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "tenant_not_found", "tenant", "No tenant '" + slug + "'."));
     ApiKeyRecord k = em.find(ApiKeyRecord.class, keyId);
     if (k == null || !k.tenant().id().equals(t.id())) {
       throw new NotFoundException("api_key_not_found", "key", "No key " + keyId + ".");
     }
     em.createQuery(
-            "UPDATE ApiKeyRecord k SET k.revokedAt = CURRENT_TIMESTAMP"
+            "UPDATE ApiKeyRecord k SET k.revokedAt = instant"
                 + " WHERE k.id = :id AND k.revokedAt IS NULL")
         .setParameter("id", keyId)
         .executeUpdate();
@@ -268,11 +278,14 @@ public class JpaTenancy implements Tenancy {
       throw KeyPolicy.unknownKey();
     }
     ApiKeyRecord k =
-        em.createQuery(
+        em
+            .createQuery(
                 "SELECT k FROM ApiKeyRecord k JOIN FETCH k.tenant WHERE k.secretSha256 = :hash",
                 ApiKeyRecord.class)
             .setParameter("hash", KeyPolicy.sha256(secret))
-            .getResultStream()
+            .setMaxResults(1)
+            .getResultList()
+            .stream()
             .findFirst()
             .orElseThrow(KeyPolicy::unknownKey);
     TenantRecord t = k.tenant();
@@ -286,13 +299,16 @@ public class JpaTenancy implements Tenancy {
   }
 
   private Optional<TenantUserRecord> user(String issuer, String subject) {
-    return em.createQuery(
+    return em
+        .createQuery(
             "SELECT u FROM TenantUserRecord u JOIN FETCH u.tenant"
                 + " WHERE u.issuer = :issuer AND u.subject = :subject",
             TenantUserRecord.class)
         .setParameter("issuer", issuer)
         .setParameter("subject", subject)
-        .getResultStream()
+        .setMaxResults(1)
+        .getResultList()
+        .stream()
         .findFirst();
   }
 
@@ -328,7 +344,7 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public void removeUser(String slug, UUID userId) {
-    TenantRecord t = load(slug);
+    TenantRecord t = loadLive(slug);
     int removed =
         em.createQuery("DELETE FROM TenantUserRecord u WHERE u.id = :id AND u.tenant = :t")
             .setParameter("id", userId)

@@ -56,7 +56,7 @@ public class TenantRecord {
   @Column(name = "store_bodies", nullable = false)
   private boolean storeBodies;
 
-  @ElementCollection(fetch = FetchType.EAGER)
+  @ElementCollection(fetch = FetchType.LAZY) // read where a view is built, not on authentication
   @CollectionTable(name = "tenant_entitlement", joinColumns = @JoinColumn(name = "tenant_id"))
   @Enumerated(EnumType.STRING)
   @Column(name = "variant_code", nullable = false)
