@@ -5,6 +5,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.llada.core.config.LladaConfig;
@@ -29,17 +31,63 @@ public final class DjlMaskPredictor implements MaskPredictor {
     OPS
   }
 
+  /**
+   * Where a sampling step's vocabulary work runs ({@link #reducesOnDevice}): AUTO reduces on the
+   * device when it is not the CPU or when the logits would not fit one Java buffer; on the CPU the
+   * Java loop is faster (docs/BENCHMARKS.md, 2026-12-02). {@code -Dllada.reductions=device|java}
+   * forces one.
+   */
+  public enum Reductions {
+    AUTO,
+    DEVICE,
+    JAVA
+  }
+
+  /** The most logits a Java-side copy takes: one direct buffer of at most 2³¹ − 1 bytes. */
+  static final long MAX_JAVA_LOGITS = Integer.MAX_VALUE / Float.BYTES;
+
   private final LladaNetwork network;
   private final Path path;
+  private final Reductions reductions;
 
-  private DjlMaskPredictor(LladaNetwork network, Path path) {
+  private DjlMaskPredictor(LladaNetwork network, Path path, Reductions reductions) {
     this.network = network;
     this.path = path;
+    this.reductions = reductions;
+  }
+
+  private DjlMaskPredictor(LladaNetwork network, Path path) {
+    this(network, path, defaultReductions());
   }
 
   /** The same predictor, running the given forward. */
   public DjlMaskPredictor using(Path forward) {
-    return new DjlMaskPredictor(network, forward);
+    return new DjlMaskPredictor(network, forward, reductions);
+  }
+
+  /** The same predictor, reducing the vocabulary where {@code where} says. */
+  public DjlMaskPredictor reducing(Reductions where) {
+    return new DjlMaskPredictor(network, path, where);
+  }
+
+  static Reductions defaultReductions() {
+    String v = System.getProperty("llada.reductions", "auto");
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "device" -> Reductions.DEVICE;
+      case "java" -> Reductions.JAVA;
+      default -> Reductions.AUTO;
+    };
+  }
+
+  @Override
+  public boolean reducesOnDevice(long elements) {
+    return switch (reductions) {
+      case DEVICE -> true;
+      case JAVA -> elements > MAX_JAVA_LOGITS; // a copy that large cannot be made at all
+      case AUTO ->
+          !Device.Type.CPU.equals(network.manager().getDevice().getDeviceType())
+              || elements > MAX_JAVA_LOGITS;
+    };
   }
 
   /**
@@ -105,6 +153,125 @@ public final class DjlMaskPredictor implements MaskPredictor {
 
   @Override
   public Logits logits(int[][] tokens, boolean[][] attentionMask, int from, int to) {
+    NDManager kept = network.manager().newSubManager(); // owns the logits once returned
+    try (NDScope scope = new NDScope();
+        NDManager m = network.manager().newSubManager()) {
+      NDArray logits = forward(m, tokens, attentionMask, from, to);
+      // no copy into the heap: the Logits view the tensor's memory and free it when closed. The
+      // tensor leaves the forward's scope and manager first; a host copy, where DJL has to make
+      // one (another device, a non-contiguous result), lands in the same manager.
+      NDScope.unregister(logits);
+      logits.attach(kept);
+      FloatBuffer data = logits.toByteBuffer(true).asFloatBuffer();
+      return Logits.ofNative(
+          tokens.length,
+          to - from,
+          network.config().embeddingSize(),
+          data,
+          kept::close,
+          kept::isOpen);
+    } catch (RuntimeException | Error e) {
+      kept.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The vocabulary work on the device, as {@link VocabularyReductions#predict} does it on the heap:
+   * guidance in float32; only the wanted (row, position) pairs; the banned ids at −∞ and argmax (on
+   * float32, where the order is that of the float64 values); the unconfident ids at −∞; then in
+   * float64 exp(l[x0] − max) / Σ exp(l − max). Only ids and confidences are copied to Java.
+   */
+  @Override
+  public Predictions predict(
+      int[][] tokens,
+      boolean[][] attentionMask,
+      int from,
+      int to,
+      double cfgScale,
+      int[] banned,
+      int[] unconfident,
+      boolean[][] wanted) {
+    try (NDScope scope = new NDScope();
+        NDManager m = network.manager().newSubManager()) {
+      NDArray logits = forward(m, tokens, attentionMask, from, to);
+      int rows = tokens.length;
+      int positions = to - from;
+      int vocab = network.config().embeddingSize();
+      if (cfgScale > 0) {
+        if (rows % 2 != 0) {
+          throw new IllegalArgumentException("guidance needs conditional and unconditional rows");
+        }
+        rows /= 2;
+        NDArray cond = logits.get("0:" + rows);
+        NDArray uncond = logits.get(rows + ":");
+        float w = (float) cfgScale;
+        logits = uncond.add(cond.sub(uncond).mul(w + 1)); // the heap path's float32 order
+      }
+      long[] picked = picked(wanted, rows, positions);
+      NDArray l = logits.reshape(rows * (long) positions, vocab);
+      if (picked != null) {
+        l = l.get(m.create(picked)); // a copy of the wanted rows
+      } else if (banned.length + unconfident.length > 0) {
+        l = l.duplicate(); // the forward's output is an inference tensor: no in-place writes
+      }
+      int[] tokensOut = new int[rows * positions];
+      double[] confOut = new double[rows * positions];
+      java.util.Arrays.fill(tokensOut, -1);
+      if (l.getShape().get(0) == 0) {
+        return new Predictions(rows, positions, tokensOut, confOut);
+      }
+      for (int id : banned) {
+        l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
+      }
+      NDArray x0 = l.argMax(1).expandDims(1);
+      for (int id : unconfident) {
+        l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
+      }
+      NDArray l64 = l.toType(DataType.FLOAT64, true);
+      NDArray max = l64.max(new int[] {1}, true);
+      NDArray atX0 = l64.gather(x0, 1).sub(max).exp();
+      NDArray sum = l64.subi(max).exp().sum(new int[] {1}, true);
+      long[] ids = x0.toLongArray();
+      double[] conf = atX0.div(sum).toDoubleArray();
+      for (int k = 0; k < ids.length; k++) {
+        int at = picked == null ? k : (int) picked[k];
+        tokensOut[at] = (int) ids[k];
+        confOut[at] = Double.isNaN(conf[k]) ? 0 : conf[k]; // NaN: every logit at −∞
+      }
+      return new Predictions(rows, positions, tokensOut, confOut);
+    }
+  }
+
+  /** The flat indices of the wanted (row, position) pairs; null for all of them. */
+  private static long[] picked(boolean[][] wanted, int rows, int positions) {
+    if (wanted == null) {
+      return null;
+    }
+    if (wanted.length != rows) {
+      throw new IllegalArgumentException("wanted has " + wanted.length + " rows, not " + rows);
+    }
+    int n = 0;
+    for (boolean[] row : wanted) {
+      for (boolean w : row) {
+        n += w ? 1 : 0;
+      }
+    }
+    long[] out = new long[n];
+    int k = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int p = 0; p < positions; p++) {
+        if (wanted[r][p]) {
+          out[k++] = (long) r * positions + p;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The logits tensor (B, to − from, V) of one forward, in {@code m}. */
+  private NDArray forward(
+      NDManager m, int[][] tokens, boolean[][] attentionMask, int from, int to) {
     LladaConfig config = network.config();
     int b = tokens.length;
     if (b == 0) {
@@ -128,26 +295,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
         ids[r * t + i] = id;
       }
     }
-    NDManager kept = network.manager().newSubManager(); // owns the logits once returned
-    try (NDScope scope = new NDScope();
-        NDManager m = network.manager().newSubManager()) {
-      NDArray tokenIds = m.create(ids, new Shape(b, t));
-      NDArray bias = paddingBias(m, attentionMask, b, t);
-      NDArray logits =
-          path == Path.TORCHSCRIPT
-              ? network.scriptedForward(tokenIds, bias, from, to)
-              : network.forward(tokenIds, bias, from, to);
-      // no copy into the heap: the Logits view the tensor's memory and free it when closed. The
-      // tensor leaves the forward's scope and manager first; a host copy, where DJL has to make
-      // one (another device, a non-contiguous result), lands in the same manager.
-      NDScope.unregister(logits);
-      logits.attach(kept);
-      FloatBuffer data = logits.toByteBuffer(true).asFloatBuffer();
-      return Logits.ofNative(b, to - from, config.embeddingSize(), data, kept::close, kept::isOpen);
-    } catch (RuntimeException | Error e) {
-      kept.close();
-      throw e;
-    }
+    NDArray tokenIds = m.create(ids, new Shape(b, t));
+    NDArray bias = paddingBias(m, attentionMask, b, t);
+    return path == Path.TORCHSCRIPT
+        ? network.scriptedForward(tokenIds, bias, from, to)
+        : network.forward(tokenIds, bias, from, to);
   }
 
   /** Additive key-padding bias (B, 1, 1, T): float32 min on padding keys (llada-spec §1.3). */

@@ -22,6 +22,42 @@ public interface MaskPredictor extends AutoCloseable {
    */
   Logits logits(int[][] tokens, boolean[][] attentionMask, int from, int to);
 
+  /**
+   * Whether {@link #predict} should do a step's vocabulary work here rather than the caller on
+   * {@link #logits}, for {@code elements} = rows × positions × vocabulary: where the logits live on
+   * another device, or are too many to copy to Java.
+   */
+  default boolean reducesOnDevice(long elements) {
+    return false;
+  }
+
+  /**
+   * A sampling step's vocabulary work for positions {@code [from, to)} ({@link
+   * VocabularyReductions#predict}): x0 with the {@code banned} ids at −∞, its confidence with the
+   * {@code unconfident} ids at −∞ too, for the {@code wanted} (row, position) pairs (null: all).
+   * With {@code cfgScale > 0} the rows are stacked (conditional, then unconditional) and guided
+   * first, and the result (and {@code wanted}) has half as many rows. This default reduces the
+   * logits in Java; an implementation may do it where the logits are.
+   */
+  default Predictions predict(
+      int[][] tokens,
+      boolean[][] attentionMask,
+      int from,
+      int to,
+      double cfgScale,
+      int[] banned,
+      int[] unconfident,
+      boolean[][] wanted) {
+    try (Logits raw = logits(tokens, attentionMask, from, to)) {
+      if (cfgScale <= 0) {
+        return VocabularyReductions.predict(raw, banned, unconfident, wanted);
+      }
+      try (Logits guided = VocabularyReductions.guide(raw, cfgScale)) {
+        return VocabularyReductions.predict(guided, banned, unconfident, wanted);
+      }
+    }
+  }
+
   @Override
   default void close() {}
 }

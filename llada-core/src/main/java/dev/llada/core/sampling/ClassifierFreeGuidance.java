@@ -16,22 +16,6 @@ public final class ClassifierFreeGuidance {
    * {@code stacked} stays the caller's to close.
    */
   public static Logits combine(Logits stacked, double cfgScale) {
-    if (stacked.rows() % 2 != 0) {
-      throw new IllegalArgumentException("guidance needs conditional and unconditional rows");
-    }
-    int rows = stacked.rows() / 2;
-    int vocab = stacked.vocab();
-    int half = rows * stacked.positions() * vocab;
-    float[] guided = new float[half];
-    float[] uncond = new float[vocab];
-    float w = (float) cfgScale;
-    for (int j = 0; j < half; j += vocab) { // one (row, position) at a time
-      stacked.read(j, guided, j, vocab);
-      stacked.read(half + j, uncond, 0, vocab);
-      for (int v = 0; v < vocab; v++) {
-        guided[j + v] = uncond[v] + (w + 1) * (guided[j + v] - uncond[v]);
-      }
-    }
-    return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
+    return dev.llada.core.model.VocabularyReductions.guide(stacked, cfgScale);
   }
 }

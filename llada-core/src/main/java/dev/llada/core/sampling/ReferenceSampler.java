@@ -2,6 +2,8 @@ package dev.llada.core.sampling;
 
 import dev.llada.core.model.Logits;
 import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.model.Predictions;
+import dev.llada.core.model.VocabularyReductions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -100,9 +102,21 @@ public final class ReferenceSampler {
           from = lo;
         }
         StepEvent event;
-        try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi)) {
+        long elements =
+            (long) rows
+                * (hi - from)
+                * model.config().embeddingSize()
+                * (config.cfgScale() > 0 ? 2 : 1);
+        if (config.temperature() == 0 && model.reducesOnDevice(elements)) {
+          // greedy, reduced where the logits are: only ids and confidences come back
+          Predictions predictions = predict(x, attention, promptIndex, config, from, hi);
           nfe++;
-          event = commit(x, logits, from, hi, quota, i, config, random, step, block);
+          event = commit(x, predictions, from, hi, quota, i, config, random, step, block);
+        } else {
+          try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi)) {
+            nfe++;
+            event = commit(x, logits, from, hi, quota, i, config, random, step, block);
+          }
         }
         listener.onStep(event);
       }
@@ -121,9 +135,17 @@ public final class ReferenceSampler {
     if (cfgScale <= 0) {
       return model.logits(x, attention, from, to);
     }
+    int[][] both = guidanceRows(x, promptIndex);
+    boolean[][] bothAttention = guidanceAttention(attention);
+    try (Logits stacked = model.logits(both, bothAttention, from, to)) {
+      return ClassifierFreeGuidance.combine(stacked, cfgScale);
+    }
+  }
+
+  /** The stacked conditional and unconditional rows of guidance (§2.6). */
+  private int[][] guidanceRows(int[][] x, boolean[][] promptIndex) {
     int rows = x.length;
     int[][] both = new int[2 * rows][];
-    boolean[][] bothAttention = attention == null ? null : new boolean[2 * rows][];
     for (int r = 0; r < rows; r++) {
       both[r] = x[r];
       int[] unconditional = x[r].clone(); // all prompt columns masked
@@ -133,14 +155,120 @@ public final class ReferenceSampler {
         }
       }
       both[rows + r] = unconditional;
-      if (attention != null) {
-        bothAttention[r] = attention[r];
-        bothAttention[rows + r] = attention[r];
+    }
+    return both;
+  }
+
+  private static boolean[][] guidanceAttention(boolean[][] attention) {
+    if (attention == null) {
+      return null;
+    }
+    boolean[][] both = new boolean[2 * attention.length][];
+    for (int r = 0; r < attention.length; r++) {
+      both[r] = attention[r];
+      both[attention.length + r] = attention[r];
+    }
+    return both;
+  }
+
+  /**
+   * One greedy step's x0 and confidences (T = 0): EOS banned under {@code logits_eos_inf}; EOS and
+   * EoT without confidence under {@code confidence_eos_eot_inf} (§2.7).
+   */
+  private Predictions predict(
+      int[][] x,
+      boolean[][] attention,
+      boolean[][] promptIndex,
+      SamplingConfig config,
+      int from,
+      int to) {
+    int[] banned = config.logitsEosInf() ? new int[] {special.eosId()} : new int[0];
+    int[] unconfident = new int[0];
+    if (config.remasking() == Remasking.LOW_CONFIDENCE && config.confidenceEosEotInf()) {
+      unconfident =
+          special.eotId() >= 0
+              ? new int[] {special.eosId(), special.eotId()}
+              : new int[] {special.eosId()};
+    }
+    boolean[][] wanted = new boolean[x.length][to - from]; // the masked positions only
+    for (int r = 0; r < x.length; r++) {
+      for (int p = from; p < to; p++) {
+        wanted[r][p - from] = x[r][p] == special.maskId();
       }
     }
-    try (Logits stacked = model.logits(both, bothAttention, from, to)) {
-      return ClassifierFreeGuidance.combine(stacked, cfgScale);
+    double cfg = config.cfgScale();
+    return cfg <= 0
+        ? model.predict(x, attention, from, to, 0, banned, unconfident, wanted)
+        : model.predict(
+            guidanceRows(x, promptIndex),
+            guidanceAttention(attention),
+            from,
+            to,
+            cfg,
+            banned,
+            unconfident,
+            wanted);
+  }
+
+  /**
+   * {@link #commit(int[][], Logits, int, int, int[][], int, SamplingConfig, RandomGenerator, int,
+   * int)} on reduced predictions.
+   */
+  private StepEvent commit(
+      int[][] x,
+      Predictions predictions,
+      int from,
+      int hi,
+      int[][] quota,
+      int stepInBlock,
+      SamplingConfig config,
+      RandomGenerator random,
+      int step,
+      int block) {
+    int rows = x.length;
+    int[][] positions = new int[rows][];
+    int[][] tokens = new int[rows][];
+    double[][] confidences = new double[rows][];
+    for (int r = 0; r < rows; r++) {
+      List<Candidate> candidates = new ArrayList<>();
+      for (int p = from; p < hi; p++) {
+        if (x[r][p] != special.maskId()) {
+          continue; // prompt and committed tokens have confidence −∞
+        }
+        double confidence =
+            config.remasking() == Remasking.LOW_CONFIDENCE
+                ? predictions.confidence(r, p - from)
+                : random.nextFloat(); // torch.rand: float32 U[0,1)
+        candidates.add(new Candidate(p, predictions.token(r, p - from), confidence));
+      }
+      Selected chosen = select(x, r, candidates, quota[r][stepInBlock]);
+      positions[r] = chosen.positions();
+      tokens[r] = chosen.tokens();
+      confidences[r] = chosen.confidences();
     }
+    return new StepEvent(step, block, positions, tokens, confidences);
+  }
+
+  private record Selected(int[] positions, int[] tokens, double[] confidences) {}
+
+  /** Commits the {@code k} most confident candidates of row {@code r} (ties: lower position). */
+  private static Selected select(int[][] x, int r, List<Candidate> candidates, int quota) {
+    candidates.sort(
+        Comparator.comparingDouble(Candidate::confidence)
+            .reversed()
+            .thenComparingInt(Candidate::position));
+    int k = Math.min(quota, candidates.size());
+    int[] positions = new int[k];
+    int[] tokens = new int[k];
+    double[] confidences = new double[k];
+    for (int j = 0; j < k; j++) {
+      Candidate c = candidates.get(j);
+      x[r][c.position()] = c.token();
+      positions[j] = c.position();
+      tokens[j] = c.token();
+      confidences[j] = c.confidence();
+    }
+    return new Selected(positions, tokens, confidences);
   }
 
   private record Candidate(int position, int token, double confidence) {}
@@ -196,22 +324,10 @@ public final class ReferenceSampler {
         }
         candidates.add(new Candidate(p, x0, confidence));
       }
-      int k = quota[r][stepInBlock];
-      candidates.sort(
-          Comparator.comparingDouble(Candidate::confidence)
-              .reversed()
-              .thenComparingInt(Candidate::position));
-      k = Math.min(k, candidates.size());
-      positions[r] = new int[k];
-      tokens[r] = new int[k];
-      confidences[r] = new double[k];
-      for (int j = 0; j < k; j++) {
-        Candidate c = candidates.get(j);
-        x[r][c.position()] = c.token();
-        positions[r][j] = c.position();
-        tokens[r][j] = c.token();
-        confidences[r][j] = c.confidence();
-      }
+      Selected chosen = select(x, r, candidates, quota[r][stepInBlock]);
+      positions[r] = chosen.positions();
+      tokens[r] = chosen.tokens();
+      confidences[r] = chosen.confidences();
     }
     return new StepEvent(step, block, positions, tokens, confidences);
   }
@@ -232,29 +348,12 @@ public final class ReferenceSampler {
   }
 
   static int argmax(double[] values) {
-    int best = 0;
-    for (int v = 1; v < values.length; v++) {
-      if (values[v] > values[best]) {
-        best = v;
-      }
-    }
-    return best;
+    return VocabularyReductions.argmax(values);
   }
 
   /** softmax(values)[index], stable; 0 when the value itself is −∞. */
   static double softmaxAt(double[] values, int index) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : values) {
-      max = Math.max(max, v);
-    }
-    if (max == Double.NEGATIVE_INFINITY) {
-      return 0;
-    }
-    double sum = 0;
-    for (double v : values) {
-      sum += Math.exp(v - max);
-    }
-    return Math.exp(values[index] - max) / sum;
+    return VocabularyReductions.softmaxAt(values, index);
   }
 
   private int countMasks(int[] row, int lo, int hi) {

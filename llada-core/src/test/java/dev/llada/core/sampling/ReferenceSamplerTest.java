@@ -302,6 +302,41 @@ class ReferenceSamplerTest {
     }
   }
 
+  @Test
+  void reducingOnTheDeviceGeneratesWhatTheJavaReductionDoes() throws Exception {
+    SplittableRandom pick = new SplittableRandom(11);
+    for (int trial = 0; trial < 8; trial++) {
+      LladaConfig c = TinyModels.config(32, 4, 2, 2, 48, 30 + pick.nextInt(60));
+      Path dir = TinyModels.write(temp.resolve("d" + trial), c, pick.nextLong(), DType.F32, 0);
+      SpecialTokens special = new SpecialTokens(c.maskTokenId(), c.eosTokenId(), pick.nextInt(20));
+      int gen = 4 * (1 + pick.nextInt(3));
+      SamplingConfig config =
+          new SamplingConfig(
+              gen,
+              gen,
+              gen / 2,
+              0,
+              pick.nextBoolean() ? 0 : 1.5,
+              pick.nextInt(4) == 0 ? Remasking.RANDOM : Remasking.LOW_CONFIDENCE,
+              pick.nextBoolean(),
+              pick.nextBoolean());
+      int[][] prompt = {{c.padTokenId(), 3, 4, 5}, {6, 7, 8, 9}};
+      boolean[][] attention = {{false, true, true, true}, {true, true, true, true}};
+      try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+        Generation java =
+            new ReferenceSampler(djl.reducing(DjlMaskPredictor.Reductions.JAVA), special)
+                .generate(prompt, attention, config, new SplittableRandom(5), e -> {});
+        Generation device =
+            new ReferenceSampler(djl.reducing(DjlMaskPredictor.Reductions.DEVICE), special)
+                .generate(prompt, attention, config, new SplittableRandom(5), e -> {});
+        for (int r = 0; r < 2; r++) {
+          assertArrayEquals(
+              java.completion(r), device.completion(r), "trial " + trial + " " + config);
+        }
+      }
+    }
+  }
+
   private static void assertMessage(String expected, Runnable action) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action::run);
     assertTrue(e.getMessage().contains(expected), e.getMessage());
