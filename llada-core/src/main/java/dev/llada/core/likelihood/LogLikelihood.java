@@ -19,9 +19,23 @@ public final class LogLikelihood {
   private final MaskPredictor model;
   private final int maskId;
 
+  /** The logits one forward may hold by default: 256 MiB (about 530 positions at V = 126,464). */
+  public static final long DEFAULT_MAX_LOGITS_BYTES = 256L << 20;
+
+  private final long maxLogitsBytes;
+
   public LogLikelihood(MaskPredictor model) {
+    this(model, DEFAULT_MAX_LOGITS_BYTES);
+  }
+
+  /** As {@link #LogLikelihood(MaskPredictor)}, with at most {@code maxLogitsBytes} per forward. */
+  public LogLikelihood(MaskPredictor model, long maxLogitsBytes) {
+    if (maxLogitsBytes < 1) {
+      throw new IllegalArgumentException("maxLogitsBytes must be positive");
+    }
     this.model = model;
     this.maskId = model.config().maskTokenId();
+    this.maxLogitsBytes = maxLogitsBytes;
   }
 
   public LikelihoodEstimate estimate(
@@ -69,18 +83,9 @@ public final class LogLikelihood {
         }
       }
       double batchLoss = 0;
-      try (Logits logits = forward(noisy, lp, cfgScale)) {
-        float[] row = new float[logits.vocab()];
-        for (int r = 0; r < batchSize; r++) {
-          double rowLoss = 0;
-          for (int j = 0; j < la; j++) {
-            if (noisy[r][lp + j] == maskId) {
-              logits.read(logits.offset(r, j), row, 0, row.length);
-              rowLoss -= logSoftmaxAt(row, answer[j]);
-            }
-          }
-          batchLoss += rowLoss / (counts[r] / (double) la); // ÷ p_mask = l / L
-        }
+      double[] rowLoss = scoreMasked(noisy, answer, lp, cfgScale);
+      for (int r = 0; r < batchSize; r++) {
+        batchLoss += rowLoss[r] / (counts[r] / (double) la); // ÷ p_mask = l / L
       }
       losses[it] = batchLoss / batchSize;
     }
@@ -117,11 +122,60 @@ public final class LogLikelihood {
     return counts;
   }
 
-  private Logits forward(int[][] noisy, int promptLength, double cfgScale) {
+  /**
+   * Σ −log p(true token) over the masked answer positions of each row, in chunks whose logits stay
+   * within {@link #maxLogitsBytes}: as many rows per forward as fit, and for a row whose logits
+   * alone do not fit, windows of answer positions (the forward computes the LM head only for the
+   * window). The same sums as one forward over the batch, in bounded memory whatever the batch
+   * size, the continuation's length and the vocabulary.
+   */
+  private double[] scoreMasked(int[][] noisy, int[] answer, int lp, double cfgScale) {
     int rows = noisy.length;
-    int length = noisy[0].length;
+    int la = answer.length;
+    long perPosition = (long) model.config().embeddingSize() * Float.BYTES * (cfgScale > 0 ? 2 : 1);
+    int rowsPerForward = (int) Math.max(1, Math.min(rows, maxLogitsBytes / (perPosition * la)));
+    int window = (int) Math.max(1, Math.min(la, maxLogitsBytes / (perPosition * rowsPerForward)));
+    double[] loss = new double[rows];
+    for (int r0 = 0; r0 < rows; r0 += rowsPerForward) {
+      int r1 = Math.min(rows, r0 + rowsPerForward);
+      int[][] chunk = java.util.Arrays.copyOfRange(noisy, r0, r1);
+      for (int j0 = 0; j0 < la; j0 += window) {
+        int j1 = Math.min(la, j0 + window);
+        if (!anyMasked(chunk, lp + j0, lp + j1)) {
+          continue;
+        }
+        try (Logits logits = forward(chunk, lp, lp + j0, lp + j1, cfgScale)) {
+          float[] row = new float[logits.vocab()];
+          for (int r = 0; r < chunk.length; r++) {
+            for (int j = j0; j < j1; j++) {
+              if (chunk[r][lp + j] == maskId) {
+                logits.read(logits.offset(r, j - j0), row, 0, row.length);
+                loss[r0 + r] -= logSoftmaxAt(row, answer[j]);
+              }
+            }
+          }
+        }
+      }
+    }
+    return loss;
+  }
+
+  private boolean anyMasked(int[][] rows, int from, int to) {
+    for (int[] row : rows) {
+      for (int i = from; i < to; i++) {
+        if (row[i] == maskId) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Logits of positions {@code [from, to)}, guided as in sampling when {@code cfgScale > 0}. */
+  private Logits forward(int[][] noisy, int promptLength, int from, int to, double cfgScale) {
+    int rows = noisy.length;
     if (cfgScale <= 0) {
-      return model.logits(noisy, null, promptLength, length);
+      return model.logits(noisy, null, from, to);
     }
     int[][] both = new int[2 * rows][];
     for (int r = 0; r < rows; r++) {
@@ -129,7 +183,7 @@ public final class LogLikelihood {
       both[rows + r] = noisy[r].clone();
       java.util.Arrays.fill(both[rows + r], 0, promptLength, maskId);
     }
-    try (Logits stacked = model.logits(both, null, promptLength, length)) {
+    try (Logits stacked = model.logits(both, null, from, to)) {
       return ClassifierFreeGuidance.combine(stacked, cfgScale);
     }
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.model.Logits;
+import dev.llada.core.model.MaskPredictor;
 import dev.llada.core.model.ScriptedPredictor;
 import dev.llada.core.model.TinyModels;
 import dev.llada.core.weights.DType;
@@ -62,6 +63,53 @@ class LogLikelihoodTest {
       assertEquals(exact, e.logLikelihood(), 1e-5);
       assertEquals(0.0, e.standardError(), 1e-9, "every sample is the same");
       assertEquals(2, e.nfe());
+    }
+  }
+
+  @Test
+  void scoringInChunksGivesTheSameEstimateInBoundedForwards() throws Exception {
+    LladaConfig c = TinyModels.config(32, 4, 4, 2, 48, 61);
+    Path dir = TinyModels.write(temp.resolve("chunks"), c, 9, DType.F32, 0);
+    int[] prompt = {3, 4, 5, 6};
+    int[] answer = new int[40];
+    for (int i = 0; i < answer.length; i++) {
+      answer[i] = 7 + i % 50;
+    }
+    try (DjlMaskPredictor model = DjlMaskPredictor.load(dir, "cpu")) {
+      for (double cfg : new double[] {0, 1.0}) {
+        // one row and 3 positions per forward, against the whole batch in one
+        long perPosition = 61L * Float.BYTES * (cfg > 0 ? 2 : 1);
+        java.util.List<int[]> shapes = new java.util.ArrayList<>();
+        MaskPredictor counting =
+            new MaskPredictor() {
+              @Override
+              public LladaConfig config() {
+                return model.config();
+              }
+
+              @Override
+              public Logits logits(int[][] tokens, boolean[][] mask, int from, int to) {
+                shapes.add(new int[] {tokens.length, to - from});
+                return model.logits(tokens, mask, from, to);
+              }
+            };
+        LikelihoodEstimate whole =
+            new LogLikelihood(model).estimate(prompt, answer, 16, 8, cfg, new SplittableRandom(1));
+        LikelihoodEstimate chunked =
+            new LogLikelihood(counting, 3 * perPosition)
+                .estimate(prompt, answer, 16, 8, cfg, new SplittableRandom(1));
+        assertEquals(
+            whole.logLikelihood(),
+            chunked.logLikelihood(),
+            1e-5 * Math.abs(whole.logLikelihood()),
+            "cfg " + cfg);
+        assertTrue(shapes.size() > 16, "many small forwards: " + shapes.size());
+        for (int[] shape : shapes) {
+          long rows = cfg > 0 ? shape[0] / 2 : shape[0];
+          assertTrue(
+              rows * shape[1] * perPosition <= 3 * perPosition, java.util.Arrays.toString(shape));
+        }
+      }
     }
   }
 
