@@ -2,7 +2,7 @@ package dev.llada.core.cli;
 
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.sampling.Generation;
-import dev.llada.core.sampling.ReferenceSampler;
+import dev.llada.core.sampling.Sampler;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.tokenizer.ChatSession;
@@ -35,8 +35,8 @@ final class ChatCommand implements Callable<Integer> {
     var out = LladaCli.io.out;
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
-      ReferenceSampler generator =
-          new ReferenceSampler(predictor, SpecialTokens.of(predictor.config(), tokenizer));
+      Sampler generator =
+          sampler.sampler(predictor, SpecialTokens.of(predictor.config(), tokenizer));
       SplittableRandom random = new SplittableRandom(sampler.seed);
       ChatSession session = new ChatSession(tokenizer);
       out.println("llada chat: type a message; /reset starts over, /exit quits.");

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.llada.core.eval.Evaluation;
 import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.tasks.Tasks;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,18 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
+
+  @Option(
+      names = "--sampler",
+      defaultValue = "reference",
+      description = "reference (B0) or fast (parallel decoding) (default: ${DEFAULT-VALUE})")
+  String samplerName;
+
+  @Option(names = "--threshold", paramLabel = "TAU", description = "fast: threshold (0.9)")
+  Double threshold;
+
+  @Option(names = "--factor", paramLabel = "F", description = "fast: the factor rule instead")
+  Double factor;
 
   @Option(names = "--tasks", split = ",", description = "tasks (default: all)")
   List<String> tasks;
@@ -100,6 +113,18 @@ final class EvalCommand implements Callable<Integer> {
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
       Evaluation evaluation = new Evaluation(predictor, tokenizer, f, continuation);
+      if (samplerName.equals("fast")) {
+        if (threshold != null && factor != null) {
+          throw new IllegalArgumentException("give --threshold or --factor, not both");
+        }
+        evaluation.decodingInParallel(
+            factor != null
+                ? ParallelDecoding.factor(factor)
+                : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold));
+      } else if (!samplerName.equals("reference")) {
+        throw new IllegalArgumentException(
+            "--sampler must be reference or fast, got '" + samplerName + "'");
+      }
       for (String name : names) {
         Evaluation.TaskScore s = evaluation.score(Tasks.get(name), n, seed, mcSamples);
         scores.add(s);

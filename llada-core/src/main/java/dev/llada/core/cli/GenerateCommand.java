@@ -5,7 +5,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.sampling.Generation;
-import dev.llada.core.sampling.ReferenceSampler;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.sampling.StepEvent;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "generate",
     description =
-        "Generate with the reference sampler (generate.py). Several --prompt values form a left-padded batch.")
+        "Generate with the reference sampler (generate.py) or --sampler fast. Several --prompt values form a left-padded batch.")
 final class GenerateCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
@@ -83,7 +82,8 @@ final class GenerateCommand implements Callable<Integer> {
       List<StepEvent> steps = new ArrayList<>();
       long start = System.nanoTime();
       Generation g =
-          new ReferenceSampler(predictor, special)
+          sampler
+              .sampler(predictor, special)
               .generate(
                   padded,
                   anyPadding ? attention : null,
@@ -150,6 +150,7 @@ final class GenerateCommand implements Callable<Integer> {
       o.add("text", texts);
     }
     o.addProperty("nfe", g.nfe());
+    o.addProperty("sampler", sampler.samplerName);
     o.addProperty("wall_ms", Math.round(wallMs * 10) / 10.0);
     if (trace) {
       JsonArray t = new JsonArray();

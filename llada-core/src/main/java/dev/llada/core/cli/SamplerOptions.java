@@ -1,7 +1,13 @@
 package dev.llada.core.cli;
 
+import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.sampling.FastSampler;
+import dev.llada.core.sampling.ParallelDecoding;
+import dev.llada.core.sampling.ReferenceSampler;
 import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.Sampler;
 import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.sampling.SpecialTokens;
 import picocli.CommandLine.Option;
 
 /** The sampler knobs of {@code generate.py}, with its defaults. */
@@ -51,6 +57,52 @@ final class SamplerOptions {
       defaultValue = "0",
       description = "random seed (default: ${DEFAULT-VALUE})")
   long seed;
+
+  @Option(
+      names = "--sampler",
+      defaultValue = "reference",
+      description =
+          "reference (generate.py, token for token) or fast (confidence-aware parallel decoding;"
+              + " --threshold, default 0.9, or --factor) (default: ${DEFAULT-VALUE})")
+  String samplerName;
+
+  @Option(
+      names = "--threshold",
+      paramLabel = "TAU",
+      description = "fast: commit every candidate with confidence >= TAU, at least one a step")
+  Double threshold;
+
+  @Option(
+      names = "--factor",
+      paramLabel = "F",
+      description = "fast: the factor rule, (n + 1)(1 - c_n) < F (instead of --threshold)")
+  Double factor;
+
+  /** The sampler the options name, on {@code model}. */
+  Sampler sampler(MaskPredictor model, SpecialTokens special) {
+    return switch (samplerName) {
+      case "reference" -> {
+        if (threshold != null || factor != null) {
+          throw new IllegalArgumentException("--threshold and --factor need --sampler fast");
+        }
+        yield new ReferenceSampler(model, special);
+      }
+      case "fast" -> new FastSampler(model, special, parallel());
+      default ->
+          throw new IllegalArgumentException(
+              "--sampler must be reference or fast, got '" + samplerName + "'");
+    };
+  }
+
+  /** The parallel decoding rule of {@code --sampler fast}. */
+  ParallelDecoding parallel() {
+    if (threshold != null && factor != null) {
+      throw new IllegalArgumentException("give --threshold or --factor, not both");
+    }
+    return factor != null
+        ? ParallelDecoding.factor(factor)
+        : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold);
+  }
 
   SamplingConfig config() {
     return config(genLength);

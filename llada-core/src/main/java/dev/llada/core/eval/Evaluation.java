@@ -2,9 +2,12 @@ package dev.llada.core.eval;
 
 import dev.llada.core.likelihood.LogLikelihood;
 import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.sampling.FastSampler;
 import dev.llada.core.sampling.Generation;
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.ReferenceSampler;
 import dev.llada.core.sampling.Remasking;
+import dev.llada.core.sampling.Sampler;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.tasks.Example;
@@ -74,6 +77,14 @@ public final class Evaluation {
     this.continuation = continuation;
   }
 
+  private ParallelDecoding parallel;
+
+  /** Generates with confidence-aware parallel decoding ({@link FastSampler}) instead of B0. */
+  public Evaluation decodingInParallel(ParallelDecoding rule) {
+    this.parallel = rule;
+    return this;
+  }
+
   /** The ids multiple choice scores for {@code option} after a prompt of {@code promptLength}. */
   int[] continuation(String option, int promptLength, int canvas) {
     int[] answer = tokenizer.encode(option);
@@ -118,7 +129,10 @@ public final class Evaluation {
       byLength.computeIfAbsent(prompts[i].length, k -> new ArrayList<>()).add(i);
     }
     SpecialTokens special = SpecialTokens.of(model.config(), tokenizer);
-    ReferenceSampler sampler = new ReferenceSampler(model, special);
+    Sampler sampler =
+        parallel == null
+            ? new ReferenceSampler(model, special)
+            : new FastSampler(model, special, parallel);
     String[] outputs = new String[n];
     int nfe = 0;
     for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {

@@ -236,6 +236,52 @@ class LladaCliTest {
   }
 
   @Test
+  void generateRunsTheFastSamplerOnRequestAndSaysWhichRan() {
+    Result fast =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1,2,3",
+            "--gen-length",
+            "16",
+            "--steps",
+            "16",
+            "--block-length",
+            "8",
+            "--sampler",
+            "fast",
+            "--threshold",
+            "0.01",
+            "--json");
+    assertEquals(0, fast.code(), fast.err());
+    JsonObject json = JsonParser.parseString(fast.out()).getAsJsonObject();
+    assertEquals("fast", json.get("sampler").getAsString());
+    assertTrue(json.get("nfe").getAsInt() < 16, "a low threshold commits several a step: " + json);
+    Result bad = run("", "generate", "--model", model.toString(), "--ids", "1", "--factor", "1");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("need --sampler fast"), bad.err());
+    Result both =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1",
+            "--sampler",
+            "fast",
+            "--factor",
+            "1",
+            "--threshold",
+            "0.9");
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("not both"), both.err());
+  }
+
+  @Test
   void chatDropsItsOldestTurnsPastTheContextAndRefusesAnOverlongMessage() {
     Result chat =
         run(
