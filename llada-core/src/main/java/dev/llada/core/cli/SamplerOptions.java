@@ -113,6 +113,16 @@ final class SamplerOptions {
    * generation and the steps evenly (else one block, generate.py's default).
    */
   SamplingConfig config(int defaultBlock) {
+    if (samplerName.equals("fast") && Remasking.parse(remasking) != Remasking.LOW_CONFIDENCE) {
+      throw new IllegalArgumentException(
+          "--sampler fast ranks by confidence: it needs --remasking low_confidence");
+    }
+    if (!samplerName.equals("fast") && (threshold != null || factor != null)) {
+      throw new IllegalArgumentException("--threshold and --factor need --sampler fast");
+    }
+    if (samplerName.equals("fast")) {
+      parallel(); // a bad --threshold or --factor fails before the model loads
+    }
     int block = genLength;
     if (blockLength != null) {
       block = blockLength;

@@ -35,7 +35,8 @@ public final class DjlMaskPredictor implements MaskPredictor {
    * Where a sampling step's vocabulary work runs ({@link #reducesOnDevice}): AUTO reduces on the
    * device when it is not the CPU or when the logits would not fit one Java buffer; on the CPU the
    * Java loop is faster (docs/BENCHMARKS.md, 2026-12-02). {@code -Dllada.reductions=device|java}
-   * forces one.
+   * prefers one; JAVA still reduces on the device where the logits cannot be copied to Java at all.
+   * Views made by {@link #using} and {@link #reducing} share the network: closing one closes all.
    */
   public enum Reductions {
     AUTO,
@@ -75,7 +76,12 @@ public final class DjlMaskPredictor implements MaskPredictor {
     return switch (v.toLowerCase(java.util.Locale.ROOT)) {
       case "device" -> Reductions.DEVICE;
       case "java" -> Reductions.JAVA;
-      default -> Reductions.AUTO;
+      case "auto" -> Reductions.AUTO;
+      default -> {
+        java.util.logging.Logger.getLogger(DjlMaskPredictor.class.getName())
+            .warning("-Dllada.reductions=" + v + " is not auto, device or java; using auto");
+        yield Reductions.AUTO;
+      }
     };
   }
 
@@ -253,6 +259,10 @@ public final class DjlMaskPredictor implements MaskPredictor {
     }
     int n = 0;
     for (boolean[] row : wanted) {
+      if (row.length != positions) {
+        throw new IllegalArgumentException(
+            "wanted rows have " + row.length + " positions, not " + positions);
+      }
       for (boolean w : row) {
         n += w ? 1 : 0;
       }

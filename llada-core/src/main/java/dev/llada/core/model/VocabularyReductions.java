@@ -26,6 +26,13 @@ public final class VocabularyReductions {
     float[] row = new float[vocab];
     double[] l = new double[vocab];
     java.util.Arrays.fill(tokens, -1);
+    if (wanted != null) {
+      for (boolean[] w : wanted) {
+        if (wanted.length != rows || w.length != positions) {
+          throw new IllegalArgumentException("wanted must be " + rows + "x" + positions);
+        }
+      }
+    }
     for (int i = 0; i < rows * positions; i++) {
       if (wanted != null && !wanted[i / positions][i % positions]) {
         continue;

@@ -61,6 +61,8 @@ public final class FastSampler implements Sampler {
       }
       // a token committed as the mask id stays masked, as in generate.py: the cap ends the block
       for (int i = 0; i < budget && canvas.anyMaskIn(lo, hi, mask); i++, step++) {
+        // as generate.py: candidates from the first mask on; before hi that is the current block
+        // unless a token was committed as the mask id in an earlier one
         int from = canvas.firstMask(hi, mask);
         List<StepCandidates.Candidate>[] proposed =
             candidates.propose(x, canvas.attention, canvas.promptIndex, config, random, from, hi);

@@ -23,6 +23,7 @@ public record ParallelDecoding(Rule rule, double value) {
   }
 
   public ParallelDecoding {
+    java.util.Objects.requireNonNull(rule, "rule");
     if (rule == Rule.THRESHOLD && !(value > 0 && value <= 1)) {
       throw new IllegalArgumentException("threshold must be in (0, 1], got " + value);
     }

@@ -20,6 +20,9 @@ final class StepCandidates {
   /** A masked position, the token proposed there and its confidence. */
   record Candidate(int position, int token, double confidence) {}
 
+  /** The most logits one Java-side read takes: one buffer of at most 2³¹ − 1 bytes. */
+  private static final long MAX_JAVA_LOGITS = Integer.MAX_VALUE / Float.BYTES;
+
   private final MaskPredictor model;
   private final SpecialTokens special;
 
@@ -53,6 +56,13 @@ final class StepCandidates {
           fromPredictions(
               x, predict(x, attention, promptIndex, config, from, hi), from, hi, config, random);
     } else {
+      if (elements > MAX_JAVA_LOGITS) {
+        throw new IllegalArgumentException(
+            "one step's logits ("
+                + elements
+                + " values) exceed what Java can read in one buffer; at temperature > 0 use fewer"
+                + " rows or a shorter block");
+      }
       try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi)) {
         out = fromLogits(x, logits, from, hi, config, random);
       }

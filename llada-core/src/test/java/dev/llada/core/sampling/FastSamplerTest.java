@@ -77,6 +77,10 @@ class FastSamplerTest {
     }
   }
 
+  /**
+   * While no confidence is exactly 1.0 (a float64 softmax saturates at logit gaps over ~37, which a
+   * trained model can reach; these random tiny models do not), τ = 1 commits one token a step.
+   */
   @Test
   void aThresholdNothingReachesIsTheReferenceSamplerAtOneTokenAStep() throws Exception {
     SplittableRandom pick = new SplittableRandom(3);

@@ -337,6 +337,27 @@ class ReferenceSamplerTest {
     }
   }
 
+  @Test
+  void temperatureRandomRemaskingGuidanceAndBothEosFlagsGiveThePinnedTokens() throws Exception {
+    // recorded from the sampler before its refactor onto StepCandidates (commit adeb653): the order
+    // of the random draws (V Gumbel doubles per masked position, then a float for random remasking)
+    // and the EOS rules at T = 0 and T > 0 are part of what these pin
+    int[][][] expected = {
+      {{6, 6, 6, 20, 11, 6, 6, 6}, {35, 43, 41, 43, 27, 43, 43, 35}},
+      {{24, 12, 6, 6, 20, 41, 19, 24}, {38, 35, 37, 20, 44, 33, 43, 0}},
+      {{22, 6, 6, 38, 20, 6, 6, 11}, {15, 18, 41, 35, 41, 1, 6, 10}},
+      {{27, 6, 6, 20, 20, 6, 1, 6}, {17, 17, 41, 11, 11, 1, 18, 14}},
+      {{6, 6, 6, 20, 20, 6, 6, 6}, {35, 6, 41, 41, 34, 43, 41, 6}},
+    };
+    List<int[][]> actual = SamplerGoldens.completions(temp.resolve("goldens"));
+    for (int i = 0; i < expected.length; i++) {
+      for (int r = 0; r < 2; r++) {
+        assertArrayEquals(
+            expected[i][r], actual.get(i)[r], SamplerGoldens.CONFIGS[i] + " row " + r);
+      }
+    }
+  }
+
   private static void assertMessage(String expected, Runnable action) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action::run);
     assertTrue(e.getMessage().contains(expected), e.getMessage());
