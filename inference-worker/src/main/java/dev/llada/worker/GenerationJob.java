@@ -1,5 +1,6 @@
 package dev.llada.worker;
 
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.StepEvent;
 import java.util.Objects;
@@ -22,7 +23,19 @@ public record GenerationJob(
     SamplingConfig config,
     long seed,
     StepEvent.Listener listener,
-    BooleanSupplier cancelled) {
+    BooleanSupplier cancelled,
+    ParallelDecoding parallel) {
+
+  /** A job for the reference sampler. */
+  public GenerationJob(
+      ModelRef model,
+      int[] promptIds,
+      SamplingConfig config,
+      long seed,
+      StepEvent.Listener listener,
+      BooleanSupplier cancelled) {
+    this(model, promptIds, config, seed, listener, cancelled, null);
+  }
 
   public GenerationJob {
     Objects.requireNonNull(model, "model");

@@ -4,8 +4,10 @@ import dev.llada.core.config.LladaConfig;
 import dev.llada.core.likelihood.LikelihoodEstimate;
 import dev.llada.core.likelihood.LogLikelihood;
 import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.sampling.FastSampler;
 import dev.llada.core.sampling.Generation;
 import dev.llada.core.sampling.ReferenceSampler;
+import dev.llada.core.sampling.Sampler;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.sampling.StepEvent;
 import dev.llada.core.tokenizer.LladaTokenizer;
@@ -110,7 +112,10 @@ public final class LocalWorkerPool implements WorkerPool {
                   throw new GenerationCancelledException(steps.get());
                 }
               };
-          ReferenceSampler sampler = new ReferenceSampler(predictor(job.model()), tokens.special());
+          Sampler sampler =
+              job.parallel() == null
+                  ? new ReferenceSampler(predictor(job.model()), tokens.special())
+                  : new FastSampler(predictor(job.model()), tokens.special(), job.parallel());
           Generation g =
               sampler.generate(
                   new int[][] {job.promptIds()},

@@ -675,6 +675,26 @@ class TenantApiIT {
     assertEquals(5, events.size(), streamed.body());
     assertEquals("done", events.get(4).getString("type"));
     assertEquals(done.getString("text"), events.get(4).getString("text"), "same seed, same text");
+    // the fast sampler: fewer forwards, billed for what ran, and the usage says which sampler ran
+    String fastBody =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"prompt\":\"sort 321:\",\"gen_length\":16,\"steps\":16,\"sampler\":\"fast\","
+            + "\"threshold\":0.01,\"stream\":false}";
+    HttpResponse<String> fast = tenant.post("/v1/diffusion/generate", fastBody);
+    assertEquals(200, fast.statusCode(), fast.body());
+    JsonObject usage = json(fast).getJsonObject("usage");
+    assertEquals("fast", usage.getString("sampler"));
+    assertTrue(usage.getInt("nfe") < 16, "a low threshold commits several a step: " + usage);
+    int length = usage.getInt("prompt_tokens") + 16;
+    assertEquals(usage.getInt("steps") * length, usage.getInt("compute_units"), "billed as ran");
+    assertEquals("reference", done.getJsonObject("usage").getString("sampler"));
+    HttpResponse<String> badThreshold =
+        tenant.post(
+            "/v1/diffusion/generate",
+            "{\"model\":\"" + MODEL + "\",\"prompt\":\"x\",\"sampler\":\"fast\",\"threshold\":2}");
+    assertEquals(400, badThreshold.statusCode(), badThreshold.body());
+    assertEquals("threshold", json(badThreshold).getJsonObject("error").getString("param"));
     HttpResponse<String> notAnArray =
         tenant.post("/v1/diffusion/generate", "{\"model\":\"" + MODEL + "\",\"messages\":\"hi\"}");
     assertEquals(400, notAnArray.statusCode(), notAnArray.body());

@@ -1,5 +1,6 @@
 package dev.llada.platform.application;
 
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.Remasking;
 
 /**
@@ -13,6 +14,8 @@ import dev.llada.core.sampling.Remasking;
  * @param cfgScale classifier-free guidance weight, 0 off
  * @param remasking low_confidence (default) or random
  * @param seed seeds the noise; random when absent
+ * @param parallel {@code sampler: "fast"}'s confidence-aware parallel decoding ({@code threshold},
+ *     default 0.9); null for the reference sampler (the default)
  */
 public record DiffusionParams(
     Integer steps,
@@ -21,7 +24,8 @@ public record DiffusionParams(
     double temperature,
     double cfgScale,
     Remasking remasking,
-    Long seed) {
+    Long seed,
+    ParallelDecoding parallel) {
 
   public static final int DEFAULT_GEN_LENGTH = 32;
 }

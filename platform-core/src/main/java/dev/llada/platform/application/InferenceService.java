@@ -225,7 +225,8 @@ public class InferenceService {
         ids,
         config,
         seed,
-        PreparedRequest.computeUnits(steps, ids.length + genLength, config.cfgScale()));
+        PreparedRequest.computeUnits(steps, ids.length + genLength, config.cfgScale()),
+        p.parallel());
   }
 
   /** Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable). */
@@ -295,7 +296,8 @@ public class InferenceService {
                 r.config(),
                 r.seed(),
                 counting,
-                () -> timedOut.get() || disconnected.getAsBoolean()));
+                () -> timedOut.get() || disconnected.getAsBoolean(),
+                r.parallel()));
     GenerationResult result;
     try {
       result = await(future, timedOut);

@@ -1,5 +1,6 @@
 package dev.llada.platform.application;
 
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.worker.ModelRef;
 
@@ -10,10 +11,28 @@ import dev.llada.worker.ModelRef;
  * @param promptIds the tokenized prompt
  * @param config the sampler knobs with defaults filled in
  * @param seed the seed the run uses
- * @param computeUnits steps × (prompt + gen_length) × (2 with CFG), known before it runs
+ * @param computeUnits steps × (prompt + gen_length) × (2 with CFG), known before it runs: the
+ *     reservation, an upper bound (a fast sampler runs at most {@code steps} forwards)
+ * @param parallel the fast sampler's rule, null for the reference sampler
  */
 public record PreparedRequest(
-    ModelRef ref, int[] promptIds, SamplingConfig config, long seed, long computeUnits) {
+    ModelRef ref,
+    int[] promptIds,
+    SamplingConfig config,
+    long seed,
+    long computeUnits,
+    ParallelDecoding parallel) {
+
+  /** A request for the reference sampler. */
+  public PreparedRequest(
+      ModelRef ref, int[] promptIds, SamplingConfig config, long seed, long computeUnits) {
+    this(ref, promptIds, config, seed, computeUnits, null);
+  }
+
+  /** Which sampler runs, as the usage object reports it. */
+  public String sampler() {
+    return parallel == null ? "reference" : "fast";
+  }
 
   /** What {@code steps} denoising steps cost: each runs the whole sequence (twice with CFG). */
   public long unitsFor(int steps) {

@@ -1,5 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
+import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.application.InferenceService;
@@ -46,6 +47,7 @@ final class DiffusionRequests {
               throw new InvalidRequestException(
                   "remasking", "remasking must be 'low_confidence' or 'random'.");
         };
+    ParallelDecoding parallel = parallel(b, r);
     Integer steps = positive(b, "steps", InferenceService.MAX_STEPS);
     Integer block = positive(b, "block_length", MAX_LENGTH);
     return new DiffusionParams(
@@ -55,7 +57,41 @@ final class DiffusionRequests {
         JsonFields.number(b, "temperature", 0.0, 0.0, 2.0),
         JsonFields.number(b, "cfg_scale", 0.0, 0.0, 100.0),
         r,
-        JsonFields.integer(b, "seed", null));
+        JsonFields.integer(b, "seed", null),
+        parallel);
+  }
+
+  /**
+   * {@code sampler} ({@code reference}, the default, or {@code fast}) and {@code threshold} (the
+   * fast sampler's confidence threshold τ in (0, 1], default 0.9; ARCHITECTURE "Request knobs").
+   */
+  private static ParallelDecoding parallel(JsonObject b, Remasking remasking) {
+    String sampler = JsonFields.string(b, "sampler", "reference");
+    boolean hasThreshold = JsonFields.present(b, "threshold");
+    switch (sampler) {
+      case "reference" -> {
+        if (hasThreshold) {
+          throw new InvalidRequestException(
+              "threshold", "threshold applies to sampler 'fast' only.");
+        }
+        return null;
+      }
+      case "fast" -> {
+        if (remasking != Remasking.LOW_CONFIDENCE) {
+          throw new InvalidRequestException(
+              "remasking",
+              "sampler 'fast' ranks by confidence: it needs remasking 'low_confidence'.");
+        }
+        double tau = JsonFields.number(b, "threshold", 0.9, 0.0, 1.0);
+        if (!(tau > 0)) {
+          throw new InvalidRequestException("threshold", "threshold must be in (0, 1].");
+        }
+        return ParallelDecoding.threshold(tau);
+      }
+      default ->
+          throw new InvalidRequestException(
+              "sampler", "sampler must be 'reference' or 'fast', got '" + sampler + "'.");
+    }
   }
 
   /** Above any model's context: a length beyond it is refused here, before any narrowing. */

@@ -185,7 +185,8 @@ public class DiffusionResource {
                 .add("total_tokens", prepared.promptIds().length + r.completionIds().length)
                 .add("steps", r.steps())
                 .add("nfe", r.nfe())
-                .add("compute_units", prepared.unitsFor(r.steps())));
+                .add("compute_units", prepared.unitsFor(r.steps()))
+                .add("sampler", prepared.sampler()));
   }
 
   @POST

@@ -63,6 +63,7 @@ final class OpenAiObjects {
         .add("steps", r.steps())
         .add("nfe", r.nfe())
         .add("compute_units", p.unitsFor(r.steps()))
+        .add("sampler", p.sampler())
         .build();
   }
 

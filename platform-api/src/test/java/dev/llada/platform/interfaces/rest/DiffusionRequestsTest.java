@@ -27,6 +27,24 @@ class DiffusionRequestsTest {
   }
 
   @Test
+  void theFastSamplerIsAKnobWithItsThreshold() {
+    assertNull(DiffusionRequests.params(json("{}")).parallel(), "the reference sampler by default");
+    assertNull(DiffusionRequests.params(json("{\"sampler\":\"reference\"}")).parallel());
+    assertEquals(0.9, DiffusionRequests.params(json("{\"sampler\":\"fast\"}")).parallel().value());
+    assertEquals(
+        0.5,
+        DiffusionRequests.params(json("{\"sampler\":\"fast\",\"threshold\":0.5}"))
+            .parallel()
+            .value());
+    assertEquals("sampler", refusedParam("{\"sampler\":\"turbo\"}"));
+    assertEquals("threshold", refusedParam("{\"threshold\":0.5}"));
+    assertEquals("threshold", refusedParam("{\"sampler\":\"fast\",\"threshold\":0}"));
+    assertEquals("threshold", refusedParam("{\"sampler\":\"fast\",\"threshold\":1.5}"));
+    assertEquals("threshold", refusedParam("{\"sampler\":\"fast\",\"threshold\":\"high\"}"));
+    assertEquals("remasking", refusedParam("{\"sampler\":\"fast\",\"remasking\":\"random\"}"));
+  }
+
+  @Test
   void leavesOutWhatTheClientLeftOut() {
     DiffusionParams p = DiffusionRequests.params(json("{}"));
     assertNull(p.steps());
