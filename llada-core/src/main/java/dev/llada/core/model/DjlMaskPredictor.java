@@ -44,6 +44,12 @@ public final class DjlMaskPredictor implements MaskPredictor {
     JAVA
   }
 
+  /**
+   * Logit values the device reduction works on at a time (float32 and float64 copies of them): 16
+   * Mi, about 130 positions at V = 126,464, so its working memory stays near 200 MiB.
+   */
+  long reductionChunkValues = 16L << 20;
+
   /** The most logits a Java-side copy takes: one direct buffer of at most 2³¹ − 1 bytes. */
   static final long MAX_JAVA_LOGITS = Integer.MAX_VALUE / Float.BYTES;
 
@@ -215,35 +221,42 @@ public final class DjlMaskPredictor implements MaskPredictor {
         logits = uncond.add(cond.sub(uncond).mul(w + 1)); // the heap path's float32 order
       }
       long[] picked = picked(wanted, rows, positions);
-      NDArray l = logits.reshape(rows * (long) positions, vocab);
-      if (picked != null) {
-        l = l.get(m.create(picked)); // a copy of the wanted rows
-      } else if (banned.length + unconfident.length > 0) {
-        l = l.duplicate(); // the forward's output is an inference tensor: no in-place writes
+      if (picked == null) {
+        picked = new long[rows * positions];
+        for (int k = 0; k < picked.length; k++) {
+          picked[k] = k;
+        }
       }
+      NDArray flat = logits.reshape(rows * (long) positions, vocab);
       int[] tokensOut = new int[rows * positions];
       double[] confOut = new double[rows * positions];
       java.util.Arrays.fill(tokensOut, -1);
-      if (l.getShape().get(0) == 0) {
-        return new Predictions(rows, positions, tokensOut, confOut);
-      }
-      for (int id : banned) {
-        l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
-      }
-      NDArray x0 = l.argMax(1).expandDims(1);
-      for (int id : unconfident) {
-        l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
-      }
-      NDArray l64 = l.toType(DataType.FLOAT64, true);
-      NDArray max = l64.max(new int[] {1}, true);
-      NDArray atX0 = l64.gather(x0, 1).sub(max).exp();
-      NDArray sum = l64.subi(max).exp().sum(new int[] {1}, true);
-      long[] ids = x0.toLongArray();
-      double[] conf = atX0.div(sum).toDoubleArray();
-      for (int k = 0; k < ids.length; k++) {
-        int at = picked == null ? k : (int) picked[k];
-        tokensOut[at] = (int) ids[k];
-        confOut[at] = Double.isNaN(conf[k]) ? 0 : conf[k]; // NaN: every logit at −∞
+      // in chunks of (row, position) pairs, so the copies below stay small whatever the logits are
+      int chunk = (int) Math.max(1, Math.min(picked.length, reductionChunkValues / vocab));
+      for (int k0 = 0; k0 < picked.length; k0 += chunk) {
+        long[] part = java.util.Arrays.copyOfRange(picked, k0, Math.min(picked.length, k0 + chunk));
+        try (NDManager c = m.newSubManager()) {
+          NDArray l = flat.get(c.create(part)); // a copy: the forward's output is read-only
+          l.attach(c);
+          for (int id : banned) {
+            l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
+          }
+          NDArray x0 = l.argMax(1).expandDims(1);
+          for (int id : unconfident) {
+            l.set(new NDIndex(":, {}", id), Float.NEGATIVE_INFINITY);
+          }
+          NDArray l64 = l.toType(DataType.FLOAT64, true);
+          NDArray max = l64.max(new int[] {1}, true);
+          NDArray atX0 = l64.gather(x0, 1).sub(max).exp();
+          NDArray sum = l64.subi(max).exp().sum(new int[] {1}, true);
+          long[] ids = x0.toLongArray();
+          double[] conf = atX0.div(sum).toDoubleArray();
+          for (int k = 0; k < ids.length; k++) {
+            int at = (int) part[k];
+            tokensOut[at] = (int) ids[k];
+            confOut[at] = Double.isNaN(conf[k]) ? 0 : conf[k]; // NaN: every logit at −∞
+          }
+        }
       }
       return new Predictions(rows, positions, tokensOut, confOut);
     }

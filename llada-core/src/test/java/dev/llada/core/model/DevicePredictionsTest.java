@@ -66,6 +66,16 @@ class DevicePredictionsTest {
                     VocabularyReductions.predict(logits, banned, unsure, someWanted),
                     p.predict(tokens, mask, from, to, 0, banned, unsure, someWanted),
                     what + " (some positions)");
+                // reduced a few pairs at a time: the same answers
+                p.reductionChunkValues = 3L * vocab;
+                try {
+                  assertSame(
+                      VocabularyReductions.predict(logits, banned, unsure, null),
+                      p.predict(tokens, mask, from, to, 0, banned, unsure, null),
+                      what + " (in chunks of 3)");
+                } finally {
+                  p.reductionChunkValues = 16L << 20;
+                }
               }
               // guidance: the rows stacked with copies whose first column is masked
               int[][] both = new int[2 * rows][];
