@@ -125,6 +125,7 @@ final class EdgeFuzz {
                 new Field("gen_length", Kind.INT, "4"),
                 new Field("steps", Kind.INT, "4"),
                 new Field("block_length", Kind.INT, "4"),
+                new Field("sampler", Kind.STRING, q("reference")),
                 new Field("stream", Kind.BOOL, "false")),
             new Endpoint(
                 "loglikelihood",
@@ -310,7 +311,11 @@ final class EdgeFuzz {
       {"seed", "9223372036854775808"},
       {"n", "3000000000"},
       {"gen_length", "9999999999999"},
-      {"block_length", "0"}
+      {"block_length", "0"},
+      {"sampler", "\"turbo\""},
+      {"sampler", "\"FAST\""},
+      {"threshold", "0.5"}, // without sampler fast
+      {"threshold", "1e400"}
     };
     switch (random.nextInt(4)) {
       case 0 -> {

@@ -86,29 +86,6 @@ final class EvalCommand implements Callable<Integer> {
               + " ZooModelsTest replays)")
   Path record;
 
-  /** The rule of {@code --sampler fast}, null for the reference sampler. */
-  private ParallelDecoding parallel() {
-    switch (samplerName) {
-      case "reference" -> {
-        if (threshold != null || factor != null) {
-          throw new IllegalArgumentException("--threshold and --factor need --sampler fast");
-        }
-        return null;
-      }
-      case "fast" -> {
-        if (threshold != null && factor != null) {
-          throw new IllegalArgumentException("give --threshold or --factor, not both");
-        }
-        return factor != null
-            ? ParallelDecoding.factor(factor)
-            : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold);
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "--sampler must be reference or fast, got '" + samplerName + "'");
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     if (n < 1) {
@@ -132,7 +109,8 @@ final class EvalCommand implements Callable<Integer> {
         };
     List<String> names = tasks == null ? List.copyOf(Tasks.all().keySet()) : tasks;
     names.forEach(Tasks::get);
-    ParallelDecoding rule = parallel(); // checked before the model loads
+    ParallelDecoding rule =
+        SamplerOptions.parallel(samplerName, threshold, factor); // before loading
     List<Evaluation.TaskScore> scores = new ArrayList<>();
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {

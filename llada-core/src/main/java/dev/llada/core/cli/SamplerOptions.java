@@ -80,28 +80,36 @@ final class SamplerOptions {
 
   /** The sampler the options name, on {@code model}. */
   Sampler sampler(MaskPredictor model, SpecialTokens special) {
-    return switch (samplerName) {
+    ParallelDecoding rule = parallel(samplerName, threshold, factor);
+    return rule == null
+        ? new ReferenceSampler(model, special)
+        : new FastSampler(model, special, rule);
+  }
+
+  /**
+   * The rule {@code --sampler}, {@code --threshold} and {@code --factor} name: null for the
+   * reference sampler; τ = 0.9 for {@code fast} alone. Shared with {@code eval}.
+   */
+  static ParallelDecoding parallel(String samplerName, Double threshold, Double factor) {
+    switch (samplerName) {
       case "reference" -> {
         if (threshold != null || factor != null) {
           throw new IllegalArgumentException("--threshold and --factor need --sampler fast");
         }
-        yield new ReferenceSampler(model, special);
+        return null;
       }
-      case "fast" -> new FastSampler(model, special, parallel());
+      case "fast" -> {
+        if (threshold != null && factor != null) {
+          throw new IllegalArgumentException("give --threshold or --factor, not both");
+        }
+        return factor != null
+            ? ParallelDecoding.factor(factor)
+            : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold);
+      }
       default ->
           throw new IllegalArgumentException(
               "--sampler must be reference or fast, got '" + samplerName + "'");
-    };
-  }
-
-  /** The parallel decoding rule of {@code --sampler fast}. */
-  ParallelDecoding parallel() {
-    if (threshold != null && factor != null) {
-      throw new IllegalArgumentException("give --threshold or --factor, not both");
     }
-    return factor != null
-        ? ParallelDecoding.factor(factor)
-        : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold);
   }
 
   SamplingConfig config() {
@@ -117,12 +125,7 @@ final class SamplerOptions {
       throw new IllegalArgumentException(
           "--sampler fast ranks by confidence: it needs --remasking low_confidence");
     }
-    if (!samplerName.equals("fast") && (threshold != null || factor != null)) {
-      throw new IllegalArgumentException("--threshold and --factor need --sampler fast");
-    }
-    if (samplerName.equals("fast")) {
-      parallel(); // a bad --threshold or --factor fails before the model loads
-    }
+    parallel(samplerName, threshold, factor); // bad sampler options fail before the model loads
     int block = genLength;
     if (blockLength != null) {
       block = blockLength;

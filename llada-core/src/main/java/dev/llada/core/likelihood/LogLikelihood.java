@@ -2,7 +2,7 @@ package dev.llada.core.likelihood;
 
 import dev.llada.core.model.Logits;
 import dev.llada.core.model.MaskPredictor;
-import dev.llada.core.sampling.ClassifierFreeGuidance;
+import dev.llada.core.model.VocabularyReductions;
 import java.util.random.RandomGenerator;
 
 /**
@@ -184,7 +184,7 @@ public final class LogLikelihood {
       java.util.Arrays.fill(both[rows + r], 0, promptLength, maskId);
     }
     try (Logits stacked = model.logits(both, null, from, to)) {
-      return ClassifierFreeGuidance.combine(stacked, cfgScale);
+      return VocabularyReductions.guide(stacked, cfgScale);
     }
   }
 

@@ -50,9 +50,6 @@ public final class DjlMaskPredictor implements MaskPredictor {
    */
   long reductionChunkValues = 16L << 20;
 
-  /** The most logits a Java-side copy takes: one direct buffer of at most 2³¹ − 1 bytes. */
-  static final long MAX_JAVA_LOGITS = Integer.MAX_VALUE / Float.BYTES;
-
   private final LladaNetwork network;
   private final Path path;
   private final Reductions reductions;
@@ -95,10 +92,10 @@ public final class DjlMaskPredictor implements MaskPredictor {
   public boolean reducesOnDevice(long elements) {
     return switch (reductions) {
       case DEVICE -> true;
-      case JAVA -> elements > MAX_JAVA_LOGITS; // a copy that large cannot be made at all
+      case JAVA -> elements > Logits.MAX_JAVA_VALUES; // a copy that large cannot be made at all
       case AUTO ->
           !Device.Type.CPU.equals(network.manager().getDevice().getDeviceType())
-              || elements > MAX_JAVA_LOGITS;
+              || elements > Logits.MAX_JAVA_VALUES;
     };
   }
 

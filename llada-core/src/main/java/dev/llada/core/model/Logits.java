@@ -17,6 +17,9 @@ import java.util.function.BooleanSupplier;
  */
 public final class Logits implements AutoCloseable {
 
+  /** The most values one Java-side read of logits takes: one buffer of at most 2³¹ − 1 bytes. */
+  public static final long MAX_JAVA_VALUES = Integer.MAX_VALUE / Float.BYTES;
+
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final int rows;

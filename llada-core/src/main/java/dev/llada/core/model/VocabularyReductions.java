@@ -1,5 +1,7 @@
 package dev.llada.core.model;
 
+import java.util.random.RandomGenerator;
+
 /**
  * The vocabulary work of sampling and likelihood, on logits in Java: the slow, obvious path that
  * {@link MaskPredictor}'s defaults run and that the device path of {@link DjlMaskPredictor} is
@@ -77,6 +79,21 @@ public final class VocabularyReductions {
       }
     }
     return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
+  }
+
+  /** Gumbel-max in float64, log-space form of {@code exp(l) / (−ln u)^T} (§2.4). */
+  public static int gumbelArgmax(double[] logits, double temperature, RandomGenerator random) {
+    int best = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int v = 0; v < logits.length; v++) {
+      double u = random.nextDouble();
+      double score = logits[v] - temperature * Math.log(-Math.log(u)); // u = 0 gives −∞
+      if (score > bestScore) {
+        bestScore = score;
+        best = v;
+      }
+    }
+    return best;
   }
 
   /** The first index of the largest value. */

@@ -1,7 +1,6 @@
 package dev.llada.core.sampling;
 
 import dev.llada.core.model.MaskPredictor;
-import dev.llada.core.model.VocabularyReductions;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -84,29 +83,5 @@ public final class ReferenceSampler implements Sampler {
       }
     }
     return new Generation(x, promptLength, nfe);
-  }
-
-  /** Gumbel-max in float64, log-space form of {@code exp(l) / (−ln u)^T} (§2.4). */
-  static int gumbelArgmax(double[] logits, double temperature, RandomGenerator random) {
-    int best = 0;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    for (int v = 0; v < logits.length; v++) {
-      double u = random.nextDouble();
-      double score = logits[v] - temperature * Math.log(-Math.log(u)); // u = 0 gives −∞
-      if (score > bestScore) {
-        bestScore = score;
-        best = v;
-      }
-    }
-    return best;
-  }
-
-  static int argmax(double[] values) {
-    return VocabularyReductions.argmax(values);
-  }
-
-  /** softmax(values)[index], stable; 0 when the value itself is −∞. */
-  static double softmaxAt(double[] values, int index) {
-    return VocabularyReductions.softmaxAt(values, index);
   }
 }

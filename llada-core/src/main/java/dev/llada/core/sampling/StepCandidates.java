@@ -20,9 +20,6 @@ final class StepCandidates {
   /** A masked position, the token proposed there and its confidence. */
   record Candidate(int position, int token, double confidence) {}
 
-  /** The most logits one Java-side read takes: one buffer of at most 2³¹ − 1 bytes. */
-  private static final long MAX_JAVA_LOGITS = Integer.MAX_VALUE / Float.BYTES;
-
   private final MaskPredictor model;
   private final SpecialTokens special;
 
@@ -56,7 +53,7 @@ final class StepCandidates {
           fromPredictions(
               x, predict(x, attention, promptIndex, config, from, hi), from, hi, config, random);
     } else {
-      if (elements > MAX_JAVA_LOGITS) {
+      if (elements > Logits.MAX_JAVA_VALUES) {
         throw new IllegalArgumentException(
             "one step's logits ("
                 + elements
@@ -209,7 +206,7 @@ final class StepCandidates {
         int x0 =
             config.temperature() == 0
                 ? VocabularyReductions.argmax(l)
-                : ReferenceSampler.gumbelArgmax(l, config.temperature(), random);
+                : VocabularyReductions.gumbelArgmax(l, config.temperature(), random);
         double confidence;
         if (config.remasking() == Remasking.LOW_CONFIDENCE) {
           if (config.confidenceEosEotInf()) {

@@ -3,6 +3,7 @@ package dev.llada.platform.infrastructure.persistence;
 import dev.llada.platform.domain.Limits;
 import dev.llada.platform.domain.Scope;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
@@ -42,17 +43,8 @@ public class ApiKeyRecord {
   @Column(name = "scopes", nullable = false, updatable = false)
   private String scopes;
 
-  @Column(name = "requests_per_minute", updatable = false)
-  private Integer requestsPerMinute;
-
-  @Column(name = "tokens_per_day", updatable = false)
-  private Long tokensPerDay;
-
-  @Column(name = "compute_units_per_month", updatable = false)
-  private Long computeUnitsPerMonth;
-
-  @Column(name = "max_concurrent", updatable = false)
-  private Integer maxConcurrent;
+  /** A key's own limits; set at creation, never changed (the entity has no setter). */
+  @Embedded private LimitColumns limits;
 
   @Column(name = "expires_at", updatable = false)
   private Instant expiresAt;
@@ -86,11 +78,7 @@ public class ApiKeyRecord {
     this.prefix = prefix;
     this.secretSha256 = secretSha256;
     this.scopes = Scope.format(scopes);
-    this.requestsPerMinute =
-        limits.requestsPerMinute() == null ? null : limits.requestsPerMinute().intValue();
-    this.tokensPerDay = limits.tokensPerDay();
-    this.computeUnitsPerMonth = limits.computeUnitsPerMonth();
-    this.maxConcurrent = limits.maxConcurrent() == null ? null : limits.maxConcurrent().intValue();
+    this.limits = new LimitColumns(limits);
     this.expiresAt = expiresAt;
     this.createdBy = createdBy;
   }
@@ -116,11 +104,7 @@ public class ApiKeyRecord {
   }
 
   public Limits limits() {
-    return new Limits(
-        requestsPerMinute == null ? null : requestsPerMinute.longValue(),
-        tokensPerDay,
-        computeUnitsPerMonth,
-        maxConcurrent == null ? null : maxConcurrent.longValue());
+    return limits == null ? Limits.NONE : limits.limits(); // all four null reads back as null
   }
 
   public Instant expiresAt() {

@@ -73,19 +73,19 @@ public class JpaTenancy implements Tenancy {
   }
 
   private TenantRecord load(String slug) {
-    return find(slug, false)
+    return load(slug, false);
+  }
+
+  /** The tenant, locked for the rest of the transaction when {@code lock}; 404 when unknown. */
+  private TenantRecord load(String slug, boolean lock) {
+    return find(slug, lock)
         .orElseThrow(
             () -> new NotFoundException("tenant_not_found", "tenant", "No tenant '" + slug + "'."));
   }
 
   /** The tenant, its row locked for the rest of the transaction; 409 when it was deleted. */
   private TenantRecord loadLive(String slug) {
-    TenantRecord t =
-        find(slug, true)
-            .orElseThrow(
-                () ->
-                    new NotFoundException(
-                        "tenant_not_found", "tenant", "No tenant '" + slug + "'."));
+    TenantRecord t = load(slug, true);
     t.status().requireChangeable(slug, t.deletedAt());
     return t;
   }
@@ -136,12 +136,7 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public TenantView deleteTenant(String slug) {
-    TenantRecord t =
-        find(slug, true)
-            .orElseThrow(
-                () ->
-                    new NotFoundException(
-                        "tenant_not_found", "tenant", "No tenant '" + slug + "'."));
+    TenantRecord t = load(slug, true);
     if (t.status() == TenantStatus.DELETED) {
       return view(t);
     }
@@ -252,12 +247,7 @@ public class JpaTenancy implements Tenancy {
   @Override
   public KeyView revokeKey(String slug, UUID keyId) {
     // locked (not live-checked: a tombstone's keys are revoked already, and revoking is idempotent)
-    TenantRecord t =
-        find(slug, true)
-            .orElseThrow(
-                () ->
-                    new NotFoundException(
-                        "tenant_not_found", "tenant", "No tenant '" + slug + "'."));
+    TenantRecord t = load(slug, true);
     ApiKeyRecord k = em.find(ApiKeyRecord.class, keyId);
     if (k == null || !k.tenant().id().equals(t.id())) {
       throw new NotFoundException("api_key_not_found", "key", "No key " + keyId + ".");

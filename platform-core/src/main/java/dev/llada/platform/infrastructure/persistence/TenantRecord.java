@@ -6,6 +6,7 @@ import dev.llada.registry.domain.VariantCode;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -41,17 +42,7 @@ public class TenantRecord {
   @Column(name = "status", nullable = false)
   private TenantStatus status = TenantStatus.ACTIVE;
 
-  @Column(name = "requests_per_minute")
-  private Integer requestsPerMinute;
-
-  @Column(name = "tokens_per_day")
-  private Long tokensPerDay;
-
-  @Column(name = "compute_units_per_month")
-  private Long computeUnitsPerMonth;
-
-  @Column(name = "max_concurrent")
-  private Integer maxConcurrent;
+  @Embedded private LimitColumns limits;
 
   @Column(name = "store_bodies", nullable = false)
   private boolean storeBodies;
@@ -100,19 +91,12 @@ public class TenantRecord {
   }
 
   public Limits limits() {
-    return new Limits(
-        requestsPerMinute == null ? null : requestsPerMinute.longValue(),
-        tokensPerDay,
-        computeUnitsPerMonth,
-        maxConcurrent == null ? null : maxConcurrent.longValue());
+    return limits == null ? Limits.NONE : limits.limits(); // all four null reads back as null
   }
 
   /** Replaces every limit (a null one is no limit); {@link Limits} has checked their ranges. */
   public void limits(Limits l) {
-    requestsPerMinute = l.requestsPerMinute() == null ? null : l.requestsPerMinute().intValue();
-    tokensPerDay = l.tokensPerDay();
-    computeUnitsPerMonth = l.computeUnitsPerMonth();
-    maxConcurrent = l.maxConcurrent() == null ? null : l.maxConcurrent().intValue();
+    limits = new LimitColumns(l);
   }
 
   public boolean storeBodies() {
