@@ -1,6 +1,6 @@
 package dev.llada.worker;
 
-import dev.llada.core.sampling.ParallelDecoding;
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.StepEvent;
 import java.util.Objects;
@@ -16,6 +16,7 @@ import java.util.function.BooleanSupplier;
  * @param listener receives every denoising step on the inference thread; keep it quick
  * @param cancelled polled before each step; true stops the generation with {@link
  *     GenerationCancelledException}
+ * @param acceleration the fast sampler's switches, null for the reference sampler
  */
 public record GenerationJob(
     ModelRef model,
@@ -24,7 +25,7 @@ public record GenerationJob(
     long seed,
     StepEvent.Listener listener,
     BooleanSupplier cancelled,
-    ParallelDecoding parallel) {
+    Acceleration acceleration) {
 
   /** A job for the reference sampler. */
   public GenerationJob(

@@ -10,6 +10,14 @@ package dev.llada.worker;
  * @param steps denoising steps run
  * @param nfe forward passes run (two rows each with CFG)
  * @param millis wall time on the inference thread
+ * @param computeUnits Σ over forwards of the positions computed (two rows each with CFG): the
+ *     canvas for a full forward, the query for a cached one (the billing unit)
  */
 public record GenerationResult(
-    int[] completionIds, String text, String finishReason, int steps, int nfe, long millis) {}
+    int[] completionIds,
+    String text,
+    String finishReason,
+    int steps,
+    int nfe,
+    long millis,
+    long computeUnits) {}

@@ -113,9 +113,9 @@ public final class LocalWorkerPool implements WorkerPool {
                 }
               };
           Sampler sampler =
-              job.parallel() == null
+              job.acceleration() == null
                   ? new ReferenceSampler(predictor(job.model()), tokens.special())
-                  : new FastSampler(predictor(job.model()), tokens.special(), job.parallel());
+                  : new FastSampler(predictor(job.model()), tokens.special(), job.acceleration());
           Generation g =
               sampler.generate(
                   new int[][] {job.promptIds()},
@@ -124,7 +124,7 @@ public final class LocalWorkerPool implements WorkerPool {
                   new SplittableRandom(job.seed()),
                   listener);
           int[] generated = g.completion(0);
-          int end = firstStop(generated, tokens.special());
+          int end = Generation.firstStop(generated, tokens.special());
           int[] answer = Arrays.copyOf(generated, end);
           return new GenerationResult(
               answer,
@@ -132,18 +132,9 @@ public final class LocalWorkerPool implements WorkerPool {
               end < generated.length ? "stop" : "length",
               steps.get(),
               g.nfe(),
-              (System.nanoTime() - start) / 1_000_000);
+              (System.nanoTime() - start) / 1_000_000,
+              g.queryPositions());
         });
-  }
-
-  /** Index of the first EOS or end-of-turn id, or the length when there is none. */
-  static int firstStop(int[] generated, SpecialTokens special) {
-    for (int i = 0; i < generated.length; i++) {
-      if (generated[i] == special.eosId() || generated[i] == special.eotId()) {
-        return i;
-      }
-    }
-    return generated.length;
   }
 
   @Override

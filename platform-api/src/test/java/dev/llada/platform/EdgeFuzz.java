@@ -315,7 +315,10 @@ final class EdgeFuzz {
       {"sampler", "\"turbo\""},
       {"sampler", "\"FAST\""},
       {"threshold", "0.5"}, // without sampler fast
-      {"threshold", "1e400"}
+      {"threshold", "1e400"},
+      {"cache", "\"dual\""}, // without sampler fast
+      {"cache", "\"full\""},
+      {"cache", "0"}
     };
     switch (random.nextInt(4)) {
       case 0 -> {

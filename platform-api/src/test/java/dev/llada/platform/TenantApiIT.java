@@ -686,8 +686,20 @@ class TenantApiIT {
     JsonObject usage = json(fast).getJsonObject("usage");
     assertEquals("fast", usage.getString("sampler"));
     assertTrue(usage.getInt("nfe") < 16, "a low threshold commits several a step: " + usage);
+    assertEquals("dual", usage.getString("cache"), "the dual KV cache by default");
     int length = usage.getInt("prompt_tokens") + 16;
-    assertEquals(usage.getInt("steps") * length, usage.getInt("compute_units"), "billed as ran");
+    // one block: a full forward refreshes the cache, the other forwards compute the block only
+    assertEquals(
+        length + (usage.getInt("nfe") - 1) * 16, usage.getInt("compute_units"), "billed as ran");
+    HttpResponse<String> uncached =
+        tenant.post(
+            "/v1/diffusion/generate",
+            fastBody.replace("\"stream\"", "\"cache\":\"none\",\"stream\""));
+    assertEquals(200, uncached.statusCode(), uncached.body());
+    JsonObject plain = json(uncached).getJsonObject("usage");
+    assertEquals("none", plain.getString("cache"));
+    assertEquals(plain.getInt("nfe") * length, plain.getInt("compute_units"), "full forwards");
+    assertEquals("none", done.getJsonObject("usage").getString("cache"));
     assertEquals("reference", done.getJsonObject("usage").getString("sampler"));
     HttpResponse<String> badThreshold =
         tenant.post(

@@ -5,7 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.llada.core.eval.Evaluation;
 import dev.llada.core.model.DjlMaskPredictor;
-import dev.llada.core.sampling.ParallelDecoding;
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.tasks.Tasks;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import java.nio.charset.StandardCharsets;
@@ -26,17 +26,7 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
-  @Option(
-      names = "--sampler",
-      defaultValue = "reference",
-      description = "reference (B0) or fast (parallel decoding) (default: ${DEFAULT-VALUE})")
-  String samplerName;
-
-  @Option(names = "--threshold", paramLabel = "TAU", description = "fast: threshold (0.9)")
-  Double threshold;
-
-  @Option(names = "--factor", paramLabel = "F", description = "fast: the factor rule instead")
-  Double factor;
+  @Mixin SamplerChoice sampler;
 
   @Option(names = "--tasks", split = ",", description = "tasks (default: all)")
   List<String> tasks;
@@ -109,14 +99,13 @@ final class EvalCommand implements Callable<Integer> {
         };
     List<String> names = tasks == null ? List.copyOf(Tasks.all().keySet()) : tasks;
     names.forEach(Tasks::get);
-    ParallelDecoding rule =
-        SamplerOptions.parallel(samplerName, threshold, factor); // before loading
+    Acceleration acceleration = sampler.acceleration(); // bad options fail before loading
     List<Evaluation.TaskScore> scores = new ArrayList<>();
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.tokenizer()) {
       Evaluation evaluation = new Evaluation(predictor, tokenizer, f, continuation);
-      if (rule != null) {
-        evaluation.decodingInParallel(rule);
+      if (acceleration != null) {
+        evaluation.accelerated(acceleration);
       }
       for (String name : names) {
         Evaluation.TaskScore s = evaluation.score(Tasks.get(name), n, seed, mcSamples);

@@ -150,7 +150,9 @@ final class GenerateCommand implements Callable<Integer> {
       o.add("text", texts);
     }
     o.addProperty("nfe", g.nfe());
-    o.addProperty("sampler", sampler.samplerName);
+    o.addProperty("sampler", sampler.choice.samplerName);
+    o.addProperty("method", sampler.choice.label());
+    o.addProperty("query_positions", g.queryPositions());
     o.addProperty("wall_ms", Math.round(wallMs * 10) / 10.0);
     if (trace) {
       JsonArray t = new JsonArray();

@@ -2,9 +2,9 @@ package dev.llada.core.eval;
 
 import dev.llada.core.likelihood.LogLikelihood;
 import dev.llada.core.model.MaskPredictor;
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.FastSampler;
 import dev.llada.core.sampling.Generation;
-import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.ReferenceSampler;
 import dev.llada.core.sampling.Remasking;
 import dev.llada.core.sampling.Sampler;
@@ -77,11 +77,11 @@ public final class Evaluation {
     this.continuation = continuation;
   }
 
-  private ParallelDecoding parallel;
+  private Acceleration acceleration;
 
-  /** Generates with confidence-aware parallel decoding ({@link FastSampler}) instead of B0. */
-  public Evaluation decodingInParallel(ParallelDecoding rule) {
-    this.parallel = rule;
+  /** Generates with the {@link FastSampler} and these switches instead of B0. */
+  public Evaluation accelerated(Acceleration switches) {
+    this.acceleration = switches;
     return this;
   }
 
@@ -130,9 +130,9 @@ public final class Evaluation {
     }
     SpecialTokens special = SpecialTokens.of(model.config(), tokenizer);
     Sampler sampler =
-        parallel == null
+        acceleration == null
             ? new ReferenceSampler(model, special)
-            : new FastSampler(model, special, parallel);
+            : new FastSampler(model, special, acceleration);
     String[] outputs = new String[n];
     int nfe = 0;
     for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
@@ -146,7 +146,8 @@ public final class Evaluation {
         Generation g = sampler.generate(batch, null, config, new SplittableRandom(0), e -> {});
         nfe += g.nfe();
         for (int r = 0; r < chunk.size(); r++) {
-          outputs[chunk.get(r)] = tokenizer.decode(g.completion(r), true).strip();
+          // the answer ends at the first EOS or EoT, as the platform returns it
+          outputs[chunk.get(r)] = tokenizer.decode(g.answer(r, special), true).strip();
         }
       }
     }

@@ -162,10 +162,30 @@ public final class DjlMaskPredictor implements MaskPredictor {
 
   @Override
   public Logits logits(int[][] tokens, boolean[][] attentionMask, int from, int to) {
+    return logits(tokens, attentionMask, from, to, null);
+  }
+
+  /** The TorchScript forward keeps a KV cache; the op-by-op one (training's) does not. */
+  @Override
+  public boolean caches() {
+    return path == Path.TORCHSCRIPT;
+  }
+
+  @Override
+  public KvCache newCache() {
+    if (!caches()) {
+      throw new UnsupportedOperationException("the op-by-op forward keeps no KV cache");
+    }
+    return new DjlKvCache(network.config());
+  }
+
+  @Override
+  public Logits logits(
+      int[][] tokens, boolean[][] attentionMask, int from, int to, CacheStep step) {
     NDManager kept = network.manager().newSubManager(); // owns the logits once returned
     try (NDScope scope = new NDScope();
         NDManager m = network.manager().newSubManager()) {
-      NDArray logits = forward(m, tokens, attentionMask, from, to);
+      NDArray logits = forward(m, tokens, attentionMask, from, to, step);
       // no copy into the heap: the Logits view the tensor's memory and free it when closed. The
       // tensor leaves the forward's scope and manager first; a host copy, where DJL has to make
       // one (another device, a non-contiguous result), lands in the same manager.
@@ -200,10 +220,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
       double cfgScale,
       int[] banned,
       int[] unconfident,
-      boolean[][] wanted) {
+      boolean[][] wanted,
+      CacheStep step) {
     try (NDScope scope = new NDScope();
         NDManager m = network.manager().newSubManager()) {
-      NDArray logits = forward(m, tokens, attentionMask, from, to);
+      NDArray logits = forward(m, tokens, attentionMask, from, to, step);
       int rows = tokens.length;
       int positions = to - from;
       int vocab = network.config().embeddingSize();
@@ -289,9 +310,13 @@ public final class DjlMaskPredictor implements MaskPredictor {
     return out;
   }
 
-  /** The logits tensor (B, to − from, V) of one forward, in {@code m}. */
+  /**
+   * The logits tensor (B, to − from, V) of one forward, in {@code m}; with a cache {@code step},
+   * only the step's positions are computed (their ids (B, q) go in, the padding bias covers every
+   * key), and a refresh leaves the canvas's keys and values in the cache.
+   */
   private NDArray forward(
-      NDManager m, int[][] tokens, boolean[][] attentionMask, int from, int to) {
+      NDManager m, int[][] tokens, boolean[][] attentionMask, int from, int to, CacheStep step) {
     LladaConfig config = network.config();
     int b = tokens.length;
     if (b == 0) {
@@ -315,8 +340,32 @@ public final class DjlMaskPredictor implements MaskPredictor {
         ids[r * t + i] = id;
       }
     }
-    NDArray tokenIds = m.create(ids, new Shape(b, t));
     NDArray bias = paddingBias(m, attentionMask, b, t);
+    if (step != null) {
+      if (!caches()) {
+        throw new UnsupportedOperationException("the op-by-op forward keeps no KV cache");
+      }
+      if (!(step.cache() instanceof DjlKvCache cache)) {
+        throw new IllegalArgumentException("a cache made by another predictor");
+      }
+      step.check(b, t, from, to);
+      int qf = step.queryFrom(t);
+      int q = step.queryTo(t) - qf;
+      long[] query = new long[b * q];
+      for (int r = 0; r < b; r++) {
+        System.arraycopy(ids, r * t + qf, query, r * q, q);
+      }
+      NDArray queryIds = m.create(query, new Shape(b, q));
+      boolean refresh = step instanceof CacheStep.Refresh;
+      TorchScriptForward.Output out =
+          network.scriptedForward(
+              queryIds, qf, bias, refresh ? null : cache.keysAndValues(), refresh, from, to);
+      if (refresh) {
+        cache.replace(out.keysAndValues(), b, t);
+      }
+      return out.logits();
+    }
+    NDArray tokenIds = m.create(ids, new Shape(b, t));
     return path == Path.TORCHSCRIPT
         ? network.scriptedForward(tokenIds, bias, from, to)
         : network.forward(tokenIds, bias, from, to);

@@ -257,6 +257,29 @@ public final class LladaNetwork implements AutoCloseable {
    * for inference: gradients do not flow through it.
    */
   public NDArray scriptedForward(NDArray ids, NDArray bias, int from, int to) {
+    int t = Math.toIntExact(ids.getShape().get(1));
+    return script().forward(ids, bias, scriptRope(t), from, to);
+  }
+
+  /**
+   * The TorchScript forward of the positions {@code [offset, offset + q)} of a canvas ({@code ids}
+   * (B, q)) against the cached keys and values of the others, or of a whole canvas ({@code cache}
+   * null, offset 0) that may keep its keys and values ({@link TorchScriptForward#forward(NDArray,
+   * int, NDArray, NDArray[], IValue, boolean, int, int)}).
+   */
+  TorchScriptForward.Output scriptedForward(
+      NDArray ids,
+      int offset,
+      NDArray bias,
+      ai.djl.pytorch.jni.IValue cache,
+      boolean keep,
+      int from,
+      int to) {
+    int end = offset + Math.toIntExact(ids.getShape().get(1));
+    return script().forward(ids, offset, bias, scriptRope(end), cache, keep, from, to);
+  }
+
+  private TorchScriptForward script() {
     if (script == null) {
       List<NDArray> weights = new ArrayList<>();
       weights.add(wte);
@@ -274,8 +297,7 @@ public final class LladaNetwork implements AutoCloseable {
           new TorchScriptForward(
               config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack);
     }
-    int t = Math.toIntExact(ids.getShape().get(1));
-    return script.forward(ids, bias, scriptRope(t), from, to);
+    return script;
   }
 
   private synchronized NDArray[] scriptRope(int t) {

@@ -23,6 +23,31 @@ public interface MaskPredictor extends AutoCloseable {
   Logits logits(int[][] tokens, boolean[][] attentionMask, int from, int to);
 
   /**
+   * Logits of positions {@code [from, to)} of a forward that uses a KV cache ({@code step}; null:
+   * none, as {@link #logits(int[][], boolean[][], int, int)}). A {@link CacheStep.Reuse} computes
+   * only its positions: {@code [from, to)} must lie within them.
+   *
+   * @throws UnsupportedOperationException where {@link #caches()} is false and a step is given
+   */
+  default Logits logits(
+      int[][] tokens, boolean[][] attentionMask, int from, int to, CacheStep step) {
+    if (step != null) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no KV cache");
+    }
+    return logits(tokens, attentionMask, from, to);
+  }
+
+  /** Whether this predictor runs forwards against a {@link KvCache}. */
+  default boolean caches() {
+    return false;
+  }
+
+  /** An empty cache for this predictor's forwards. */
+  default KvCache newCache() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no KV cache");
+  }
+
+  /**
    * Whether {@link #predict} should do a step's vocabulary work here rather than the caller on
    * {@link #logits}, for {@code elements} = rows × positions × vocabulary: where the logits live on
    * another device, or are too many to copy to Java.
@@ -48,7 +73,24 @@ public interface MaskPredictor extends AutoCloseable {
       int[] banned,
       int[] unconfident,
       boolean[][] wanted) {
-    try (Logits raw = logits(tokens, attentionMask, from, to)) {
+    return predict(tokens, attentionMask, from, to, cfgScale, banned, unconfident, wanted, null);
+  }
+
+  /**
+   * {@link #predict(int[][], boolean[][], int, int, double, int[], int[], boolean[][])} on a
+   * forward that uses a KV cache ({@code step}, or null).
+   */
+  default Predictions predict(
+      int[][] tokens,
+      boolean[][] attentionMask,
+      int from,
+      int to,
+      double cfgScale,
+      int[] banned,
+      int[] unconfident,
+      boolean[][] wanted,
+      CacheStep step) {
+    try (Logits raw = logits(tokens, attentionMask, from, to, step)) {
       if (cfgScale <= 0) {
         return VocabularyReductions.predict(raw, banned, unconfident, wanted);
       }

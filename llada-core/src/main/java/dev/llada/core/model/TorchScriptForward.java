@@ -12,10 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -25,20 +25,22 @@ import java.util.zip.ZipOutputStream;
  * forward instead of ~40 per layer, and {@code torch.scaled_dot_product_attention} (fused
  * attention) in place of scores → softmax → context. DJL cannot script or trace, but it loads
  * TorchScript, and a TorchScript archive is a zip of source code and tiny pickles that Java can
- * write (djl.md §5f): the source is generated for the model's shape, the weights are passed in as a
- * list. Inference only.
+ * write (djl.md §5f). The source is a fixed text ({@code forward.torchscript}, read like the
+ * paper's forward) that takes its shapes from the weights, which are passed in as a list; it also
+ * computes part of a canvas against cached keys and values (Fast-dLLM's block-wise approximate KV
+ * cache: a RoPE position offset, K/V in and out). Inference only.
  *
  * <p>On a CPU whose libtorch carries MKL, the projections and the LM head can run on weights
  * pre-packed for MKL's GEMM ({@code mkl::_mkl_reorder_linear_weight}, then {@code
  * mkl::_mkl_linear}, the ops PyTorch's own freezing passes use): the weight panels are then not
- * re-packed on every call. A packing is made for one row count (B·T) — a generation's steps all
- * have the same — and the last few row counts' packings are kept (least recently used goes first,
- * within {@link #PACKINGS_BUDGET_BYTES}), so that jobs of two shapes interleaving on one worker (a
- * generation and a likelihood, or a batch with and without guidance) do not repack on every switch;
- * for any other row count {@code _mkl_linear} computes the plain {@code linear} on the original
- * weight, so results never depend on the cache. A packing costs as much memory as the projection
- * weights, so packing is used for frozen (loaded) CPU networks of at most {@link
- * #PACK_MAX_PARAMETERS} parameters only.
+ * re-packed on every call. A packing is made for one row count (B·q, q the positions computed) — a
+ * generation's uncached steps all have the same, a cached one two — and the last few row counts'
+ * packings are kept (least recently used goes first, within {@link #PACKINGS_BUDGET_BYTES}), so
+ * that jobs of two shapes interleaving on one worker (a generation and a likelihood, or a batch
+ * with and without guidance) do not repack on every switch; for any other row count {@code
+ * _mkl_linear} computes the plain {@code linear} on the original weight, so results never depend on
+ * the cache. A packing costs as much memory as the projection weights, so packing is used for
+ * frozen (loaded) CPU networks of at most {@link #PACK_MAX_PARAMETERS} parameters only.
  */
 final class TorchScriptForward implements AutoCloseable {
 
@@ -61,6 +63,13 @@ final class TorchScriptForward implements AutoCloseable {
 
   private final int maxPackings;
 
+  private final LladaConfig config;
+
+  /** The empty lists passed where there are no packed weights, or no cache. */
+  private final IValue noPacking;
+
+  private final IValue noCache;
+
   private boolean closed;
 
   TorchScriptForward(
@@ -69,8 +78,8 @@ final class TorchScriptForward implements AutoCloseable {
     PtSymbolBlock packing = null;
     if (pack) {
       try { // libtorch builds without MKL (e.g. aarch64) do not have the ops: plain forward then
-        packing = load(manager, packSource(config));
-        forward = load(manager, source(config, true));
+        packing = load(manager, packSource());
+        forward = load(manager, source(true));
       } catch (RuntimeException e) {
         if (packing != null) {
           packing.close();
@@ -80,11 +89,14 @@ final class TorchScriptForward implements AutoCloseable {
       }
     }
     if (forward == null) {
-      forward = load(manager, source(config, false));
+      forward = load(manager, source(false));
     }
     this.module = forward;
     this.packer = packing;
     this.maxPackings = maxPackings(config);
+    this.config = config;
+    this.noPacking = IValue.listFrom(new PtNDArray[0]);
+    this.noCache = IValue.listFrom(new PtNDArray[0]);
     this.weights =
         IValue.listFrom(weightList.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
   }
@@ -124,139 +136,120 @@ final class TorchScriptForward implements AutoCloseable {
   }
 
   /**
-   * Logits of positions [from, to).
+   * Logits of positions [from, to) of a canvas computed whole.
    *
    * @param bias additive key-padding bias (B, 1, 1, T), or null
    * @param rope cos and signed-sin tables (n, 1, hd) for n ≥ T positions; the first T are read
    */
   NDArray forward(NDArray ids, NDArray bias, NDArray[] rope, int from, int to) {
-    PtNDManager manager = (PtNDManager) ids.getManager();
-    List<IValue> args = new java.util.ArrayList<>();
-    args.add(IValue.from((PtNDArray) ids));
-    args.add(IValue.from(bias != null));
-    args.add(IValue.from((PtNDArray) (bias != null ? bias : ids)));
-    args.add(weights);
-    if (packer != null) {
-      args.add(packedFor(ids.getShape().get(0) * ids.getShape().get(1)));
-    }
-    int owned = args.size(); // the arguments from here on are made for this call
-    args.add(IValue.from((PtNDArray) rope[0]));
-    args.add(IValue.from((PtNDArray) rope[1]));
-    args.add(IValue.from(from));
-    args.add(IValue.from(to));
-    IValue out = module.forward(args.toArray(IValue[]::new));
-    try {
-      return out.toTensor(manager);
-    } finally {
-      out.close();
-      for (int i = 0; i < args.size(); i++) {
-        if (i < 3 || i >= owned) {
-          args.get(i).close();
-        }
-      }
-    }
+    Output out = forward(ids, 0, bias, rope, null, false, from, to);
+    return out.logits();
   }
 
   /**
-   * TorchScript source of the forward for this shape (llada-spec §1.2). RoPE rotates the query and
-   * key heads together (they are adjacent in the fused projection); {@code
-   * scaled_dot_product_attention} applies the 1/√hd scale. With {@code packed}, every projection
-   * and the LM head is {@code _mkl_linear} on the packed weights {@code pw}.
+   * What one forward returns: the logits, and every layer's keys and values (K after RoPE, two
+   * tensors (B, kv heads, T, hd) per layer) when the call kept them, else null.
    */
-  static String source(LladaConfig c, boolean packed) {
-    int d = c.dModel();
-    int kv = c.nKvHeads() * c.headDim();
-    int hd = c.headDim();
-    String eps = String.format(Locale.ROOT, "%.10e", c.rmsNormEps());
-    String gqa =
-        c.nKvHeads() == c.nHeads()
-            ? ""
-            : "      k = torch.repeat_interleave(k, %d, 1)\n      v = torch.repeat_interleave(v, %d, 1)\n"
-                .formatted(c.nHeads() / c.nKvHeads(), c.nHeads() / c.nKvHeads());
-    String code =
-        """
-        class M(Module):
-          __parameters__ = []
-          __buffers__ = []
-          training : bool
-          def forward(self: __torch__.M, ids: Tensor, has_bias: bool, bias: Tensor, w: List[Tensor],%10$s cos: Tensor, sin: Tensor, lo: int, hi: int) -> Tensor:
-            b = torch.size(ids, 0)
-            t = torch.size(ids, 1)
-            h = torch.embedding(w[0], ids)
-            cos = torch.narrow(cos, 0, 0, t)
-            sin = torch.narrow(sin, 0, 0, t)
-            for i in range(%1$d):
-              j = 1 + 6 * i
-              a = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j]
-              qkv = LINEAR(a, 1, 0)
-              qk = torch.reshape(torch.narrow(qkv, 2, 0, %3$d + %4$d), [b, t, %5$d + %6$d, %7$d])
-              qk = torch.transpose(torch.addcmul_(qk * cos, torch.roll(qk, [%11$d], [-1]), sin), 1, 2)
-              q = torch.narrow(qk, 1, 0, %5$d)
-              k = torch.narrow(qk, 1, %5$d, %6$d)
-              v = torch.transpose(torch.reshape(torch.narrow(qkv, 2, %3$d + %4$d, %4$d), [b, t, %6$d, %7$d]), 1, 2)
-        %9$s      if has_bias:
-                x = torch.scaled_dot_product_attention(q, k, v, bias)
-              else:
-                x = torch.scaled_dot_product_attention(q, k, v)
-              o = torch.reshape(torch.transpose(x, 1, 2), [b, t, %3$d])
-              h = torch.add_(h, LINEAR(o, 2, 1))
-              f = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[j + 3]
-              gu = LINEAR(f, 4, 2)
-              g = torch.narrow(gu, 2, 0, %8$d)
-              u = torch.narrow(gu, 2, %8$d, %8$d)
-              s = torch.mul_(torch.silu(g), u)
-              h = torch.add_(h, LINEAR(s, 5, 3))
-            n = 1 + 6 * %1$d
-            h = h * torch.rsqrt(torch.square(torch.linalg_vector_norm(h, 2, [-1], True)) * %12$s + %2$s) * w[n]
-            h = torch.narrow(h, 1, lo, hi - lo)
-            return HEAD
-        """
-            .formatted(
-                c.nLayers(),
-                eps,
-                d,
-                kv,
-                c.nHeads(),
-                c.nKvHeads(),
-                hd,
-                c.mlpHiddenSize(),
-                gqa,
-                packed ? " pw: List[Tensor]," : "",
-                hd / 2,
-                String.format(Locale.ROOT, "%.17e", 1.0 / d));
-    // LINEAR(x, k, slot): x times weight j + k of block i, whose packed copy is pw[4 * i + slot]
-    return code.replaceAll(
-            "LINEAR\\((\\w+), (\\d), (\\d)\\)",
-            packed
-                ? "ops.mkl._mkl_linear($1, pw[4 * i + $3], w[j + $2], None, b * t)"
-                : "torch.linear($1, w[j + $2])")
-        .replace(
-            "HEAD",
-            packed
-                ? "ops.mkl._mkl_linear(h, pw[4 * %d], w[n + 1], None, b * (hi - lo))"
-                    .formatted(c.nLayers())
-                : "torch.linear(h, w[n + 1])");
+  record Output(NDArray logits, IValue keysAndValues) {}
+
+  /**
+   * The forward of the positions {@code [offset, offset + q)} of a canvas, {@code ids} (B, q) being
+   * their tokens; the keys and values of the canvas's other positions are read from {@code cache}
+   * (a previous kept forward of the whole canvas, which stays the caller's) or, without a cache, q
+   * is the whole canvas. Logits of positions [from, to), within the query.
+   *
+   * @param bias additive key-padding bias (B, 1, 1, T) over the whole canvas's keys, or null
+   * @param keep whether to return this forward's keys and values (a full forward: a new cache)
+   */
+  Output forward(
+      NDArray ids,
+      int offset,
+      NDArray bias,
+      NDArray[] rope,
+      IValue cache,
+      boolean keep,
+      int from,
+      int to) {
+    PtNDManager manager = (PtNDManager) ids.getManager();
+    long rows = ids.getShape().get(0) * ids.getShape().get(1);
+    IValue kept = null;
+    List<IValue> owned = new ArrayList<>(); // made for this call, closed after it
+    try {
+      IValue[] args = {
+        own(owned, IValue.from((PtNDArray) ids)),
+        own(owned, IValue.from(offset)),
+        own(owned, IValue.from(bias != null)),
+        own(owned, IValue.from((PtNDArray) (bias != null ? bias : ids))),
+        weights,
+        packer != null ? packedFor(rows) : noPacking,
+        own(owned, IValue.from((PtNDArray) rope[0])),
+        own(owned, IValue.from((PtNDArray) rope[1])),
+        own(owned, IValue.from(config.nHeads())),
+        own(owned, IValue.from(config.nKvHeads())),
+        own(owned, IValue.from(config.rmsNormEps())),
+        cache != null ? cache : noCache,
+        own(owned, IValue.from(keep)),
+        own(owned, IValue.from(from)),
+        own(owned, IValue.from(to))
+      };
+      try (IValue out = module.forward(args)) {
+        IValue[] pair = out.toIValueTuple();
+        try {
+          NDArray logits = pair[0].toTensor(manager);
+          if (keep) {
+            kept = pair[1];
+            pair[1] = null;
+          }
+          return new Output(logits, kept);
+        } finally {
+          for (IValue v : pair) {
+            if (v != null) {
+              v.close();
+            }
+          }
+        }
+      }
+    } finally {
+      owned.forEach(IValue::close);
+    }
+  }
+
+  private static IValue own(List<IValue> owned, IValue v) {
+    owned.add(v);
+    return v;
+  }
+
+  /**
+   * The TorchScript source of the forward (resource {@code forward.torchscript}, llada-spec §1.2):
+   * every shape is read from the weights and arguments, so one text serves every LLaDA model. With
+   * {@code packed}, every projection and the LM head is {@code _mkl_linear} on the packed weights
+   * {@code pw}.
+   */
+  static String source(boolean packed) {
+    String code = resource("forward.torchscript");
+    String plain = "    return torch.linear(x, weight)\n";
+    if (!code.contains(plain)) {
+      throw new IllegalStateException("forward.torchscript lost its linear method");
+    }
+    return packed
+        ? code.replace(plain, "    return ops.mkl._mkl_linear(x, pw[slot], weight, None, rows)\n")
+        : code;
   }
 
   /** A module whose forward packs the projection and LM head weights for {@code m} rows. */
-  static String packSource(LladaConfig c) {
-    return """
-        class M(Module):
-          __parameters__ = []
-          __buffers__ = []
-          training : bool
-          def forward(self: __torch__.M, w: List[Tensor], m: int) -> List[Tensor]:
-            out = annotate(List[Tensor], [])
-            for i in range(%1$d):
-              j = 1 + 6 * i
-              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 1], m))
-              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 2], m))
-              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 4], m))
-              out.append(ops.mkl._mkl_reorder_linear_weight(w[j + 5], m))
-            out.append(ops.mkl._mkl_reorder_linear_weight(w[2 + 6 * %1$d], m))
-            return out
-        """
-        .formatted(c.nLayers());
+  static String packSource() {
+    return resource("pack.torchscript");
+  }
+
+  private static String resource(String name) {
+    try (var in = TorchScriptForward.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -319,6 +312,8 @@ final class TorchScriptForward implements AutoCloseable {
       packer.close();
     }
     weights.close();
+    noPacking.close();
+    noCache.close();
     module.close();
   }
 }

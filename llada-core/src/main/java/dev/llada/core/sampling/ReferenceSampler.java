@@ -54,6 +54,7 @@ public final class ReferenceSampler implements Sampler {
 
     int stepsPerBlock = config.stepsPerBlock();
     int nfe = 0;
+    long queryPositions = 0;
     int step = 0;
     for (int block = 0; block < config.numBlocks(); block++) {
       int lo = promptLength + block * config.blockLength();
@@ -68,8 +69,10 @@ public final class ReferenceSampler implements Sampler {
           from = lo;
         }
         List<StepCandidates.Candidate>[] proposed =
-            candidates.propose(x, attention, promptIndex, config, random, from, hi);
+            candidates.propose(x, attention, promptIndex, config, random, from, hi, null);
         nfe++;
+        long computed = (long) x[0].length * (config.cfgScale() > 0 ? 2 : 1);
+        queryPositions += computed;
         int[][] positions = new int[rows][];
         int[][] tokens = new int[rows][];
         double[][] confidences = new double[rows][];
@@ -78,10 +81,10 @@ public final class ReferenceSampler implements Sampler {
           int k = Math.min(quota[r][i], ranked.size()); // the quota's most confident
           StepCandidates.commit(x, r, ranked.subList(0, k), positions, tokens, confidences);
         }
-        StepEvent event = new StepEvent(step, block, positions, tokens, confidences);
+        StepEvent event = new StepEvent(step, block, positions, tokens, confidences, computed);
         listener.onStep(event);
       }
     }
-    return new Generation(x, promptLength, nfe);
+    return new Generation(x, promptLength, nfe, queryPositions);
   }
 }

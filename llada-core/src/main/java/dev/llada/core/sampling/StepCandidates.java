@@ -1,5 +1,6 @@
 package dev.llada.core.sampling;
 
+import dev.llada.core.model.CacheStep;
 import dev.llada.core.model.Logits;
 import dev.llada.core.model.MaskPredictor;
 import dev.llada.core.model.Predictions;
@@ -30,7 +31,7 @@ final class StepCandidates {
 
   /**
    * The candidates of each row, most confident first (ties: the lower position), after one forward
-   * over positions {@code [from, hi)}.
+   * over positions {@code [from, hi)}, which may use a KV cache ({@code cache}, or null).
    */
   List<Candidate>[] propose(
       int[][] x,
@@ -39,7 +40,8 @@ final class StepCandidates {
       SamplingConfig config,
       RandomGenerator random,
       int from,
-      int hi) {
+      int hi,
+      CacheStep cache) {
     int rows = x.length;
     long elements =
         (long) rows
@@ -51,7 +53,12 @@ final class StepCandidates {
       // greedy, reduced where the logits are: only ids and confidences come back
       out =
           fromPredictions(
-              x, predict(x, attention, promptIndex, config, from, hi), from, hi, config, random);
+              x,
+              predict(x, attention, promptIndex, config, from, hi, cache),
+              from,
+              hi,
+              config,
+              random);
     } else {
       if (elements > Logits.MAX_JAVA_VALUES) {
         throw new IllegalArgumentException(
@@ -60,7 +67,7 @@ final class StepCandidates {
                 + " values) exceed what Java can read in one buffer; at temperature > 0 use fewer"
                 + " rows or a shorter block");
       }
-      try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi)) {
+      try (Logits logits = forward(x, attention, promptIndex, config.cfgScale(), from, hi, cache)) {
         out = fromLogits(x, logits, from, hi, config, random);
       }
     }
@@ -80,12 +87,13 @@ final class StepCandidates {
       boolean[][] promptIndex,
       double cfgScale,
       int from,
-      int to) {
+      int to,
+      CacheStep cache) {
     if (cfgScale <= 0) {
-      return model.logits(x, attention, from, to);
+      return model.logits(x, attention, from, to, cache);
     }
     try (Logits stacked =
-        model.logits(guidanceRows(x, promptIndex), guidanceAttention(attention), from, to)) {
+        model.logits(guidanceRows(x, promptIndex), guidanceAttention(attention), from, to, cache)) {
       return VocabularyReductions.guide(stacked, cfgScale);
     }
   }
@@ -129,7 +137,8 @@ final class StepCandidates {
       boolean[][] promptIndex,
       SamplingConfig config,
       int from,
-      int to) {
+      int to,
+      CacheStep cache) {
     int[] banned = config.logitsEosInf() ? new int[] {special.eosId()} : new int[0];
     int[] unconfident = new int[0];
     if (config.remasking() == Remasking.LOW_CONFIDENCE && config.confidenceEosEotInf()) {
@@ -146,7 +155,7 @@ final class StepCandidates {
     }
     double cfg = config.cfgScale();
     return cfg <= 0
-        ? model.predict(x, attention, from, to, 0, banned, unconfident, wanted)
+        ? model.predict(x, attention, from, to, 0, banned, unconfident, wanted, cache)
         : model.predict(
             guidanceRows(x, promptIndex),
             guidanceAttention(attention),
@@ -155,7 +164,8 @@ final class StepCandidates {
             cfg,
             banned,
             unconfident,
-            wanted);
+            wanted,
+            cache);
   }
 
   @SuppressWarnings("unchecked")

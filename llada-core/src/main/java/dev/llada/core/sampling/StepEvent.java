@@ -10,9 +10,16 @@ package dev.llada.core.sampling;
  * @param tokens per row, the ids committed there
  * @param confidences per row, the confidence each was chosen with (softmax probability for
  *     low-confidence remasking, the random score for random remasking)
+ * @param queryPositions positions this step's forward computed for one row, doubled with CFG: the
+ *     canvas for a full forward, less for a cached one (the billing unit)
  */
 public record StepEvent(
-    int step, int block, int[][] positions, int[][] tokens, double[][] confidences) {
+    int step,
+    int block,
+    int[][] positions,
+    int[][] tokens,
+    double[][] confidences,
+    long queryPositions) {
 
   /** Receives the steps of a generation as they happen. */
   @FunctionalInterface

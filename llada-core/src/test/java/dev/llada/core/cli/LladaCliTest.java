@@ -259,7 +259,30 @@ class LladaCliTest {
     assertEquals(0, fast.code(), fast.err());
     JsonObject json = JsonParser.parseString(fast.out()).getAsJsonObject();
     assertEquals("fast", json.get("sampler").getAsString());
+    assertEquals("fast(tau=0.01+dual+stop)", json.get("method").getAsString());
     assertTrue(json.get("nfe").getAsInt() < 16, "a low threshold commits several a step: " + json);
+    long queried = json.get("query_positions").getAsLong();
+    assertTrue(
+        queried > 0 && queried <= 19L * json.get("nfe").getAsInt(),
+        "no forward computes more than the canvas of 3 + 16: " + json);
+    Result badCache =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1",
+            "--sampler",
+            "fast",
+            "--cache",
+            "full");
+    assertEquals(2, badCache.code());
+    assertTrue(badCache.err().contains("none, prefix or dual"), badCache.err());
+    Result cacheWithoutFast =
+        run("", "generate", "--model", model.toString(), "--ids", "1", "--cache", "dual");
+    assertEquals(2, cacheWithoutFast.code());
+    assertTrue(cacheWithoutFast.err().contains("need --sampler fast"), cacheWithoutFast.err());
     Result bad = run("", "generate", "--model", model.toString(), "--ids", "1", "--factor", "1");
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("need --sampler fast"), bad.err());

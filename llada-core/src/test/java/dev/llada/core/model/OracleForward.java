@@ -33,23 +33,57 @@ public final class OracleForward {
   }
 
   public double[][][] logits(int[][] tokens, boolean[][] mask) {
+    return logits(tokens, mask, null, 0, tokens[0].length, null);
+  }
+
+  /**
+   * Every layer's keys (after RoPE) and values of every position of each row: {@code
+   * [row][layer][position][kv features]}.
+   */
+  public record KeysAndValues(double[][][][] keys, double[][][][] values) {}
+
+  /**
+   * Logits of positions {@code [qf, qt)} (indexed from 0 = qf) computed with the keys and values of
+   * the other positions taken from {@code cached} (null: the query must be the whole canvas); when
+   * {@code keep} is given, this forward's keys and values are stored in it. Written as the obvious
+   * loop: the query's hidden states go through the layers, and at each layer attention reads the
+   * query's fresh keys and the cache's for everything else.
+   */
+  public double[][][] logits(
+      int[][] tokens, boolean[][] mask, KeysAndValues cached, int qf, int qt, KeysAndValues keep) {
     int b = tokens.length;
     int t = tokens[0].length;
+    int q = qt - qf;
+    if (cached == null && (qf != 0 || qt != t)) {
+      throw new IllegalArgumentException("a partial forward needs cached keys and values");
+    }
     int d = c.dModel();
     double[][][] out = new double[b][][];
     for (int r = 0; r < b; r++) {
-      double[][] h = new double[t][];
-      for (int i = 0; i < t; i++) {
+      double[][] h = new double[q][];
+      for (int i = 0; i < q; i++) {
         h[i] = new double[d];
-        System.arraycopy(wte, tokens[r][i] * d, h[i], 0, d);
+        System.arraycopy(wte, tokens[r][qf + i] * d, h[i], 0, d);
       }
       for (int l = 0; l < c.nLayers(); l++) {
-        double[][] a = new double[t][];
-        for (int i = 0; i < t; i++) {
+        double[][] a = new double[q][];
+        for (int i = 0; i < q; i++) {
           a[i] = rms(h[i], blocks[l][0]);
         }
-        double[][] att = attention(a, blocks[l], mask == null ? null : mask[r]);
-        for (int i = 0; i < t; i++) {
+        double[][] k = new double[t][];
+        double[][] v = new double[t][];
+        if (cached != null) {
+          for (int j = 0; j < t; j++) {
+            k[j] = cached.keys()[r][l][j];
+            v[j] = cached.values()[r][l][j];
+          }
+        }
+        double[][] att = attention(a, qf, k, v, blocks[l], mask == null ? null : mask[r]);
+        if (keep != null) {
+          keep.keys()[r][l] = k;
+          keep.values()[r][l] = v;
+        }
+        for (int i = 0; i < q; i++) {
           for (int j = 0; j < d; j++) {
             h[i][j] += att[i][j];
           }
@@ -65,40 +99,50 @@ public final class OracleForward {
           }
         }
       }
-      out[r] = new double[t][];
-      for (int i = 0; i < t; i++) {
+      out[r] = new double[q][];
+      for (int i = 0; i < q; i++) {
         out[r][i] = matVec(head, rms(h[i], lnF), c.embeddingSize(), d);
       }
     }
     return out;
   }
 
-  private double[][] attention(double[][] a, double[][] w, boolean[] keyMask) {
-    int t = a.length;
+  /** Empty storage for the keys and values of a rows × length canvas. */
+  public KeysAndValues newKeysAndValues(int rows) {
+    return new KeysAndValues(new double[rows][c.nLayers()][][], new double[rows][c.nLayers()][][]);
+  }
+
+  /**
+   * Attention of the query positions {@code qf, qf + 1, ...} (normed hidden states {@code a}) over
+   * every key: the query's own keys and values are computed into {@code k} and {@code v} at their
+   * positions, the other entries are used as given.
+   */
+  private double[][] attention(
+      double[][] a, int qf, double[][] k, double[][] v, double[][] w, boolean[] keyMask) {
+    int q = a.length;
+    int t = k.length;
     int d = c.dModel();
     int hd = c.headDim();
     int kvd = c.nKvHeads() * hd;
     int group = c.nHeads() / c.nKvHeads();
-    double[][] q = new double[t][];
-    double[][] k = new double[t][];
-    double[][] v = new double[t][];
-    for (int i = 0; i < t; i++) {
-      q[i] = matVec(w[1], a[i], d, d);
-      k[i] = matVec(w[2], a[i], kvd, d);
-      v[i] = matVec(w[3], a[i], kvd, d);
-      rope(q[i], i, c.nHeads());
-      rope(k[i], i, c.nKvHeads());
+    double[][] query = new double[q][];
+    for (int i = 0; i < q; i++) {
+      query[i] = matVec(w[1], a[i], d, d);
+      k[qf + i] = matVec(w[2], a[i], kvd, d);
+      v[qf + i] = matVec(w[3], a[i], kvd, d);
+      rope(query[i], qf + i, c.nHeads());
+      rope(k[qf + i], qf + i, c.nKvHeads());
     }
-    double[][] context = new double[t][d];
+    double[][] context = new double[q][d];
     for (int head = 0; head < c.nHeads(); head++) {
       int kvHead = head / group;
-      for (int i = 0; i < t; i++) {
+      for (int i = 0; i < q; i++) {
         double[] s = new double[t];
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < t; j++) { // every query sees every key: bidirectional
           double dot = 0;
           for (int x = 0; x < hd; x++) {
-            dot += q[i][head * hd + x] * k[j][kvHead * hd + x];
+            dot += query[i][head * hd + x] * k[j][kvHead * hd + x];
           }
           s[j] = keyMask != null && !keyMask[j] ? Double.NEGATIVE_INFINITY : dot / Math.sqrt(hd);
           max = Math.max(max, s[j]);
@@ -115,8 +159,8 @@ public final class OracleForward {
         }
       }
     }
-    double[][] out = new double[t][];
-    for (int i = 0; i < t; i++) {
+    double[][] out = new double[q][];
+    for (int i = 0; i < q; i++) {
       out[i] = matVec(w[4], context[i], d, d);
     }
     return out;

@@ -4,7 +4,10 @@ import dev.llada.core.config.LladaConfig;
 import dev.llada.core.weights.Checkpoint;
 import java.nio.file.Path;
 
-/** {@link OracleForward} behind the {@link MaskPredictor} port, to run samplers on the oracle. */
+/**
+ * {@link OracleForward} behind the {@link MaskPredictor} port, to run samplers on the oracle; it
+ * keeps a KV cache the obvious way (float64 arrays of every layer's keys and values).
+ */
 public final class OracleMaskPredictor implements MaskPredictor {
 
   private final LladaConfig config;
@@ -24,16 +27,78 @@ public final class OracleMaskPredictor implements MaskPredictor {
 
   @Override
   public Logits logits(int[][] tokens, boolean[][] attentionMask, int from, int to) {
-    double[][][] full = oracle.logits(tokens, attentionMask);
+    return logits(tokens, attentionMask, from, to, null);
+  }
+
+  @Override
+  public boolean caches() {
+    return true;
+  }
+
+  @Override
+  public KvCache newCache() {
+    return new Cache();
+  }
+
+  @Override
+  public Logits logits(
+      int[][] tokens, boolean[][] attentionMask, int from, int to, CacheStep step) {
+    int t = tokens[0].length;
+    double[][][] computed;
+    int qf = 0;
+    if (step == null) {
+      computed = oracle.logits(tokens, attentionMask);
+    } else {
+      step.check(tokens.length, t, from, to);
+      Cache cache = (Cache) step.cache();
+      qf = step.queryFrom(t);
+      if (step instanceof CacheStep.Refresh) {
+        OracleForward.KeysAndValues kept = oracle.newKeysAndValues(tokens.length);
+        computed = oracle.logits(tokens, attentionMask, null, 0, t, kept);
+        cache.kv = kept;
+        cache.rows = tokens.length;
+        cache.length = t;
+      } else {
+        computed = oracle.logits(tokens, attentionMask, cache.kv, qf, step.queryTo(t), null);
+      }
+    }
     int vocab = config.embeddingSize();
     float[] data = new float[tokens.length * (to - from) * vocab];
     for (int r = 0; r < tokens.length; r++) {
       for (int p = from; p < to; p++) {
         for (int v = 0; v < vocab; v++) {
-          data[(r * (to - from) + p - from) * vocab + v] = (float) full[r][p][v];
+          data[(r * (to - from) + p - from) * vocab + v] = (float) computed[r][p - qf][v];
         }
       }
     }
     return new Logits(tokens.length, to - from, vocab, data);
+  }
+
+  private final class Cache implements KvCache {
+    OracleForward.KeysAndValues kv;
+    int rows;
+    int length;
+
+    @Override
+    public int rows() {
+      return rows;
+    }
+
+    @Override
+    public int length() {
+      return length;
+    }
+
+    @Override
+    public long bytes() {
+      return (long) rows * length * config.nLayers() * 2 * config.nKvHeads() * config.headDim() * 8;
+    }
+
+    @Override
+    public void close() {
+      kv = null;
+      rows = 0;
+      length = 0;
+    }
   }
 }

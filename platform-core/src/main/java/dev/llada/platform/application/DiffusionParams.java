@@ -1,6 +1,6 @@
 package dev.llada.platform.application;
 
-import dev.llada.core.sampling.ParallelDecoding;
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.Remasking;
 
 /**
@@ -14,8 +14,9 @@ import dev.llada.core.sampling.Remasking;
  * @param cfgScale classifier-free guidance weight, 0 off
  * @param remasking low_confidence (default) or random
  * @param seed seeds the noise; random when absent
- * @param parallel {@code sampler: "fast"}'s confidence-aware parallel decoding ({@code threshold},
- *     default 0.9); null for the reference sampler (the default)
+ * @param acceleration {@code sampler: "fast"}: confidence-aware parallel decoding ({@code
+ *     threshold}, default 0.9), the KV {@code cache} (default dual) and early stop; null for the
+ *     reference sampler (the default)
  */
 public record DiffusionParams(
     Integer steps,
@@ -25,7 +26,7 @@ public record DiffusionParams(
     double cfgScale,
     Remasking remasking,
     Long seed,
-    ParallelDecoding parallel) {
+    Acceleration acceleration) {
 
   public static final int DEFAULT_GEN_LENGTH = 32;
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -226,7 +227,7 @@ public class InferenceService {
         config,
         seed,
         PreparedRequest.computeUnits(steps, ids.length + genLength, config.cfgScale()),
-        p.parallel());
+        p.acceleration());
   }
 
   /** Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable). */
@@ -281,10 +282,12 @@ public class InferenceService {
       Function<GenerationResult, T> respond) {
     AtomicInteger steps = new AtomicInteger();
     AtomicInteger committed = new AtomicInteger();
+    AtomicLong computed = new AtomicLong(); // what the forwards that ran computed: the settlement
     AtomicBoolean timedOut = new AtomicBoolean();
     StepEvent.Listener counting =
         e -> {
           steps.incrementAndGet();
+          computed.addAndGet(e.queryPositions());
           committed.addAndGet(e.positions()[0].length);
           listener.onStep(e);
         };
@@ -297,35 +300,35 @@ public class InferenceService {
                 r.seed(),
                 counting,
                 () -> timedOut.get() || disconnected.getAsBoolean(),
-                r.parallel()));
+                r.acceleration()));
     GenerationResult result;
     try {
       result = await(future, timedOut);
     } catch (GenerationCancelledException e) {
       Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
-      settle(reservation, outcome, committed.get(), r.unitsFor(e.stepsRun()));
+      settle(reservation, outcome, committed.get(), computed.get());
       throw timedOut.get()
           ? new ServiceUnavailableException(
               "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.")
           : new ClientGoneException(e.stepsRun());
     } catch (IllegalArgumentException e) {
-      settle(reservation, Outcome.ERROR, 0, r.unitsFor(steps.get()));
+      settle(reservation, Outcome.ERROR, 0, computed.get());
       throw new InvalidRequestException(null, e.getMessage());
     } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, r.unitsFor(steps.get()));
+      settle(reservation, Outcome.ERROR, 0, computed.get());
       throw e;
     }
     T answer;
     try {
       answer = respond.apply(result);
     } catch (ClientGoneException e) { // the client left before the whole answer reached it
-      settle(reservation, Outcome.DISCONNECTED, committed.get(), r.unitsFor(result.steps()));
+      settle(reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits());
       throw e;
     } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, r.unitsFor(result.steps()));
+      settle(reservation, Outcome.ERROR, 0, result.computeUnits());
       throw e;
     }
-    settle(reservation, Outcome.SUCCESS, result.completionIds().length, r.unitsFor(result.steps()));
+    settle(reservation, Outcome.SUCCESS, result.completionIds().length, result.computeUnits());
     return answer;
   }
 

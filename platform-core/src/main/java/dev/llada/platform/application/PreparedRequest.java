@@ -1,6 +1,6 @@
 package dev.llada.platform.application;
 
-import dev.llada.core.sampling.ParallelDecoding;
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.worker.ModelRef;
 
@@ -13,7 +13,7 @@ import dev.llada.worker.ModelRef;
  * @param seed the seed the run uses
  * @param computeUnits steps × (prompt + gen_length) × (2 with CFG), known before it runs: the
  *     reservation, an upper bound (a fast sampler runs at most {@code steps} forwards)
- * @param parallel the fast sampler's rule, null for the reference sampler
+ * @param acceleration the fast sampler's switches, null for the reference sampler
  */
 public record PreparedRequest(
     ModelRef ref,
@@ -21,7 +21,7 @@ public record PreparedRequest(
     SamplingConfig config,
     long seed,
     long computeUnits,
-    ParallelDecoding parallel) {
+    Acceleration acceleration) {
 
   /** A request for the reference sampler. */
   public PreparedRequest(
@@ -31,12 +31,14 @@ public record PreparedRequest(
 
   /** Which sampler runs, as the usage object reports it. */
   public String sampler() {
-    return parallel == null ? "reference" : "fast";
+    return acceleration == null ? "reference" : "fast";
   }
 
-  /** What {@code steps} denoising steps cost: each runs the whole sequence (twice with CFG). */
-  public long unitsFor(int steps) {
-    return computeUnits(steps, promptIds.length + config.genLength(), config.cfgScale());
+  /**
+   * Which KV cache runs ({@code none}, {@code prefix} or {@code dual}), as the usage reports it.
+   */
+  public String cache() {
+    return acceleration == null ? "none" : acceleration.cache().wireName();
   }
 
   /**

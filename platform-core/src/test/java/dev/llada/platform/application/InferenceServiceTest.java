@@ -62,7 +62,8 @@ class InferenceServiceTest {
           @Override
           public CompletableFuture<GenerationResult> generate(GenerationJob job) {
             return CompletableFuture.completedFuture(
-                new GenerationResult(new int[] {3, 4, 5}, "abc", "length", 4, 4, 1));
+                new GenerationResult(
+                    new int[] {3, 4, 5}, "abc", "length", 4, 4, 1, 20)); // cached: less than 4 x 6
           }
 
           @Override
@@ -104,7 +105,7 @@ class InferenceServiceTest {
                 r -> {
                   throw new NumberFormatException("NaN");
                 }));
-    assertEquals(List.of("ERROR 0 24"), settled, "never SUCCESS");
+    assertEquals(List.of("ERROR 0 20"), settled, "never SUCCESS");
     settled.clear();
     assertThrows(
         NumberFormatException.class,
@@ -133,7 +134,7 @@ class InferenceServiceTest {
                 r -> {
                   throw new ClientGoneException(r.steps());
                 }));
-    assertEquals(List.of("DISCONNECTED 0 24"), settled);
+    assertEquals(List.of("DISCONNECTED 0 20"), settled);
   }
 
   @Test
@@ -150,7 +151,7 @@ class InferenceServiceTest {
               return r.text();
             });
     assertEquals("abc", answer);
-    assertEquals(List.of("SUCCESS 3 24"), settled);
+    assertEquals(List.of("SUCCESS 3 20"), settled);
   }
 
   @Test

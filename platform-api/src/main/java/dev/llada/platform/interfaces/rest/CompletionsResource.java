@@ -131,7 +131,7 @@ public class CompletionsResource {
                 model.name(),
                 prepared.promptIds().length,
                 r.completionIds().length,
-                prepared.unitsFor(r.steps()));
+                r.computeUnits());
             if (caller.storeBodies()) {
               context.bodies(null, response.toString());
             }

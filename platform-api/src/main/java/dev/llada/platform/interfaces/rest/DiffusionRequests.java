@@ -1,5 +1,6 @@
 package dev.llada.platform.interfaces.rest;
 
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.ParallelDecoding;
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
@@ -47,7 +48,7 @@ final class DiffusionRequests {
               throw new InvalidRequestException(
                   "remasking", "remasking must be 'low_confidence' or 'random'.");
         };
-    ParallelDecoding parallel = parallel(b, r);
+    Acceleration acceleration = acceleration(b, r);
     Integer steps = positive(b, "steps", InferenceService.MAX_STEPS);
     Integer block = positive(b, "block_length", MAX_LENGTH);
     return new DiffusionParams(
@@ -58,21 +59,27 @@ final class DiffusionRequests {
         JsonFields.number(b, "cfg_scale", 0.0, 0.0, 100.0),
         r,
         JsonFields.integer(b, "seed", null),
-        parallel);
+        acceleration);
   }
 
   /**
-   * {@code sampler} ({@code reference}, the default, or {@code fast}) and {@code threshold} (the
-   * fast sampler's confidence threshold τ in (0, 1], default 0.9; ARCHITECTURE "Request knobs").
+   * {@code sampler} ({@code reference}, the default, or {@code fast}), {@code threshold} (the fast
+   * sampler's confidence threshold τ in (0, 1], default 0.9) and {@code cache} ({@code none},
+   * {@code prefix} or {@code dual}, the default; ARCHITECTURE "Request knobs"). The fast sampler
+   * also stops as soon as the answer is fixed (exact: the answer is the same).
    */
-  private static ParallelDecoding parallel(JsonObject b, Remasking remasking) {
+  private static Acceleration acceleration(JsonObject b, Remasking remasking) {
     String sampler = JsonFields.string(b, "sampler", "reference");
     boolean hasThreshold = JsonFields.present(b, "threshold");
+    String cache = JsonFields.string(b, "cache", null);
     switch (sampler) {
       case "reference" -> {
         if (hasThreshold) {
           throw new InvalidRequestException(
               "threshold", "threshold applies to sampler 'fast' only.");
+        }
+        if (cache != null && !cache.equals("none")) {
+          throw new InvalidRequestException("cache", "cache applies to sampler 'fast' only.");
         }
         return null;
       }
@@ -86,7 +93,14 @@ final class DiffusionRequests {
         if (!(tau > 0)) {
           throw new InvalidRequestException("threshold", "threshold must be in (0, 1].");
         }
-        return ParallelDecoding.threshold(tau);
+        Acceleration.Cache kind;
+        try {
+          kind = cache == null ? Acceleration.Cache.DUAL : Acceleration.Cache.of(cache);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidRequestException(
+              "cache", "cache must be 'none', 'prefix' or 'dual', got '" + cache + "'.");
+        }
+        return new Acceleration(ParallelDecoding.threshold(tau), kind, true);
       }
       default ->
           throw new InvalidRequestException(

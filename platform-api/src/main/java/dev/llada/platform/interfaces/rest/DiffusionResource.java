@@ -94,7 +94,7 @@ public class DiffusionResource {
                 model.name(),
                 prepared.promptIds().length,
                 r.completionIds().length,
-                prepared.unitsFor(r.steps()));
+                r.computeUnits());
             return RateLimitHeaders.apply(
                     Response.ok(answer, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
                 .build();
@@ -185,8 +185,9 @@ public class DiffusionResource {
                 .add("total_tokens", prepared.promptIds().length + r.completionIds().length)
                 .add("steps", r.steps())
                 .add("nfe", r.nfe())
-                .add("compute_units", prepared.unitsFor(r.steps()))
-                .add("sampler", prepared.sampler()));
+                .add("compute_units", r.computeUnits())
+                .add("sampler", prepared.sampler())
+                .add("cache", prepared.cache()));
   }
 
   @POST

@@ -62,8 +62,9 @@ final class OpenAiObjects {
         .add("total_tokens", promptTokens + r.completionIds().length)
         .add("steps", r.steps())
         .add("nfe", r.nfe())
-        .add("compute_units", p.unitsFor(r.steps()))
+        .add("compute_units", r.computeUnits())
         .add("sampler", p.sampler())
+        .add("cache", p.cache())
         .build();
   }
 

@@ -141,11 +141,7 @@ final class StepStream {
       written.complete(null);
       run.get(); // settled SUCCESS
       log.complete(
-          requestId,
-          200,
-          result.completionIds().length,
-          prepared.unitsFor(result.steps()),
-          millis(start));
+          requestId, 200, result.completionIds().length, result.computeUnits(), millis(start));
     } catch (IOException | InterruptedException | RuntimeException | ExecutionException left) {
       gone.set(true);
       if (left instanceof InterruptedException) {

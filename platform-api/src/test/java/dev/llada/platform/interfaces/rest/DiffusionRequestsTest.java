@@ -3,7 +3,9 @@ package dev.llada.platform.interfaces.rest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.Remasking;
 import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.domain.InvalidRequestException;
@@ -28,14 +30,35 @@ class DiffusionRequestsTest {
 
   @Test
   void theFastSamplerIsAKnobWithItsThreshold() {
-    assertNull(DiffusionRequests.params(json("{}")).parallel(), "the reference sampler by default");
-    assertNull(DiffusionRequests.params(json("{\"sampler\":\"reference\"}")).parallel());
-    assertEquals(0.9, DiffusionRequests.params(json("{\"sampler\":\"fast\"}")).parallel().value());
+    assertNull(
+        DiffusionRequests.params(json("{}")).acceleration(), "the reference sampler by default");
+    assertNull(DiffusionRequests.params(json("{\"sampler\":\"reference\"}")).acceleration());
+    assertEquals(
+        0.9,
+        DiffusionRequests.params(json("{\"sampler\":\"fast\"}")).acceleration().parallel().value());
     assertEquals(
         0.5,
         DiffusionRequests.params(json("{\"sampler\":\"fast\",\"threshold\":0.5}"))
+            .acceleration()
             .parallel()
             .value());
+    Acceleration fast = DiffusionRequests.params(json("{\"sampler\":\"fast\"}")).acceleration();
+    assertEquals(Acceleration.Cache.DUAL, fast.cache(), "the dual cache by default");
+    assertTrue(fast.earlyStop());
+    assertEquals(
+        Acceleration.Cache.PREFIX,
+        DiffusionRequests.params(json("{\"sampler\":\"fast\",\"cache\":\"prefix\"}"))
+            .acceleration()
+            .cache());
+    assertEquals(
+        Acceleration.Cache.NONE,
+        DiffusionRequests.params(json("{\"sampler\":\"fast\",\"cache\":\"none\"}"))
+            .acceleration()
+            .cache());
+    assertNull(DiffusionRequests.params(json("{\"cache\":\"none\"}")).acceleration());
+    assertEquals("cache", refusedParam("{\"cache\":\"dual\"}"));
+    assertEquals("cache", refusedParam("{\"sampler\":\"fast\",\"cache\":\"full\"}"));
+    assertEquals("cache", refusedParam("{\"sampler\":\"fast\",\"cache\":7}"));
     assertEquals("sampler", refusedParam("{\"sampler\":\"turbo\"}"));
     assertEquals("threshold", refusedParam("{\"threshold\":0.5}"));
     assertEquals("threshold", refusedParam("{\"sampler\":\"fast\",\"threshold\":0}"));

@@ -1,0 +1,86 @@
+package dev.llada.core.model;
+
+import java.util.Objects;
+
+/** How a forward uses a {@link KvCache}: fill it from the whole canvas, or read it. */
+public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
+
+  KvCache cache();
+
+  /** First position the forward computes, on a canvas of {@code length}. */
+  int queryFrom(int length);
+
+  /** One past the last position the forward computes. */
+  int queryTo(int length);
+
+  /** Every position computed; their keys and values replace what the cache held. */
+  record Refresh(KvCache cache) implements CacheStep {
+    public Refresh {
+      Objects.requireNonNull(cache, "cache");
+    }
+
+    @Override
+    public int queryFrom(int length) {
+      return 0;
+    }
+
+    @Override
+    public int queryTo(int length) {
+      return length;
+    }
+  }
+
+  /**
+   * Positions {@code [from, to)} computed (with RoPE at their own positions); the keys and values
+   * of the other positions are the cache's. Fast-dLLM's prefix cache queries from the block's start
+   * to the end of the canvas, its dual cache only the block.
+   */
+  record Reuse(KvCache cache, int from, int to) implements CacheStep {
+    public Reuse {
+      Objects.requireNonNull(cache, "cache");
+      if (from < 0 || to <= from) {
+        throw new IllegalArgumentException("a cached forward computes [" + from + ", " + to + ")");
+      }
+    }
+
+    @Override
+    public int queryFrom(int length) {
+      return from;
+    }
+
+    @Override
+    public int queryTo(int length) {
+      return to;
+    }
+  }
+
+  /** Whether this step can serve logits of {@code [from, to)} of a canvas of {@code length}. */
+  default void check(int rows, int length, int from, int to) {
+    int qf = queryFrom(length);
+    int qt = queryTo(length);
+    if (qt > length) {
+      throw new IllegalArgumentException(
+          "a cached forward computes up to " + qt + ", past the canvas of " + length);
+    }
+    if (from < qf || to > qt) {
+      throw new IllegalArgumentException(
+          "logits of [" + from + ", " + to + ") asked of a forward of [" + qf + ", " + qt + ")");
+    }
+    if (this instanceof Reuse) {
+      if (cache().isEmpty()) {
+        throw new IllegalStateException("the cache is empty: refresh it first");
+      }
+      if (cache().rows() != rows || cache().length() != length) {
+        throw new IllegalArgumentException(
+            "the cache holds "
+                + cache().rows()
+                + " x "
+                + cache().length()
+                + ", the canvas is "
+                + rows
+                + " x "
+                + length);
+      }
+    }
+  }
+}
