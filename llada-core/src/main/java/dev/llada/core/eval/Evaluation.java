@@ -154,7 +154,7 @@ public final class Evaluation {
     int correct = 0;
     List<String[]> samples = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      if (outputs[i].equals(items.get(i).answer())) {
+      if (task.accepts(items.get(i), outputs[i])) {
         correct++;
       }
       if (samples.size() < 3) {

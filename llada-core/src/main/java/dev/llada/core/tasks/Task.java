@@ -17,6 +17,14 @@ public interface Task {
   /** A random item; callers filter by {@link #isTest(String)} to keep train and test apart. */
   Example sample(SplittableRandom random);
 
+  /**
+   * Whether {@code output} (special tokens dropped, trimmed) answers {@code e}: exactly its answer,
+   * unless a task accepts several.
+   */
+  default boolean accepts(Example e, String output) {
+    return output.equals(e.answer());
+  }
+
   /** One question in ten is reserved for testing: md5(task + question) mod 10 == 0. */
   static boolean isTest(String task, String question) {
     try {

@@ -33,11 +33,27 @@ public final class Tasks {
     return tasks;
   }
 
+  /** The long-context suite ({@link LongContext}): every variant by name. */
+  public static Map<String, Task> longContext() {
+    Map<String, Task> tasks = new LinkedHashMap<>();
+    LongContext.addAll(tasks);
+    return tasks;
+  }
+
   /** The task called {@code name}, or an exception listing the known ones. */
   public static Task get(String name) {
     Task t = all().get(name);
     if (t == null) {
-      throw new IllegalArgumentException("unknown task '" + name + "'; known: " + all().keySet());
+      t = longContext().get(name);
+    }
+    if (t == null) {
+      throw new IllegalArgumentException(
+          "unknown task '"
+              + name
+              + "'; known: "
+              + all().keySet()
+              + " and the long-context suite "
+              + longContext().keySet());
     }
     return t;
   }

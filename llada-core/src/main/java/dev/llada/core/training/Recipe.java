@@ -29,7 +29,7 @@ import java.util.Map;
  *  "train": {"steps": 3000, "batch_size": 64, "grad_accum": 1, "lr": 0.002, "min_lr_ratio": 0,
  *            "warmup": 100, "schedule": "wsd" | "cosine", "decay_fraction": 0.15,
  *            "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "clip": 1.0,
- *            "checkpoint_every": 200, "log_every": 20}}
+ *            "checkpoint_every": 200, "log_every": 20, "batch_tokens": 16384 (optional)}}
  * }</pre>
  */
 public record Recipe(
@@ -74,7 +74,18 @@ public record Recipe(
       double beta2,
       double clip,
       int checkpointEvery,
-      int logEvery) {}
+      int logEvery,
+      int batchTokens) {
+
+    /**
+     * Rows of a micro-batch on a canvas of {@code length} tokens: {@code batch_size}, or with
+     * {@code batch_tokens} as many as that many tokens hold (at least one, at most {@code
+     * batch_size}), so that long canvases do not make steps many times dearer.
+     */
+    public int rows(int length) {
+      return batchTokens == 0 ? batchSize : Math.max(1, Math.min(batchSize, batchTokens / length));
+    }
+  }
 
   /** Reads and validates a recipe; relative paths are resolved against {@code base}. */
   public static Recipe read(Path file, Path base) {
@@ -165,7 +176,8 @@ public record Recipe(
             range(o, "beta2", 0, 0.999999, 0.95),
             range(o, "clip", 0, 1e9, 1.0),
             o.has("checkpoint_every") ? positive(o, "checkpoint_every") : 200,
-            o.has("log_every") ? positive(o, "log_every") : 20);
+            o.has("log_every") ? positive(o, "log_every") : 20,
+            o.has("batch_tokens") ? positive(o, "batch_tokens") : 0);
     if (!(train.lr() > 0)) {
       throw new IllegalArgumentException("train.lr must be > 0");
     }

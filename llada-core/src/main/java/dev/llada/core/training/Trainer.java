@@ -273,7 +273,21 @@ public final class Trainer {
                 + init.mlpHiddenSize()
                 + ")");
       }
-      return init;
+      // the init's weights with the recipe's context: extending it (RoPE has no learnt positions)
+      return new LladaConfig(
+          init.dModel(),
+          init.nHeads(),
+          init.nKvHeads(),
+          init.nLayers(),
+          init.mlpHiddenSize(),
+          init.vocabSize(),
+          init.embeddingSize(),
+          init.ropeTheta(),
+          init.rmsNormEps(),
+          s.maxSequenceLength(),
+          init.maskTokenId(),
+          init.eosTokenId(),
+          init.padTokenId());
     }
     int vocab =
         Math.max(

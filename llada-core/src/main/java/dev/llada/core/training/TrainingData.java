@@ -79,7 +79,7 @@ final class TrainingData {
     }
     Task task = tasks.get(t);
     int length = canvas.get(task.name());
-    int rows = recipe.train().batchSize();
+    int rows = recipe.train().rows(length);
     int[][] tokens = new int[rows][length];
     boolean[][] maskable = new boolean[rows][length];
     int[] answerLength = new int[rows];

@@ -60,6 +60,46 @@ class TasksTest {
     assertThrows(IllegalArgumentException.class, () -> Tasks.get("poetry"));
   }
 
+  @Test
+  void theLongContextSuiteFitsItsContextAndChecksItsAnswers() {
+    try (var tokenizer =
+        dev.llada.core.tokenizer.LladaTokenizer.load(
+            java.nio.file.Path.of("..", "models", "llada-tiny-instruct"))) {
+      for (Task task : Tasks.longContext().values()) {
+        int canvas = dev.llada.core.training.Canvas.length(task, tokenizer, true);
+        assertTrue(canvas <= LongContext.CONTEXT, task.name() + " needs " + canvas);
+        List<Example> items = sample(task, 3, 40, true);
+        for (Example e : items) {
+          assertTrue(task.accepts(e, e.answer()), task.name());
+          assertTrue(e.answer().length() + 1 <= task.genLength(), task.name() + ": " + e);
+          assertTrue(Task.isTest(task.name().replaceAll("@.*", ""), question(e)), "test split");
+          if (task.name().endsWith("k") && !task.name().startsWith("t2")) {
+            int prompt = dev.llada.core.training.Canvas.chatPrompt(tokenizer, e.question()).length;
+            assertTrue(prompt >= 150, task.name() + " k-shot prompt of " + prompt);
+          }
+        }
+      }
+    }
+    Task sort = Tasks.get("t2-sort@256");
+    Example e = sort.sample(new SplittableRandom(4));
+    assertTrue(e.answer().length() >= 64 && e.answer().length() <= 128);
+    assertTrue(sort.accepts(e, e.answer()));
+    assertFalse(sort.accepts(e, e.answer().substring(1)));
+    Task pair = Tasks.get("t3-pair@64");
+    Example p = pair.sample(new SplittableRandom(5));
+    assertTrue(pair.accepts(p, "high card") == pair.accepts(p, "full moon"));
+    assertFalse(pair.accepts(p, "high moon"), "a mixture of the two phrases is wrong");
+    Example word = Tasks.get("t4-word@256").sample(new SplittableRandom(6));
+    assertTrue(word.answer().length() >= 64 && word.answer().length() <= 128, word.answer());
+    assertThrows(IllegalArgumentException.class, () -> Tasks.get("t2-sort@64"), "too short");
+  }
+
+  /** The bare question at the end of a (k-shot) prompt. */
+  private static String question(Example e) {
+    String q = e.question();
+    return q.substring(q.lastIndexOf('\n') + 1);
+  }
+
   private static List<Example> sample(Task task, long seed, int n, boolean test) {
     SplittableRandom r = new SplittableRandom(seed);
     return java.util.stream.IntStream.range(0, n).mapToObj(i -> task.next(r, test)).toList();

@@ -148,6 +148,24 @@ class TrainerTest {
         tooLong.getMessage());
   }
 
+  @Test
+  void batchTokensSizesMicroBatchesByTheirCanvas() throws Exception {
+    Recipe plain = write(recipe("x", "pretrain", "o", null, 1e-3, 4));
+    assertEquals(0, plain.train().batchTokens());
+    assertEquals(plain.train().batchSize(), plain.train().rows(1000), "batch_size without it");
+    Recipe byTokens =
+        write(
+            recipe("x", "pretrain", "o", null, 1e-3, 4)
+                .replace("\"batch_size\":", "\"batch_tokens\": 1000, \"batch_size\":"));
+    assertEquals(8, byTokens.train().rows(100), "at most batch_size rows");
+    assertEquals(5, byTokens.train().rows(200));
+    assertEquals(1, byTokens.train().rows(5000), "at least one row");
+    assertBad(
+        "\"batch_tokens\" must be a positive integer",
+        recipe("x", "pretrain", "o", null, 1e-3, 4)
+            .replace("\"batch_size\":", "\"batch_tokens\": 0, \"batch_size\":"));
+  }
+
   private void assertBad(String message, String json) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> write(json));
     assertTrue(e.getMessage().contains(message), e.getMessage());
