@@ -150,7 +150,7 @@ public final class LogLikelihood {
             for (int j = j0; j < j1; j++) {
               if (chunk[r][lp + j] == maskId) {
                 logits.read(logits.offset(r, j - j0), row, 0, row.length);
-                loss[r0 + r] -= logSoftmaxAt(row, answer[j]);
+                loss[r0 + r] -= VocabularyReductions.logSoftmaxAt(row, answer[j]);
               }
             }
           }
@@ -186,19 +186,6 @@ public final class LogLikelihood {
     try (Logits stacked = model.logits(both, null, from, to)) {
       return VocabularyReductions.guide(stacked, cfgScale);
     }
-  }
-
-  /** log softmax(row)[token], in float64. */
-  private static double logSoftmaxAt(float[] row, int token) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float x : row) {
-      max = Math.max(max, x);
-    }
-    double sum = 0;
-    for (float x : row) {
-      sum += Math.exp(x - max);
-    }
-    return row[token] - max - Math.log(sum);
   }
 
   private static int[] permutation(int n, RandomGenerator random) {

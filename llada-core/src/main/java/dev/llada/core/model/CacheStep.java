@@ -35,12 +35,20 @@ public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
    * of the other positions are the cache's. Fast-dLLM's prefix cache queries from the block's start
    * to the end of the canvas, its dual cache only the block.
    */
-  record Reuse(KvCache cache, int from, int to) implements CacheStep {
+  record Reuse(KvCache cache, int from, int to, int row) implements CacheStep {
     public Reuse {
       Objects.requireNonNull(cache, "cache");
       if (from < 0 || to <= from) {
         throw new IllegalArgumentException("a cached forward computes [" + from + ", " + to + ")");
       }
+      if (row < 0) {
+        throw new IllegalArgumentException("cache row " + row);
+      }
+    }
+
+    /** A forward of all the cache's rows. */
+    public Reuse(KvCache cache, int from, int to) {
+      this(cache, from, to, 0);
     }
 
     @Override
@@ -70,15 +78,19 @@ public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
       if (cache().isEmpty()) {
         throw new IllegalStateException("the cache is empty: refresh it first");
       }
-      if (cache().rows() != rows || cache().length() != length) {
+      int first = ((Reuse) this).row();
+      if (first + rows > cache().rows() || cache().length() != length) {
         throw new IllegalArgumentException(
             "the cache holds "
                 + cache().rows()
-                + " x "
+                + " rows of "
                 + cache().length()
-                + ", the canvas is "
-                + rows
-                + " x "
+                + " positions"
+                + ", the forward asks rows "
+                + first
+                + ".."
+                + (first + rows)
+                + " of a canvas of "
                 + length);
       }
     }

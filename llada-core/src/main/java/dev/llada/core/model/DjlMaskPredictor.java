@@ -359,7 +359,14 @@ public final class DjlMaskPredictor implements MaskPredictor {
       boolean refresh = step instanceof CacheStep.Refresh;
       TorchScriptForward.Output out =
           network.scriptedForward(
-              queryIds, qf, bias, refresh ? null : cache.keysAndValues(), refresh, from, to);
+              queryIds,
+              qf,
+              bias,
+              refresh ? null : cache.keysAndValues(),
+              refresh ? 0 : ((CacheStep.Reuse) step).row(),
+              refresh,
+              from,
+              to);
       if (refresh) {
         cache.replace(out.keysAndValues(), b, t);
       }

@@ -265,18 +265,19 @@ public final class LladaNetwork implements AutoCloseable {
    * The TorchScript forward of the positions {@code [offset, offset + q)} of a canvas ({@code ids}
    * (B, q)) against the cached keys and values of the others, or of a whole canvas ({@code cache}
    * null, offset 0) that may keep its keys and values ({@link TorchScriptForward#forward(NDArray,
-   * int, NDArray, NDArray[], IValue, boolean, int, int)}).
+   * int, NDArray, NDArray[], IValue, int, boolean, int, int)}).
    */
   TorchScriptForward.Output scriptedForward(
       NDArray ids,
       int offset,
       NDArray bias,
       ai.djl.pytorch.jni.IValue cache,
+      int cacheRow,
       boolean keep,
       int from,
       int to) {
     int end = offset + Math.toIntExact(ids.getShape().get(1));
-    return script().forward(ids, offset, bias, scriptRope(end), cache, keep, from, to);
+    return script().forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to);
   }
 
   private TorchScriptForward script() {

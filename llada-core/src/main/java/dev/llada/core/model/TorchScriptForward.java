@@ -142,7 +142,7 @@ final class TorchScriptForward implements AutoCloseable {
    * @param rope cos and signed-sin tables (n, 1, hd) for n ≥ T positions; the first T are read
    */
   NDArray forward(NDArray ids, NDArray bias, NDArray[] rope, int from, int to) {
-    Output out = forward(ids, 0, bias, rope, null, false, from, to);
+    Output out = forward(ids, 0, bias, rope, null, 0, false, from, to);
     return out.logits();
   }
 
@@ -156,7 +156,8 @@ final class TorchScriptForward implements AutoCloseable {
    * The forward of the positions {@code [offset, offset + q)} of a canvas, {@code ids} (B, q) being
    * their tokens; the keys and values of the canvas's other positions are read from {@code cache}
    * (a previous kept forward of the whole canvas, which stays the caller's) or, without a cache, q
-   * is the whole canvas. Logits of positions [from, to), within the query.
+   * is the whole canvas. The forward's rows are the cache's rows from {@code cacheRow} on. Logits
+   * of positions [from, to), within the query.
    *
    * @param bias additive key-padding bias (B, 1, 1, T) over the whole canvas's keys, or null
    * @param keep whether to return this forward's keys and values (a full forward: a new cache)
@@ -167,6 +168,7 @@ final class TorchScriptForward implements AutoCloseable {
       NDArray bias,
       NDArray[] rope,
       IValue cache,
+      int cacheRow,
       boolean keep,
       int from,
       int to) {
@@ -188,6 +190,7 @@ final class TorchScriptForward implements AutoCloseable {
         own(owned, IValue.from(config.nKvHeads())),
         own(owned, IValue.from(config.rmsNormEps())),
         cache != null ? cache : noCache,
+        own(owned, IValue.from(cacheRow)),
         own(owned, IValue.from(keep)),
         own(owned, IValue.from(from)),
         own(owned, IValue.from(to))

@@ -81,6 +81,19 @@ public final class VocabularyReductions {
     return new Logits(rows, stacked.positions(), stacked.vocab(), guided);
   }
 
+  /** log softmax(row)[token], in float64 (the likelihood's cross-entropy, llada-spec §3). */
+  public static double logSoftmaxAt(float[] row, int token) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float x : row) {
+      max = Math.max(max, x);
+    }
+    double sum = 0;
+    for (float x : row) {
+      sum += Math.exp(x - max);
+    }
+    return row[token] - max - Math.log(sum);
+  }
+
   /** Gumbel-max in float64, log-space form of {@code exp(l) / (−ln u)^T} (§2.4). */
   public static int gumbelArgmax(double[] logits, double temperature, RandomGenerator random) {
     int best = 0;

@@ -72,10 +72,39 @@ final class StepCandidates {
       }
     }
     for (List<Candidate> c : out) {
-      c.sort(
-          Comparator.comparingDouble(Candidate::confidence)
-              .reversed()
-              .thenComparingInt(Candidate::position));
+      rank(c);
+    }
+    return out;
+  }
+
+  /**
+   * The candidates of each row of {@code x} from logits already computed (guided, one logits row
+   * per canvas row, positions {@code [from, hi)}), most confident first.
+   */
+  List<Candidate>[] fromComputed(
+      int[][] x, Logits logits, int from, int hi, SamplingConfig config, RandomGenerator random) {
+    List<Candidate>[] out = fromLogits(x, logits, from, hi, config, random);
+    for (List<Candidate> c : out) {
+      rank(c);
+    }
+    return out;
+  }
+
+  /** Most confident first; ties: the lower position. */
+  private static void rank(List<Candidate> c) {
+    c.sort(
+        Comparator.comparingDouble(Candidate::confidence)
+            .reversed()
+            .thenComparingInt(Candidate::position));
+  }
+
+  /** The unconditional copy of a canvas row: every prompt column masked (§2.6). */
+  int[] unconditional(int[] row, boolean[] promptIndex) {
+    int[] out = row.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (promptIndex[i]) {
+        out[i] = special.maskId();
+      }
     }
     return out;
   }
@@ -104,13 +133,7 @@ final class StepCandidates {
     int[][] both = new int[2 * rows][];
     for (int r = 0; r < rows; r++) {
       both[r] = x[r];
-      int[] unconditional = x[r].clone();
-      for (int i = 0; i < unconditional.length; i++) {
-        if (promptIndex[r][i]) {
-          unconditional[i] = special.maskId();
-        }
-      }
-      both[rows + r] = unconditional;
+      both[rows + r] = unconditional(x[r], promptIndex[r]);
     }
     return both;
   }

@@ -60,6 +60,19 @@ class KvCacheTest {
                 "oracle " + what);
           }
         }
+        // a forward of some of the cache's rows: rows 1 and 2 of the canvas
+        int[][] lastTwo = {tokens[1], tokens[2]};
+        boolean[][] lastTwoMask = {mask[1], mask[2]};
+        double[][][] fullLastTwo = {full[1], full[2]};
+        DjlMaskPredictorTest.assertClose(
+            fullLastTwo,
+            djl.logits(lastTwo, lastTwoMask, 6, 10, new CacheStep.Reuse(cache, 6, 10, 1)),
+            6,
+            "rows 1..3 of the cache");
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> djl.logits(lastTwo, lastTwoMask, 6, 10, new CacheStep.Reuse(cache, 6, 10, 2)),
+            "rows past the cache");
         // logits of part of the query only
         DjlMaskPredictorTest.assertClose(
             full, djl.logits(tokens, mask, 7, 9, new CacheStep.Reuse(cache, 6, t)), 7, "window");

@@ -59,7 +59,13 @@ public final class OracleMaskPredictor implements MaskPredictor {
         cache.rows = tokens.length;
         cache.length = t;
       } else {
-        computed = oracle.logits(tokens, attentionMask, cache.kv, qf, step.queryTo(t), null);
+        int row = ((CacheStep.Reuse) step).row();
+        int n = tokens.length;
+        OracleForward.KeysAndValues rows =
+            new OracleForward.KeysAndValues(
+                java.util.Arrays.copyOfRange(cache.kv.keys(), row, row + n),
+                java.util.Arrays.copyOfRange(cache.kv.values(), row, row + n));
+        computed = oracle.logits(tokens, attentionMask, rows, qf, step.queryTo(t), null);
       }
     }
     int vocab = config.embeddingSize();
