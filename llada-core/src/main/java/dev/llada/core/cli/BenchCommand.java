@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     description =
-        "Forward GFLOP/s of a random LLaDA model next to a plain GEMM's, measured in the same run.")
+        "Forward GFLOP/s of a random LLaDA model next to a plain GEMM's, measured in the same run;"
+            + " with --sampler, the sampler ladder on a model.")
 final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--d-model", defaultValue = "256")
@@ -90,8 +91,20 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print JSON")
   boolean json;
 
+  @Option(
+      names = "--sampler",
+      description =
+          "instead: the sampler ladder (acceleration.md §9.2) on --model over --tasks, resumable"
+              + " from --results")
+  boolean sampler;
+
+  @picocli.CommandLine.Mixin LadderOptions ladder;
+
   @Override
   public Integer call() throws IOException {
+    if (sampler) {
+      return ladder.run(device);
+    }
     if (iters < 1 || warmup < 0 || batch < 1 || length < 1 || block < 0) {
       throw new IllegalArgumentException(
           "--iters, --batch and --length must be >= 1, --warmup and --block >= 0");

@@ -42,14 +42,16 @@ public final class LladaCli implements Runnable {
   static final class Io {
     final BufferedReader in;
     final PrintStream out;
+    final PrintStream err;
 
-    Io(InputStream in, PrintStream out) {
+    Io(InputStream in, PrintStream out, PrintStream err) {
       this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       this.out = out;
+      this.err = err;
     }
   }
 
-  static Io io = new Io(System.in, System.out);
+  static Io io = new Io(System.in, System.out, System.err);
 
   private static final Logger CUDA_LOG = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
@@ -69,7 +71,7 @@ public final class LladaCli implements Runnable {
   /** Runs one command line; returns the exit code. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     quietLogging();
-    io = new Io(in, out);
+    io = new Io(in, out, err);
     CommandLine cli = new CommandLine(new LladaCli());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));

@@ -3,7 +3,7 @@ package dev.llada.core.model;
 import java.util.Objects;
 
 /** How a forward uses a {@link KvCache}: fill it from the whole canvas, or read it. */
-public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
+public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse, CacheStep.Update {
 
   KvCache cache();
 
@@ -62,6 +62,38 @@ public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
     }
   }
 
+  /**
+   * Positions {@code [from, length)} computed against the cached keys and values of the positions
+   * before them (rows {@code [row, row + rows)} of {@code cache}); the cache's keys and values
+   * before {@code from} and this forward's from {@code from} on are then held by {@code target}
+   * (which may be {@code cache}): a refresh that keeps what was decoded before (the prompt and the
+   * earlier blocks) instead of recomputing the whole canvas.
+   */
+  record Update(KvCache cache, int from, int row, KvCache target) implements CacheStep {
+    public Update {
+      Objects.requireNonNull(cache, "cache");
+      Objects.requireNonNull(target, "target");
+      if (from < 0 || row < 0) {
+        throw new IllegalArgumentException("an update computes from " + from + ", row " + row);
+      }
+    }
+
+    @Override
+    public int queryFrom(int length) {
+      return from;
+    }
+
+    @Override
+    public int queryTo(int length) {
+      return length;
+    }
+  }
+
+  /** The first row of the cache this step's forward reads (0 but for a batch's cached rows). */
+  default int row() {
+    return 0; // Reuse and Update name theirs
+  }
+
   /** Whether this step can serve logits of {@code [from, to)} of a canvas of {@code length}. */
   default void check(int rows, int length, int from, int to) {
     int qf = queryFrom(length);
@@ -74,11 +106,11 @@ public sealed interface CacheStep permits CacheStep.Refresh, CacheStep.Reuse {
       throw new IllegalArgumentException(
           "logits of [" + from + ", " + to + ") asked of a forward of [" + qf + ", " + qt + ")");
     }
-    if (this instanceof Reuse) {
+    if (!(this instanceof Refresh)) {
       if (cache().isEmpty()) {
         throw new IllegalStateException("the cache is empty: refresh it first");
       }
-      int first = ((Reuse) this).row();
+      int first = row();
       if (first + rows > cache().rows() || cache().length() != length) {
         throw new IllegalArgumentException(
             "the cache holds "

@@ -357,18 +357,25 @@ public final class DjlMaskPredictor implements MaskPredictor {
       }
       NDArray queryIds = m.create(query, new Shape(b, q));
       boolean refresh = step instanceof CacheStep.Refresh;
+      boolean keep = !(step instanceof CacheStep.Reuse);
       TorchScriptForward.Output out =
           network.scriptedForward(
               queryIds,
               qf,
               bias,
               refresh ? null : cache.keysAndValues(),
-              refresh ? 0 : ((CacheStep.Reuse) step).row(),
-              refresh,
+              step.row(),
+              keep,
               from,
               to);
       if (refresh) {
         cache.replace(out.keysAndValues(), b, t);
+      } else if (step instanceof CacheStep.Update u) {
+        if (!(u.target() instanceof DjlKvCache target)) {
+          out.keysAndValues().close();
+          throw new IllegalArgumentException("a cache made by another predictor");
+        }
+        target.replace(out.keysAndValues(), b, t); // after the forward that read the old one
       }
       return out.logits();
     }

@@ -13,13 +13,20 @@ import java.util.Locale;
  *       of the canvas, {@link Cache#DUAL} only the block;
  *   <li>{@code earlyStop}: stop as soon as every row's answer is fixed — a stop token (EOS or EoT)
  *       committed with no mask before it — and pad the rest with EOS. Exact: committed tokens never
- *       change, so the answer (up to the first stop token) is the one the full run gives.
+ *       change, so the answer (up to the first stop token) is the one the full run gives;
+ *   <li>{@code incrementalRefresh} (ours, not in Fast-dLLM; after dKV-Cache's delayed caching and
+ *       d2Cache's selective refresh): at a block boundary the cache is refreshed from the block
+ *       just decoded to the end of the canvas, and the keys and values before it — the prompt's and
+ *       the earlier blocks' — are kept as they were computed. With a long prompt the refresh, which
+ *       dominates the dual cache's cost (acceleration.md §9.6), shrinks from P + L to about L − kB
+ *       + B positions; an approximation whose cost the ladder reports.
  * </ul>
  *
  * With no parallel rule and no cache the output is the reference sampler's (early stop changes only
  * what follows the answer); a cache is an approximation whose accuracy cost the bench reports.
  */
-public record Acceleration(ParallelDecoding parallel, Cache cache, boolean earlyStop) {
+public record Acceleration(
+    ParallelDecoding parallel, Cache cache, boolean earlyStop, boolean incrementalRefresh) {
 
   /** Which KV cache, the platform's {@code cache} knob. */
   public enum Cache {
@@ -46,11 +53,19 @@ public record Acceleration(ParallelDecoding parallel, Cache cache, boolean early
 
   public Acceleration {
     java.util.Objects.requireNonNull(cache, "cache");
+    if (incrementalRefresh && cache == Cache.NONE) {
+      throw new IllegalArgumentException("an incremental refresh needs a cache");
+    }
+  }
+
+  /** Fast-dLLM's switches, with or without early stop; the cache refreshed whole. */
+  public Acceleration(ParallelDecoding parallel, Cache cache, boolean earlyStop) {
+    this(parallel, cache, earlyStop, false);
   }
 
   /** Parallel decoding alone: Fast-dLLM's {@code generate} with a threshold or factor. */
   public static Acceleration parallel(ParallelDecoding rule) {
-    return new Acceleration(rule, Cache.NONE, false);
+    return new Acceleration(rule, Cache.NONE, false, false);
   }
 
   /** A short label for reports: {@code tau=0.9+dual+stop}. */
@@ -66,6 +81,9 @@ public record Acceleration(ParallelDecoding parallel, Cache cache, boolean early
     }
     if (cache != Cache.NONE) {
       s.append('+').append(cache.wireName());
+    }
+    if (incrementalRefresh) {
+      s.append("+inc");
     }
     if (earlyStop) {
       s.append("+stop");

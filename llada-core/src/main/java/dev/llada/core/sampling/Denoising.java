@@ -18,7 +18,8 @@ public final class Denoising {
   enum Kind {
     FULL,
     REFRESH,
-    REUSE
+    REUSE,
+    UPDATE
   }
 
   final int[] x;
@@ -120,7 +121,12 @@ public final class Denoising {
     if (acceleration == null || acceleration.cache() == Acceleration.Cache.NONE) {
       return Kind.FULL;
     }
-    return inBlock == 0 ? Kind.REFRESH : Kind.REUSE;
+    if (inBlock > 0) {
+      return Kind.REUSE;
+    }
+    return block > 0 && acceleration.incrementalRefresh() && slot != null
+        ? Kind.UPDATE
+        : Kind.REFRESH;
   }
 
   /** The first position its next step proposes candidates for; they end at {@link #hi()}. */
@@ -135,12 +141,34 @@ public final class Denoising {
     if (first < 0) {
       first = lo(); // the reference sampler's forward with nothing left before hi (§2.2)
     }
-    return kind() == Kind.REUSE ? Math.max(first, lo()) : first;
+    Kind kind = kind();
+    return kind == Kind.REUSE || kind == Kind.UPDATE ? Math.max(first, queryFrom()) : first;
   }
 
-  /** The query a cached forward computes: the block (dual) or the block to the end (prefix). */
+  /**
+   * Where a cached forward's query starts: the block, or for an incremental refresh the block just
+   * decoded.
+   */
+  int queryFrom() {
+    return kind() == Kind.UPDATE ? lo() - config.blockLength() : lo();
+  }
+
+  /**
+   * Where a cached forward's query ends: the block (dual), or the end of the canvas (prefix, and
+   * every incremental refresh).
+   */
   int queryTo() {
-    return acceleration.cache() == Acceleration.Cache.DUAL ? hi() : x.length;
+    return acceleration.cache() == Acceleration.Cache.DUAL && kind() == Kind.REUSE
+        ? hi()
+        : x.length;
+  }
+
+  /** How many positions its cached steps in this block query: 0 without a cache. */
+  int cachedQueryLength() {
+    if (acceleration == null || acceleration.cache() == Acceleration.Cache.NONE) {
+      return 0;
+    }
+    return acceleration.cache() == Acceleration.Cache.DUAL ? config.blockLength() : x.length - lo();
   }
 
   /** Its rows of a forward: the canvas, and with guidance its unconditional copy. */

@@ -19,9 +19,9 @@ import java.util.random.RandomGenerator;
  *       alone is committed, as in the reference sampler;
  *   <li>a block ends as soon as it has no mask left (a token committed as the mask id stays masked,
  *       as in generate.py, and the cap ends the block);
- *   <li>with a KV cache, a block's first step is a full forward that refreshes the cache; its other
- *       steps compute the block (dual) or the block and everything after it (prefix) against the
- *       cached keys and values;
+ *   <li>with a KV cache, a block's first step is a full forward that refreshes the cache (with an
+ *       incremental refresh, from the previous block on); its other steps compute the block (dual)
+ *       or the block and everything after it (prefix) against the cached keys and values;
  *   <li>early stop ends the generation when every row's answer is fixed.
  * </ul>
  */
@@ -90,7 +90,12 @@ public final class FastSampler implements Sampler {
           int from = canvas.firstMask(hi, mask);
           CacheStep use = null;
           int computed = length;
-          if (kv != null && i == 0) {
+          if (kv != null && i == 0 && block > 0 && acceleration.incrementalRefresh()) {
+            int last = lo - config.blockLength(); // from the block just decoded to the end
+            use = new CacheStep.Update(kv, last, 0, kv);
+            from = Math.max(from, last);
+            computed = length - last;
+          } else if (kv != null && i == 0) {
             use = new CacheStep.Refresh(kv); // the block boundary: a full forward, a fresh cache
           } else if (kv != null) {
             int to = cache == Acceleration.Cache.DUAL ? hi : length;

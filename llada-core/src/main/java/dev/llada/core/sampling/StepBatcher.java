@@ -89,7 +89,7 @@ public final class StepBatcher {
         continue;
       }
       stepped++;
-      if (d.kind() == Denoising.Kind.REUSE) {
+      if (d.kind() == Denoising.Kind.REUSE || d.kind() == Denoising.Kind.UPDATE) {
         cached.computeIfAbsent(d.slot.shared(), s -> new ArrayList<>()).add(d);
       } else {
         full.add(d);
@@ -130,7 +130,7 @@ public final class StepBatcher {
     // to each other (left padding aligns canvas ends): their cached forwards take contiguous rows
     group.sort(
         Comparator.comparingInt((Denoising d) -> d.length() - d.lo())
-            .thenComparingInt(d -> d.kind() == Denoising.Kind.REFRESH ? d.queryTo() - d.lo() : 0));
+            .thenComparingInt(Denoising::cachedQueryLength));
     int length =
         Math.max(
             group.stream().mapToInt(Denoising::length).max().orElse(0),
@@ -224,7 +224,8 @@ public final class StepBatcher {
   }
 
   private static boolean sameQuery(Denoising a, Denoising b) {
-    return a.lo() + a.slot.pad() == b.lo() + b.slot.pad()
+    return a.kind() == b.kind()
+        && a.queryFrom() + a.slot.pad() == b.queryFrom() + b.slot.pad()
         && a.queryTo() + a.slot.pad() == b.queryTo() + b.slot.pad();
   }
 
@@ -247,7 +248,7 @@ public final class StepBatcher {
         padded |= !k;
       }
     }
-    int queryFrom = first.lo() + first.slot.pad();
+    int queryFrom = first.queryFrom() + first.slot.pad();
     int queryTo = first.queryTo() + first.slot.pad();
     int from = Integer.MAX_VALUE;
     int to = 0;
@@ -255,11 +256,33 @@ public final class StepBatcher {
       from = Math.min(from, d.from() + d.slot.pad());
       to = Math.max(to, d.hi() + d.slot.pad());
     }
-    CacheStep step = new CacheStep.Reuse(shared.cache, queryFrom, queryTo, row0);
+    boolean update = first.kind() == Denoising.Kind.UPDATE;
+    Shared updated = null;
+    CacheStep step;
+    if (update) { // the run's rows, their keys and values kept before the query, move to a new
+      // cache
+      updated = new Shared(model.newCache(), tokens, attention);
+      liveCaches++;
+      step = new CacheStep.Update(shared.cache, queryFrom, row0, updated.cache);
+    } else {
+      step = new CacheStep.Reuse(shared.cache, queryFrom, queryTo, row0);
+    }
     try (Logits logits = model.logits(tokens, padded ? attention : null, from, to, step)) {
       forwards++;
       for (Denoising d : run) {
-        commit(d, logits, d.slot.row() - row0, from - d.slot.pad(), queryTo - queryFrom);
+        int row = d.slot.row() - row0;
+        if (updated != null) {
+          int pad = d.slot.pad();
+          release(d);
+          d.slot = new Slot(updated, row, pad);
+          updated.users++;
+        }
+        commit(d, logits, row, from - d.slot.pad(), queryTo - queryFrom);
+      }
+    } finally {
+      if (updated != null && updated.users == 0) {
+        updated.cache.close();
+        liveCaches--;
       }
     }
   }

@@ -72,6 +72,54 @@ class LladaCliTest {
   }
 
   @Test
+  void benchSamplerRunsTheLadderResumablyAndRefusesBadOptions() throws Exception {
+    Path results = temp.resolve("ladder.jsonl");
+    String[] args = {
+      "bench",
+      "--sampler",
+      "--model",
+      model.toString(),
+      "--tasks",
+      "t1-add@64",
+      "--n",
+      "2",
+      "--methods",
+      "B0,ours",
+      "--results",
+      results.toString(),
+      "--batch-sizes",
+      "1,2"
+    };
+    Result first = run("", args);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("| B0 | 2 |"), first.out());
+    assertTrue(first.out().contains("| ours | 2 |"), first.out());
+    assertTrue(first.out().contains("Batch scaling"), first.out());
+    assertEquals(4, java.nio.file.Files.readAllLines(results).size(), "2 items x 2 methods");
+    assertTrue(first.err().contains("[ladder] t1-add@64 ours: 2 items"), first.err());
+    Result again = run("", args);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(4, java.nio.file.Files.readAllLines(results).size(), "resumed: nothing rerun");
+    assertFalse(again.err().contains("[ladder]"), again.err());
+    Result unknown =
+        run(
+            "",
+            "bench",
+            "--sampler",
+            "--model",
+            model.toString(),
+            "--tasks",
+            "t1-add@64",
+            "--methods",
+            "warp");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("unknown method 'warp'"), unknown.err() + unknown.out());
+    Result noModel = run("", "bench", "--sampler", "--tasks", "t1-add@64");
+    assertEquals(2, noModel.code());
+    assertTrue(noModel.err().contains("--sampler needs --model and --tasks"), noModel.err());
+  }
+
+  @Test
   void inspectShowsConfigParametersAndTensors() {
     Result r = run("", "inspect", "--model", model.toString(), "--tensors");
     assertEquals(0, r.code(), r.err());

@@ -118,6 +118,35 @@ class KvCacheTest {
         }
       }
       assertTrue(diff > 1e-3, "stale keys change the logits: " + diff);
+      // an update from position 6 keeps the cache's keys before it and takes the new canvas's after
+      try (KvCache target = djl.newCache();
+          KvCache oracleTarget = oracle.newCache()) {
+        double[][][] updated;
+        try (Logits o =
+            oracle.logits(
+                after, mask, 6, t, new CacheStep.Update(oracleCache, 6, 0, oracleTarget))) {
+          updated = toArray(o, 6);
+        }
+        DjlMaskPredictorTest.assertClose(
+            updated,
+            djl.logits(after, mask, 6, t, new CacheStep.Update(cache, 6, 0, target)),
+            6,
+            "update");
+        assertEquals(2, target.rows());
+        assertEquals(t, target.length());
+        int[][] later = {after[0].clone(), after[1].clone()};
+        later[0][13] = (later[0][13] + 5) % c.vocabSize();
+        double[][][] reread;
+        try (Logits o =
+            oracle.logits(later, mask, 12, 16, new CacheStep.Reuse(oracleTarget, 12, 16))) {
+          reread = toArray(o, 12);
+        }
+        DjlMaskPredictorTest.assertClose(
+            reread,
+            djl.logits(later, mask, 12, 16, new CacheStep.Reuse(target, 12, 16)),
+            12,
+            "the updated cache read back");
+      }
     }
   }
 

@@ -59,13 +59,21 @@ public final class OracleMaskPredictor implements MaskPredictor {
         cache.rows = tokens.length;
         cache.length = t;
       } else {
-        int row = ((CacheStep.Reuse) step).row();
+        int row = step.row();
         int n = tokens.length;
         OracleForward.KeysAndValues rows =
             new OracleForward.KeysAndValues(
                 java.util.Arrays.copyOfRange(cache.kv.keys(), row, row + n),
                 java.util.Arrays.copyOfRange(cache.kv.values(), row, row + n));
-        computed = oracle.logits(tokens, attentionMask, rows, qf, step.queryTo(t), null);
+        OracleForward.KeysAndValues kept =
+            step instanceof CacheStep.Update ? oracle.newKeysAndValues(n) : null;
+        computed = oracle.logits(tokens, attentionMask, rows, qf, step.queryTo(t), kept);
+        if (step instanceof CacheStep.Update u) {
+          Cache target = (Cache) u.target();
+          target.kv = kept;
+          target.rows = n;
+          target.length = t;
+        }
       }
     }
     int vocab = config.embeddingSize();

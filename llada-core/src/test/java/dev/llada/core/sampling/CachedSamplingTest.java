@@ -50,7 +50,7 @@ class CachedSamplingTest {
       MaskPredictor oracle = new OracleMaskPredictor(dir);
       for (Acceleration.Cache cache : List.of(Acceleration.Cache.PREFIX, Acceleration.Cache.DUAL)) {
         ParallelDecoding rule = trial >= 2 ? ParallelDecoding.threshold(0.05) : null;
-        Acceleration a = new Acceleration(rule, cache, false);
+        Acceleration a = new Acceleration(rule, cache, false, trial % 2 == 1);
         try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
           Generation fast =
               new FastSampler(djl, special, a)
@@ -88,12 +88,14 @@ class CachedSamplingTest {
     SamplingConfig config =
         new SamplingConfig(16, 16, 4, 0, 0, Remasking.LOW_CONFIDENCE, false, false);
     int length = promptLength + 16;
-    for (Acceleration.Cache cache : List.of(Acceleration.Cache.PREFIX, Acceleration.Cache.DUAL)) {
+    for (int variant = 0; variant < 3; variant++) {
+      Acceleration.Cache cache = variant == 0 ? Acceleration.Cache.PREFIX : Acceleration.Cache.DUAL;
+      boolean incremental = variant == 2;
       try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
         Recording recording = new Recording(djl);
         List<StepEvent> trace = new ArrayList<>();
         Generation g =
-            new FastSampler(recording, special, new Acceleration(null, cache, false))
+            new FastSampler(recording, special, new Acceleration(null, cache, false, incremental))
                 .generate(
                     new int[][] {{3, 4, 5}}, null, config, new SplittableRandom(1), trace::add);
         assertEquals(16, g.nfe(), "one token a step: the quota");
@@ -104,7 +106,13 @@ class CachedSamplingTest {
           int block = trace.get(f).block();
           int lo = promptLength + 4 * block;
           boolean first = f == 0 || trace.get(f - 1).block() != block;
-          if (first) {
+          if (first && incremental && block > 0) {
+            CacheStep.Update update =
+                assertInstanceOf(CacheStep.Update.class, step, "forward " + f + " opens a block");
+            assertEquals(lo - 4, update.from(), "from the block just decoded");
+            refreshes++;
+            units += length - update.from();
+          } else if (first) {
             assertInstanceOf(CacheStep.Refresh.class, step, "forward " + f + " opens a block");
             refreshes++;
             units += length;

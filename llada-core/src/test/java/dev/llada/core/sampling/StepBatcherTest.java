@@ -160,6 +160,15 @@ class StepBatcherTest {
               new Acceleration(null, cache, false), // the quota: every request in the same block
               i));
     }
+    // and two more of each, refreshed incrementally
+    for (int i = 0; i < 2; i++) {
+      specs.add(
+          new Spec(
+              prompts[i],
+              config(16, 16, 4, 0, 0, Remasking.LOW_CONFIDENCE),
+              new Acceleration(null, Acceleration.Cache.DUAL, false, true),
+              10 + i));
+    }
     try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
       StepBatcher batcher = new StepBatcher(djl, special);
       List<Denoising> batch = new ArrayList<>();
@@ -169,8 +178,15 @@ class StepBatcherTest {
                 s.prompt(), s.config(), s.acceleration(), new SplittableRandom(s.seed()), null));
       }
       int maxLive = 0;
+      long before = 0;
       while (batcher.step(batch) > 0) {
         maxLive = Math.max(maxLive, batcher.liveCaches());
+        System.err.println(
+            "DEBUG forwards "
+                + (batcher.forwards() - before)
+                + " kinds "
+                + batch.stream().map(d -> d.done() ? "done" : d.kind() + "@" + d.lo()).toList());
+        before = batcher.forwards();
       }
       for (int i = 0; i < specs.size(); i++) {
         Generation expected = alone(djl, special, specs.get(i));
@@ -178,11 +194,14 @@ class StepBatcherTest {
             expected.completion(0), batch.get(i).result().completion(0), "request " + i);
         assertEquals(expected.queryPositions(), batch.get(i).result().queryPositions());
       }
-      assertEquals(1, maxLive, "the requests refresh together: one shared cache at a time");
+      assertEquals(
+          2, maxLive, "the whole refreshes share one cache, the incremental ones move to another");
       assertEquals(0, batcher.liveCaches(), "freed once every request is done");
-      // 4 blocks of 4 steps: one shared refresh, then dual and prefix query different spans (two
-      // forwards a step), except in the last block, where the block is the rest of the canvas
-      assertEquals(3 * (1 + 3 * 2) + (1 + 3), batcher.forwards());
+      // 4 blocks of 4 steps: one shared refresh (and from the second block one incremental one in
+      // its own cache), then dual and prefix query different spans (two forwards a step, a third
+      // for the incremental ones from the second block), except in the last block, where the
+      // block is the rest of the canvas (one forward a step, a second for the incremental ones)
+      assertEquals((1 + 3 * 2) + 2 * (2 + 3 * 3) + (2 + 3 * 2), batcher.forwards());
     }
   }
 
