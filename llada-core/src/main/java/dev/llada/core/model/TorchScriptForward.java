@@ -33,14 +33,15 @@ import java.util.zip.ZipOutputStream;
  * <p>On a CPU whose libtorch carries MKL, the projections and the LM head can run on weights
  * pre-packed for MKL's GEMM ({@code mkl::_mkl_reorder_linear_weight}, then {@code
  * mkl::_mkl_linear}, the ops PyTorch's own freezing passes use): the weight panels are then not
- * re-packed on every call. A packing is made for one row count (B·q, q the positions computed) — a
- * generation's uncached steps all have the same, a cached one two — and the last few row counts'
- * packings are kept (least recently used goes first, within {@link #PACKINGS_BUDGET_BYTES}), so
- * that jobs of two shapes interleaving on one worker (a generation and a likelihood, or a batch
- * with and without guidance) do not repack on every switch; for any other row count {@code
- * _mkl_linear} computes the plain {@code linear} on the original weight, so results never depend on
- * the cache. A packing costs as much memory as the projection weights, so packing is used for
- * frozen (loaded) CPU networks of at most {@link #PACK_MAX_PARAMETERS} parameters only.
+ * re-packed on every call. A packing is made for one row count (B·q, q the positions computed) when
+ * two forwards in a row have it — a generation's uncached steps all have the same, a cached one's
+ * steps within a block too — and the last few row counts' packings are kept (least recently used
+ * goes first, within {@link #PACKINGS_BUDGET_BYTES}), so that jobs of two shapes interleaving on
+ * one worker (a generation and a likelihood, or a batch with and without guidance) do not repack on
+ * every switch; for any other row count {@code _mkl_linear} computes the plain {@code linear} on
+ * the original weight, so results never depend on the cache. A packing costs as much memory as the
+ * projection weights, so packing is used for frozen (loaded) CPU networks of at most {@link
+ * #PACK_MAX_PARAMETERS} parameters only.
  */
 final class TorchScriptForward implements AutoCloseable {
 
@@ -62,6 +63,9 @@ final class TorchScriptForward implements AutoCloseable {
   private final LinkedHashMap<Long, IValue> packings = new LinkedHashMap<>(8, 0.75f, true);
 
   private final int maxPackings;
+
+  /** The row count of the previous forward: a row count is packed on its second call in a row. */
+  private long lastRows = -1;
 
   private final LladaConfig config;
 
@@ -121,6 +125,14 @@ final class TorchScriptForward implements AutoCloseable {
   /** The packed weights for {@code rows} = B·T, made on first use of that row count. */
   private IValue packedFor(long rows) {
     IValue packed = packings.get(rows);
+    boolean again = rows == lastRows;
+    lastRows = rows;
+    if (packed == null && !again && !packings.isEmpty()) {
+      // a row count seen once (an incremental refresh's, a batch's passing size): the plain
+      // product, which _mkl_linear computes for a packing of another row count, instead of a
+      // packing made for one call and thrown away (allocator churn that grew the native memory)
+      return packings.values().iterator().next();
+    }
     if (packed == null) {
       while (packings.size() >= maxPackings) { // evict first: never two extra copies at once
         Iterator<IValue> eldest = packings.values().iterator();

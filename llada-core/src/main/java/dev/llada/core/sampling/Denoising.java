@@ -38,6 +38,8 @@ public final class Denoising {
   private int nfe;
   private long queryPositions;
   private boolean done;
+  private boolean left;
+  private RuntimeException failure;
 
   /** With a KV cache: which shared cache and rows hold this request's keys and values. */
   StepBatcher.Slot slot;
@@ -84,8 +86,23 @@ public final class Denoising {
     settle();
   }
 
+  /** Finished, left the batch ({@link StepBatcher#leave}) or failed: it takes no more steps. */
   public boolean done() {
-    return done;
+    return done || left || failure != null;
+  }
+
+  /** Whether it left before it was done. */
+  public boolean left() {
+    return left;
+  }
+
+  /** What stopped it (its listener threw), or null. */
+  public RuntimeException failure() {
+    return failure;
+  }
+
+  void leave() {
+    left = true;
   }
 
   /** Forwards run for this request. */
@@ -200,10 +217,15 @@ public final class Denoising {
     long units = (long) computed * rows();
     nfe++;
     queryPositions += units;
-    listener.onStep(new StepEvent(step, block, positions, tokens, confidences, units));
+    StepEvent event = new StepEvent(step, block, positions, tokens, confidences, units);
     step++;
     inBlock++;
-    settle();
+    settle(); // the state has moved on before anyone hears of the step
+    try {
+      listener.onStep(event);
+    } catch (RuntimeException e) { // its own listener's failure stops this request alone
+      failure = e;
+    }
   }
 
   /** Moves past finished blocks (each sampler's rule), and notices the end. */

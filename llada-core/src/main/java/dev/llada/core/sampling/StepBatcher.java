@@ -68,7 +68,8 @@ public final class StepBatcher {
 
   /**
    * Advances every request that is not done by one step; returns how many stepped. A request that
-   * is done afterwards keeps its result ({@link Denoising#result()}) and may be dropped.
+   * is done afterwards keeps its result ({@link Denoising#result()}) and may be dropped; one whose
+   * listener threw is done with its {@link Denoising#failure()}, the others go on.
    */
   public int step(List<Denoising> batch) {
     return step(batch, List.of());
@@ -114,6 +115,7 @@ public final class StepBatcher {
    * given up. Done requests leave by themselves.
    */
   public void leave(Denoising d) {
+    d.leave();
     release(d);
   }
 
@@ -181,7 +183,6 @@ public final class StepBatcher {
       liveCaches++;
       step = new CacheStep.Refresh(shared.cache);
     }
-    List<Denoising> refreshed = new ArrayList<>();
     try (Logits logits = model.logits(tokens, padded ? attention : null, from, to, step)) {
       forwards++;
       for (int i = 0; i < group.size(); i++) {
@@ -191,7 +192,6 @@ public final class StepBatcher {
           release(d);
           d.slot = new Slot(shared, firstRow[i], pad);
           shared.users++;
-          refreshed.add(d);
         }
         commit(d, logits, firstRow[i], from - pad, d.length()); // billed its own canvas
       }

@@ -215,7 +215,7 @@ public final class LongContext {
       {"cold tea", "warm pie"},
       {"blue sky", "dark sea"},
       {"old boat", "new kite"},
-      {"fast car", "slow ox"},
+      {"fast car", "slow cow"},
       {"tall tree", "wide lake"},
       {"soft rain", "loud bell"}
     };

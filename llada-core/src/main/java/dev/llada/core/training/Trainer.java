@@ -274,6 +274,13 @@ public final class Trainer {
                 + ")");
       }
       // the init's weights with the recipe's context: extending it (RoPE has no learnt positions)
+      if (s.maxSequenceLength() < init.maxSequenceLength()) {
+        throw new IllegalArgumentException(
+            "model.max_sequence_length "
+                + s.maxSequenceLength()
+                + " would shrink the init model's context of "
+                + init.maxSequenceLength());
+      }
       return new LladaConfig(
           init.dModel(),
           init.nHeads(),

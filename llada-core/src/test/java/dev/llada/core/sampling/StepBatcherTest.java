@@ -205,6 +205,96 @@ class StepBatcherTest {
     }
   }
 
+  /**
+   * Parallel decoding with caches: requests finish blocks at different steps, so some refresh while
+   * their cache-mates still read the old cache, several shared caches live at once, and requests
+   * join late; each cached forward still computes exactly its requests' own query, so every request
+   * gives its solo tokens, NFE and billed positions.
+   */
+  @Test
+  void desynchronisedCachedRequestsJoiningLateGiveWhatTheyGiveAlone() throws Exception {
+    LladaConfig c = TinyModels.config(32, 4, 2, 2, 48, 40);
+    Path dir = TinyModels.write(temp.resolve("desync"), c, 19, DType.F32, 0);
+    SpecialTokens special = SpecialTokens.of(c);
+    SplittableRandom pick = new SplittableRandom(4);
+    List<Spec> specs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      int[] prompt = new int[1 + pick.nextInt(6)];
+      for (int j = 0; j < prompt.length; j++) {
+        prompt[j] = pick.nextInt(36);
+      }
+      int gen = 8 * (2 + pick.nextInt(2));
+      Acceleration.Cache cache = i % 3 == 0 ? Acceleration.Cache.PREFIX : Acceleration.Cache.DUAL;
+      specs.add(
+          new Spec(
+              prompt,
+              config(gen, gen, 8, 0, i == 5 ? 1.0 : 0, Remasking.LOW_CONFIDENCE),
+              new Acceleration(ParallelDecoding.threshold(0.12), cache, i % 2 == 0, i % 4 == 1),
+              i));
+    }
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+      StepBatcher batcher = new StepBatcher(djl, special);
+      List<Denoising> all = new ArrayList<>();
+      List<Denoising> batch = new ArrayList<>();
+      int maxLive = 0;
+      for (int step = 0; all.size() < specs.size() || !batch.isEmpty(); step++) {
+        if (all.size() < specs.size() && step % 2 == 0) { // one joins every other step
+          Spec s = specs.get(all.size());
+          Denoising d =
+              batcher.request(
+                  s.prompt(), s.config(), s.acceleration(), new SplittableRandom(s.seed()), null);
+          all.add(d);
+          batch.add(d);
+        }
+        batcher.step(batch);
+        maxLive = Math.max(maxLive, batcher.liveCaches());
+        batch.removeIf(Denoising::done);
+      }
+      int nfe = 0;
+      for (int i = 0; i < specs.size(); i++) {
+        Generation expected = alone(djl, special, specs.get(i));
+        Generation actual = all.get(i).result();
+        assertArrayEquals(expected.completion(0), actual.completion(0), "request " + i);
+        assertEquals(expected.nfe(), actual.nfe(), "request " + i);
+        assertEquals(expected.queryPositions(), actual.queryPositions(), "request " + i);
+        nfe += actual.nfe();
+      }
+      assertTrue(maxLive >= 2, "several shared caches at once: " + maxLive);
+      assertEquals(0, batcher.liveCaches());
+      assertTrue(batcher.forwards() < nfe, batcher.forwards() + " forwards for " + nfe);
+    }
+  }
+
+  @Test
+  void aListenerThatThrowsStopsItsRequestAlone() throws Exception {
+    LladaConfig c = TinyModels.config(16, 2, 2, 1, 24, 30);
+    Path dir = TinyModels.write(temp.resolve("throw"), c, 6, DType.F32, 0);
+    SpecialTokens special = SpecialTokens.of(c);
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+      StepBatcher batcher = new StepBatcher(djl, special);
+      SamplingConfig config = config(8, 8, 4, 0, 0, Remasking.LOW_CONFIDENCE);
+      Acceleration dual = new Acceleration(null, Acceleration.Cache.DUAL, false);
+      Denoising failing =
+          batcher.request(
+              new int[] {3},
+              config,
+              dual,
+              new SplittableRandom(1),
+              e -> {
+                if (e.step() == 2) {
+                  throw new IllegalStateException("client gone");
+                }
+              });
+      Denoising other = batcher.request(new int[] {5}, config, dual, new SplittableRandom(2), null);
+      batcher.run(new ArrayList<>(List.of(failing, other)));
+      assertTrue(failing.done() && failing.failure() instanceof IllegalStateException);
+      assertEquals(3, failing.nfe(), "stopped after the step whose event failed");
+      Spec solo = new Spec(new int[] {5}, config, dual, 2);
+      assertArrayEquals(alone(djl, special, solo).completion(0), other.result().completion(0));
+      assertEquals(0, batcher.liveCaches());
+    }
+  }
+
   @Test
   void likelihoodRowsJoinTheSharedForwardAndScoreAsAlone() throws Exception {
     LladaConfig c = TinyModels.config(32, 4, 4, 2, 48, 40);
@@ -301,7 +391,11 @@ class StepBatcherTest {
       batcher.run(batch);
       assertEquals(0, batcher.liveCaches());
       assertTrue(b.done());
-      assertTrue(!a.done());
+      assertTrue(a.left() && a.done(), "a left: it takes no more steps");
+      assertEquals(0, batcher.step(List.of(a)), "a left request is not stepped again");
+      Spec solo = new Spec(new int[] {4}, config, dual, 2);
+      assertArrayEquals(
+          alone(djl, special, solo).completion(0), b.result().completion(0), "b as alone");
     }
   }
 }

@@ -86,9 +86,13 @@ class TasksTest {
     assertTrue(sort.accepts(e, e.answer()));
     assertFalse(sort.accepts(e, e.answer().substring(1)));
     Task pair = Tasks.get("t3-pair@64");
-    Example p = pair.sample(new SplittableRandom(5));
-    assertTrue(pair.accepts(p, "high card") == pair.accepts(p, "full moon"));
+    Example p = new Example("t3-pair", "pick a123:", "full moon", List.of());
+    assertTrue(pair.accepts(p, "high card") && pair.accepts(p, "full moon"), "either phrase");
     assertFalse(pair.accepts(p, "high moon"), "a mixture of the two phrases is wrong");
+    assertFalse(pair.accepts(p, "red apple"), "another pair's phrase");
+    for (String[] phrases : LongContext.Pair.PAIRS) {
+      assertEquals(phrases[0].length(), phrases[1].length(), java.util.Arrays.toString(phrases));
+    }
     Example word = Tasks.get("t4-word@256").sample(new SplittableRandom(6));
     assertTrue(word.answer().length() >= 64 && word.answer().length() <= 128, word.answer());
     assertThrows(IllegalArgumentException.class, () -> Tasks.get("t2-sort@64"), "too short");

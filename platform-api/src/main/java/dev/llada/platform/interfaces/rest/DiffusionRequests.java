@@ -72,13 +72,20 @@ final class DiffusionRequests {
     String sampler = JsonFields.string(b, "sampler", "reference");
     boolean hasThreshold = JsonFields.present(b, "threshold");
     String cache = JsonFields.string(b, "cache", null);
+    Acceleration.Cache kind;
+    try {
+      kind = cache == null ? Acceleration.Cache.DUAL : Acceleration.Cache.of(cache);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(
+          "cache", "cache must be 'none', 'prefix' or 'dual', got '" + cache + "'.");
+    }
     switch (sampler) {
       case "reference" -> {
         if (hasThreshold) {
           throw new InvalidRequestException(
               "threshold", "threshold applies to sampler 'fast' only.");
         }
-        if (cache != null && !cache.equals("none")) {
+        if (cache != null && kind != Acceleration.Cache.NONE) {
           throw new InvalidRequestException("cache", "cache applies to sampler 'fast' only.");
         }
         return null;
@@ -92,13 +99,6 @@ final class DiffusionRequests {
         double tau = JsonFields.number(b, "threshold", 0.9, 0.0, 1.0);
         if (!(tau > 0)) {
           throw new InvalidRequestException("threshold", "threshold must be in (0, 1].");
-        }
-        Acceleration.Cache kind;
-        try {
-          kind = cache == null ? Acceleration.Cache.DUAL : Acceleration.Cache.of(cache);
-        } catch (IllegalArgumentException e) {
-          throw new InvalidRequestException(
-              "cache", "cache must be 'none', 'prefix' or 'dual', got '" + cache + "'.");
         }
         return new Acceleration(ParallelDecoding.threshold(tau), kind, true);
       }
