@@ -318,7 +318,9 @@ final class EdgeFuzz {
       {"threshold", "1e400"},
       {"cache", "\"dual\""}, // without sampler fast
       {"cache", "\"full\""},
-      {"cache", "0"}
+      {"cache", "0"},
+      {"refresh", "\"whole\""}, // without sampler fast
+      {"refresh", "\"never\""}
     };
     switch (random.nextInt(4)) {
       case 0 -> {

@@ -687,6 +687,7 @@ class TenantApiIT {
     assertEquals("fast", usage.getString("sampler"));
     assertTrue(usage.getInt("nfe") < 16, "a low threshold commits several a step: " + usage);
     assertEquals("dual", usage.getString("cache"), "the dual KV cache by default");
+    assertEquals("incremental", usage.getString("refresh"));
     int length = usage.getInt("prompt_tokens") + 16;
     // one block: a full forward refreshes the cache, the other forwards compute the block only
     assertEquals(

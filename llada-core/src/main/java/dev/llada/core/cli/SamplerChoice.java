@@ -16,8 +16,9 @@ final class SamplerChoice {
       names = "--sampler",
       defaultValue = "reference",
       description =
-          "reference (generate.py, token for token) or fast (parallel decoding, τ 0.9, dual KV"
-              + " cache, early stop; the switches below change it) (default: ${DEFAULT-VALUE})")
+          "reference (generate.py, token for token) or fast (the ladder's best: parallel decoding"
+              + " τ 0.9, dual KV cache refreshed incrementally, early stop; the switches below change"
+              + " it) (default: ${DEFAULT-VALUE})")
   String samplerName;
 
   @Option(
@@ -39,6 +40,14 @@ final class SamplerChoice {
   String cache;
 
   @Option(
+      names = "--refresh",
+      paramLabel = "HOW",
+      description =
+          "fast: at a block boundary recompute the whole canvas (whole, Fast-dLLM) or from the block"
+              + " just decoded on (incremental, the default)")
+  String refresh;
+
+  @Option(
       names = "--no-early-stop",
       description = "fast: run every block even when each answer is already fixed")
   boolean noEarlyStop;
@@ -46,14 +55,20 @@ final class SamplerChoice {
   /**
    * The switches the options name: null for the reference sampler (where the fast options are an
    * error); for {@code fast}, τ = 0.9 unless {@code --threshold} or {@code --factor}, the dual
-   * cache unless {@code --cache}, early stop unless {@code --no-early-stop}.
+   * cache unless {@code --cache}, refreshed incrementally unless {@code --refresh whole} (the
+   * ladder's best method, docs/BENCHMARKS.md 2026-12-02 (b)), early stop unless {@code
+   * --no-early-stop}.
    */
   Acceleration acceleration() {
     switch (samplerName) {
       case "reference" -> {
-        if (threshold != null || factor != null || cache != null || noEarlyStop) {
+        if (threshold != null
+            || factor != null
+            || cache != null
+            || refresh != null
+            || noEarlyStop) {
           throw new IllegalArgumentException(
-              "--threshold, --factor, --cache and --no-early-stop need --sampler fast");
+              "--threshold, --factor, --cache, --refresh and --no-early-stop need --sampler fast");
         }
         return null;
       }
@@ -67,7 +82,18 @@ final class SamplerChoice {
                 : ParallelDecoding.threshold(threshold == null ? 0.9 : threshold);
         Acceleration.Cache kind =
             cache == null ? Acceleration.Cache.DUAL : Acceleration.Cache.of(cache);
-        return new Acceleration(rule, kind, !noEarlyStop);
+        boolean incremental =
+            switch (refresh == null ? "incremental" : refresh) {
+              case "incremental" -> kind != Acceleration.Cache.NONE;
+              case "whole" -> false;
+              default ->
+                  throw new IllegalArgumentException(
+                      "--refresh must be whole or incremental, got '" + refresh + "'");
+            };
+        if (refresh != null && incremental != "incremental".equals(refresh)) {
+          throw new IllegalArgumentException("--refresh incremental needs a cache");
+        }
+        return new Acceleration(rule, kind, !noEarlyStop, incremental);
       }
       default ->
           throw new IllegalArgumentException(

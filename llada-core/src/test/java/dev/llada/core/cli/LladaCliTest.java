@@ -307,7 +307,7 @@ class LladaCliTest {
     assertEquals(0, fast.code(), fast.err());
     JsonObject json = JsonParser.parseString(fast.out()).getAsJsonObject();
     assertEquals("fast", json.get("sampler").getAsString());
-    assertEquals("fast(tau=0.01+dual+stop)", json.get("method").getAsString());
+    assertEquals("fast(tau=0.01+dual+inc+stop)", json.get("method").getAsString());
     assertTrue(json.get("nfe").getAsInt() < 16, "a low threshold commits several a step: " + json);
     long queried = json.get("query_positions").getAsLong();
     assertTrue(
@@ -327,6 +327,22 @@ class LladaCliTest {
             "full");
     assertEquals(2, badCache.code());
     assertTrue(badCache.err().contains("none, prefix or dual"), badCache.err());
+    Result badRefresh =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1",
+            "--sampler",
+            "fast",
+            "--cache",
+            "none",
+            "--refresh",
+            "incremental");
+    assertEquals(2, badRefresh.code());
+    assertTrue(badRefresh.err().contains("--refresh incremental needs a cache"), badRefresh.err());
     Result cacheWithoutFast =
         run("", "generate", "--model", model.toString(), "--ids", "1", "--cache", "dual");
     assertEquals(2, cacheWithoutFast.code());

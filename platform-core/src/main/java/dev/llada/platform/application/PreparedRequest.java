@@ -34,6 +34,14 @@ public record PreparedRequest(
     return acceleration == null ? "reference" : "fast";
   }
 
+  /** How the cache is refreshed at block boundaries, as the usage reports it ({@code none}). */
+  public String refresh() {
+    if (acceleration == null || acceleration.cache() == Acceleration.Cache.NONE) {
+      return "none";
+    }
+    return acceleration.incrementalRefresh() ? "incremental" : "whole";
+  }
+
   /**
    * Which KV cache runs ({@code none}, {@code prefix} or {@code dual}), as the usage reports it.
    */

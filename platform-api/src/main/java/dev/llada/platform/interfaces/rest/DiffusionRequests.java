@@ -65,13 +65,19 @@ final class DiffusionRequests {
   /**
    * {@code sampler} ({@code reference}, the default, or {@code fast}), {@code threshold} (the fast
    * sampler's confidence threshold τ in (0, 1], default 0.9) and {@code cache} ({@code none},
-   * {@code prefix} or {@code dual}, the default; ARCHITECTURE "Request knobs"). The fast sampler
-   * also stops as soon as the answer is fixed (exact: the answer is the same).
+   * {@code prefix} or {@code dual}, the default; ARCHITECTURE "Request knobs") and {@code refresh}
+   * ({@code incremental}, the default with a cache, or {@code whole}: Fast-dLLM's). The fast
+   * sampler also stops as soon as the answer is fixed (exact: the answer is the same).
    */
   private static Acceleration acceleration(JsonObject b, Remasking remasking) {
     String sampler = JsonFields.string(b, "sampler", "reference");
     boolean hasThreshold = JsonFields.present(b, "threshold");
     String cache = JsonFields.string(b, "cache", null);
+    String refresh = JsonFields.string(b, "refresh", null);
+    if (refresh != null && !refresh.equals("whole") && !refresh.equals("incremental")) {
+      throw new InvalidRequestException(
+          "refresh", "refresh must be 'whole' or 'incremental', got '" + refresh + "'.");
+    }
     Acceleration.Cache kind;
     try {
       kind = cache == null ? Acceleration.Cache.DUAL : Acceleration.Cache.of(cache);
@@ -88,6 +94,9 @@ final class DiffusionRequests {
         if (cache != null && kind != Acceleration.Cache.NONE) {
           throw new InvalidRequestException("cache", "cache applies to sampler 'fast' only.");
         }
+        if (refresh != null) {
+          throw new InvalidRequestException("refresh", "refresh applies to sampler 'fast' only.");
+        }
         return null;
       }
       case "fast" -> {
@@ -100,7 +109,11 @@ final class DiffusionRequests {
         if (!(tau > 0)) {
           throw new InvalidRequestException("threshold", "threshold must be in (0, 1].");
         }
-        return new Acceleration(ParallelDecoding.threshold(tau), kind, true);
+        boolean incremental = kind != Acceleration.Cache.NONE && !"whole".equals(refresh);
+        if ("incremental".equals(refresh) && kind == Acceleration.Cache.NONE) {
+          throw new InvalidRequestException("refresh", "refresh 'incremental' needs a cache.");
+        }
+        return new Acceleration(ParallelDecoding.threshold(tau), kind, true, incremental);
       }
       default ->
           throw new InvalidRequestException(

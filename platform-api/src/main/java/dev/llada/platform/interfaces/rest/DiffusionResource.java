@@ -187,7 +187,8 @@ public class DiffusionResource {
                 .add("nfe", r.nfe())
                 .add("compute_units", r.computeUnits())
                 .add("sampler", prepared.sampler())
-                .add("cache", prepared.cache()));
+                .add("cache", prepared.cache())
+                .add("refresh", prepared.refresh()));
   }
 
   @POST

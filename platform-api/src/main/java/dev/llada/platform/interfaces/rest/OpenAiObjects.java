@@ -65,6 +65,7 @@ final class OpenAiObjects {
         .add("compute_units", r.computeUnits())
         .add("sampler", p.sampler())
         .add("cache", p.cache())
+        .add("refresh", p.refresh())
         .build();
   }
 

@@ -1,6 +1,7 @@
 package dev.llada.platform.interfaces.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,20 @@ class DiffusionRequestsTest {
     Acceleration fast = DiffusionRequests.params(json("{\"sampler\":\"fast\"}")).acceleration();
     assertEquals(Acceleration.Cache.DUAL, fast.cache(), "the dual cache by default");
     assertTrue(fast.earlyStop());
+    assertTrue(fast.incrementalRefresh(), "refreshed incrementally by default");
+    assertFalse(
+        DiffusionRequests.params(json("{\"sampler\":\"fast\",\"refresh\":\"whole\"}"))
+            .acceleration()
+            .incrementalRefresh());
+    assertFalse(
+        DiffusionRequests.params(json("{\"sampler\":\"fast\",\"cache\":\"none\"}"))
+            .acceleration()
+            .incrementalRefresh());
+    assertEquals("refresh", refusedParam("{\"refresh\":\"whole\"}"));
+    assertEquals("refresh", refusedParam("{\"sampler\":\"fast\",\"refresh\":\"lazy\"}"));
+    assertEquals(
+        "refresh",
+        refusedParam("{\"sampler\":\"fast\",\"cache\":\"none\",\"refresh\":\"incremental\"}"));
     assertEquals(
         Acceleration.Cache.PREFIX,
         DiffusionRequests.params(json("{\"sampler\":\"fast\",\"cache\":\"prefix\"}"))
