@@ -40,10 +40,28 @@ public final class StepBatcher {
   private long forwards;
   private int liveCaches;
 
+  /**
+   * Logit values one forward may return by default: 64 Mi (256 MiB of float32; about 16 requests'
+   * blocks of 32 at V = 126,464); a batch whose union window would need more runs as several
+   * forwards.
+   */
+  public static final long DEFAULT_MAX_LOGITS_VALUES = 64L << 20;
+
+  private final long maxLogitsValues;
+
   public StepBatcher(MaskPredictor model, SpecialTokens special) {
+    this(model, special, DEFAULT_MAX_LOGITS_VALUES);
+  }
+
+  /** A batcher whose forwards return at most {@code maxLogitsValues} logits each. */
+  public StepBatcher(MaskPredictor model, SpecialTokens special, long maxLogitsValues) {
+    if (maxLogitsValues < 1) {
+      throw new IllegalArgumentException("maxLogitsValues must be positive");
+    }
     this.model = model;
     this.special = special;
     this.candidates = new StepCandidates(model, special);
+    this.maxLogitsValues = maxLogitsValues;
   }
 
   /** Shared caches holding memory now (leak check: 0 once every request is done). */
@@ -96,8 +114,22 @@ public final class StepBatcher {
         full.add(d);
       }
     }
-    if (!full.isEmpty() || !scores.isEmpty()) {
-      fullForward(full, scores);
+    // rows of requests whose cached steps will query the same span of the padded canvas go next
+    // to each other (left padding aligns canvas ends): their cached forwards take contiguous rows
+    full.sort(
+        Comparator.comparingInt((Denoising d) -> d.length() - d.lo())
+            .thenComparingInt(Denoising::cachedQueryLength));
+    for (List<Object> chunk : chunks(full, scores)) {
+      List<Denoising> ds = new ArrayList<>();
+      List<ScoringRows> ss = new ArrayList<>();
+      for (Object o : chunk) {
+        if (o instanceof Denoising d) {
+          ds.add(d);
+        } else {
+          ss.add((ScoringRows) o);
+        }
+      }
+      fullForward(ds, ss);
     }
     for (Map.Entry<Shared, List<Denoising>> e : cached.entrySet()) {
       cachedForwards(e.getKey(), e.getValue());
@@ -127,12 +159,49 @@ public final class StepBatcher {
   }
 
   /** The requests' full forwards as one, left-padded; refreshing requests share the new cache. */
+  /**
+   * The full forwards' work in chunks whose logits stay within {@link #maxLogitsValues}: with left
+   * padding a chunk's window runs from its largest distance of a candidate window's start to the
+   * canvas end to its smallest of a window's end, whatever the padded length.
+   */
+  private List<List<Object>> chunks(List<Denoising> full, List<ScoringRows> scores) {
+    List<List<Object>> chunks = new ArrayList<>();
+    List<Object> chunk = new ArrayList<>();
+    long vocab = model.config().embeddingSize();
+    int farthest = 0;
+    int nearest = Integer.MAX_VALUE;
+    long rows = 0;
+    List<Object> work = new ArrayList<>(full);
+    work.addAll(scores);
+    for (Object o : work) {
+      int start = o instanceof Denoising d ? d.length() - d.from() : scoringSpan((ScoringRows) o);
+      int end = o instanceof Denoising d ? d.length() - d.hi() : 0;
+      int r = o instanceof Denoising d ? d.rows() : ((ScoringRows) o).rows();
+      int f = Math.max(farthest, start);
+      int n = Math.min(nearest, end);
+      if (!chunk.isEmpty() && (rows + r) * (f - n) * vocab > maxLogitsValues) {
+        chunks.add(chunk);
+        chunk = new ArrayList<>();
+        f = start;
+        n = end;
+        rows = 0;
+      }
+      chunk.add(o);
+      farthest = f;
+      nearest = n;
+      rows += r;
+    }
+    if (!chunk.isEmpty()) {
+      chunks.add(chunk);
+    }
+    return chunks;
+  }
+
+  private static int scoringSpan(ScoringRows s) {
+    return s.length() - s.promptLength;
+  }
+
   private void fullForward(List<Denoising> group, List<ScoringRows> scores) {
-    // rows of requests whose cached steps will query the same span of the padded canvas go next
-    // to each other (left padding aligns canvas ends): their cached forwards take contiguous rows
-    group.sort(
-        Comparator.comparingInt((Denoising d) -> d.length() - d.lo())
-            .thenComparingInt(Denoising::cachedQueryLength));
     int length =
         Math.max(
             group.stream().mapToInt(Denoising::length).max().orElse(0),
@@ -213,8 +282,13 @@ public final class StepBatcher {
   private void cachedForwards(Shared shared, List<Denoising> members) {
     members.sort(Comparator.comparingInt(d -> d.slot.row()));
     List<Denoising> run = new ArrayList<>();
+    long vocab = model.config().embeddingSize();
     for (Denoising d : members) {
-      if (!run.isEmpty() && !sameQuery(run.get(0), d)) {
+      int row0 = run.isEmpty() ? d.slot.row() : run.get(0).slot.row();
+      long rows = d.slot.row() + d.rows() - row0;
+      long window = (long) d.queryTo() - d.queryFrom(); // the logits lie within the query
+      if (!run.isEmpty()
+          && (!sameQuery(run.get(0), d) || rows * window * vocab > maxLogitsValues)) {
         cachedForward(shared, run);
         run = new ArrayList<>();
       }

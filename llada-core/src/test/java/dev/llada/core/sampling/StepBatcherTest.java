@@ -266,6 +266,54 @@ class StepBatcherTest {
   }
 
   @Test
+  void aBatchWhoseLogitsWouldExceedTheBoundRunsAsSeveralForwards() throws Exception {
+    LladaConfig c = TinyModels.config(32, 4, 4, 1, 48, 40);
+    Path dir = TinyModels.write(temp.resolve("bound"), c, 23, DType.F32, 0);
+    SpecialTokens special = SpecialTokens.of(c);
+    List<Spec> specs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      specs.add(
+          new Spec(
+              new int[] {3 + i, 4, 5 + i},
+              config(16, 16, 8, 0, 0, Remasking.LOW_CONFIDENCE),
+              i % 2 == 0 ? null : new Acceleration(null, Acceleration.Cache.DUAL, false),
+              i));
+    }
+    int[] mask = new int[10];
+    java.util.Arrays.fill(mask, 7);
+    int[][] noisy = {mask.clone()};
+    noisy[0][6] = c.maskTokenId();
+    try (DjlMaskPredictor djl = DjlMaskPredictor.load(dir, "cpu")) {
+      long[] forwards = new long[2];
+      for (int bounded = 0; bounded < 2; bounded++) {
+        // bounded: two rows of a block's window at a time
+        StepBatcher batcher =
+            bounded == 1
+                ? new StepBatcher(djl, special, 2L * 8 * c.embeddingSize())
+                : new StepBatcher(djl, special);
+        List<Denoising> batch = new ArrayList<>();
+        for (Spec s : specs) {
+          batch.add(
+              batcher.request(
+                  s.prompt(), s.config(), s.acceleration(), new SplittableRandom(s.seed()), null));
+        }
+        ScoringRows score = new ScoringRows(noisy, mask, 2, 0, c.maskTokenId());
+        batcher.step(batch, List.of(score));
+        batcher.run(batch);
+        for (int i = 0; i < specs.size(); i++) {
+          assertArrayEquals(
+              alone(djl, special, specs.get(i)).completion(0),
+              batch.get(i).result().completion(0),
+              "request " + i + (bounded == 1 ? ", bounded" : ""));
+        }
+        assertTrue(score.done());
+        forwards[bounded] = batcher.forwards();
+      }
+      assertTrue(forwards[1] > forwards[0], java.util.Arrays.toString(forwards));
+    }
+  }
+
+  @Test
   void aListenerThatThrowsStopsItsRequestAlone() throws Exception {
     LladaConfig c = TinyModels.config(16, 2, 2, 1, 24, 30);
     Path dir = TinyModels.write(temp.resolve("throw"), c, 6, DType.F32, 0);
