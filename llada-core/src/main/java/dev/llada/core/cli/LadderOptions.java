@@ -113,7 +113,7 @@ final class LadderOptions {
                 .orElseThrow(() -> new IllegalArgumentException("unknown method " + batchMethod));
         LladaCli.io.out.printf(
             Locale.ROOT,
-            "%n**Batch scaling** (%s, step-level batcher)%n%n| task | batch | useful tok/s | vs"
+            "%n**Batch scaling** (%s, step-level batcher, up to `batch` requests in flight)%n%n| task | batch | useful tok/s | vs"
                 + " batch 1 | accuracy |%n|---|---|---|---|---|%n",
             m.id());
         for (Task t : list) {

@@ -65,6 +65,8 @@ public final class SamplerLadder {
         new Method("dual+inc", new Acceleration(null, dual, false, true)),
         new Method("fast-dllm+stop", new Acceleration(TAU, dual, true)),
         new Method("fast-dllm+inc", new Acceleration(TAU, dual, false, true)),
+        new Method("tau+stop", new Acceleration(TAU, none, true)),
+        new Method("dual+inc+stop", new Acceleration(null, dual, true, true)),
         new Method("ours", new Acceleration(TAU, dual, true, true)));
   }
 
@@ -77,6 +79,14 @@ public final class SamplerLadder {
   private final SpecialTokens special;
   private final Path results;
   private final Map<String, Outcome> done = new LinkedHashMap<>();
+
+  /**
+   * VmHWM after each (task, method) run in this process: a high-water mark, so it only grows
+   * through the ladder; a method's own peak is at most its value (a fresh process per method gives
+   * each its own).
+   */
+  private final Map<String, Double> peakRss = new LinkedHashMap<>();
+
   private final PrintStream log;
 
   /** A ladder whose per-item outcomes are kept in {@code results} (read first when it exists). */
@@ -168,6 +178,7 @@ public final class SamplerLadder {
       }
       if (ran > 0) {
         log.printf(Locale.ROOT, "[ladder] %s %s: %d items%n", task.name(), m.id(), ran);
+        peakRss.put(task.name() + "|" + m.id(), peakRssMiB());
       }
     }
   }
@@ -207,7 +218,8 @@ public final class SamplerLadder {
             Locale.ROOT,
             "%n**%s** (gen_length %d, block %d)%n%n| method | n | accuracy | Δ vs B0 | McNemar p |"
                 + " same answer | NFE | tokens/forward | positions computed | useful tok/s |"
-                + " speedup |%n|---|---|---|---|---|---|---|---|---|---|---|%n",
+                + " speedup | cache MiB | peak RSS MiB |%n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|%n",
             task.name(),
             gen,
             block));
@@ -243,7 +255,7 @@ public final class SamplerLadder {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d | %.1f %% | %s | %s | %s | %.1f | %.2f | %.0f | %.1f | %s |%n",
+              "| %s | %d | %.1f %% | %s | %s | %s | %.1f | %.2f | %.0f | %.1f | %s | %s | %s |%n",
               m.id(),
               o.size(),
               100.0 * correct / o.size(),
@@ -254,9 +266,45 @@ public final class SamplerLadder {
               nfe == 0 ? 0 : useful / nfe,
               positions,
               tps,
-              Double.isNaN(baseTps) ? "–" : String.format(Locale.ROOT, "%.2f×", tps / baseTps)));
+              Double.isNaN(baseTps) ? "–" : String.format(Locale.ROOT, "%.2f×", tps / baseTps),
+              cacheMiB(m, task, n),
+              peakRss.containsKey(task.name() + "|" + m.id())
+                  ? String.format(Locale.ROOT, "%.0f", peakRss.get(task.name() + "|" + m.id()))
+                  : "–"));
     }
     return out.toString();
+  }
+
+  /**
+   * The largest KV cache one request of the method holds: every layer's K and V over the longest
+   * canvas of the items (float32), "–" without a cache.
+   */
+  private String cacheMiB(Method m, Task task, int n) {
+    if (m.acceleration() == null || m.acceleration().cache() == Acceleration.Cache.NONE) {
+      return "–";
+    }
+    int longest = 0;
+    for (Example e : items(task, n)) {
+      longest = Math.max(longest, Canvas.chatPrompt(tokenizer, e.question()).length);
+    }
+    var c = model.config();
+    double bytes =
+        (double) (longest + task.genLength()) * c.nLayers() * 2 * c.nKvHeads() * c.headDim() * 4;
+    return String.format(Locale.ROOT, "%.2f", bytes / (1 << 20));
+  }
+
+  /** The process's peak resident set so far (VmHWM), in MiB; NaN where /proc is not there. */
+  static double peakRssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
   }
 
   /** Useful tokens (the answers, up to the first EOS) per second of generation. */
@@ -279,8 +327,9 @@ public final class SamplerLadder {
   }
 
   /**
-   * Useful tokens/s of {@code method} on the items, served {@code batch} requests at a time through
-   * the step-level batcher (each group stepped to its end), and the accuracy; not stored.
+   * Useful tokens/s of {@code method} on the items served through the step-level batcher with up to
+   * {@code batch} requests in flight (continuous batching: a finished request's place goes to the
+   * next item at the next step), and the accuracy; not stored.
    */
   public double[] batched(Task task, int n, int block, Method method, int batch) {
     int gen = task.genLength();
@@ -289,20 +338,28 @@ public final class SamplerLadder {
     long useful = 0;
     int correct = 0;
     long t0 = System.nanoTime();
-    for (int g0 = 0; g0 < items.size(); g0 += batch) {
-      List<Denoising> group = new ArrayList<>();
-      for (int i = g0; i < Math.min(items.size(), g0 + batch); i++) {
-        int[] prompt = Canvas.chatPrompt(tokenizer, items.get(i).question());
-        group.add(
+    List<Denoising> inFlight = new ArrayList<>();
+    List<Integer> itemOf = new ArrayList<>();
+    int next = 0;
+    while (next < items.size() || !inFlight.isEmpty()) {
+      while (inFlight.size() < batch && next < items.size()) { // joins at a step boundary
+        int[] prompt = Canvas.chatPrompt(tokenizer, items.get(next).question());
+        inFlight.add(
             batcher.request(
                 prompt, config(gen, block), method.acceleration(), new SplittableRandom(0), null));
+        itemOf.add(next++);
       }
-      batcher.run(group);
-      for (int i = 0; i < group.size(); i++) {
-        int[] answer = group.get(i).result().answer(0, special);
-        useful += answer.length;
-        String text = tokenizer.decode(answer, true).strip();
-        correct += task.accepts(items.get(g0 + i), text) ? 1 : 0;
+      batcher.step(inFlight);
+      for (int k = inFlight.size() - 1; k >= 0; k--) {
+        Denoising d = inFlight.get(k);
+        if (d.done()) { // leaves: its answer is scored
+          int[] answer = d.result().answer(0, special);
+          useful += answer.length;
+          String text = tokenizer.decode(answer, true).strip();
+          correct += task.accepts(items.get(itemOf.get(k)), text) ? 1 : 0;
+          inFlight.remove(k);
+          itemOf.remove(k);
+        }
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
