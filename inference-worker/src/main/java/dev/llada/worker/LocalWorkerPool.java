@@ -4,15 +4,15 @@ import dev.llada.core.config.LladaConfig;
 import dev.llada.core.likelihood.LikelihoodEstimate;
 import dev.llada.core.likelihood.LogLikelihood;
 import dev.llada.core.model.DjlMaskPredictor;
-import dev.llada.core.sampling.FastSampler;
+import dev.llada.core.sampling.Denoising;
 import dev.llada.core.sampling.Generation;
-import dev.llada.core.sampling.ReferenceSampler;
-import dev.llada.core.sampling.Sampler;
 import dev.llada.core.sampling.SpecialTokens;
-import dev.llada.core.sampling.StepEvent;
+import dev.llada.core.sampling.StepBatcher;
 import dev.llada.core.tokenizer.LladaTokenizer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -27,8 +27,10 @@ import java.util.function.Supplier;
 /**
  * The in-process worker: one dedicated inference thread (DJL is not thread-safe per model, and grad
  * mode is per thread: djl.md, stack-djl-payara.md §5), a small LRU of resident models keyed by
- * content digest, and tokenizers shared by all threads (the Rust tokenizer is thread-safe). Jobs
- * run in arrival order; a cancelled job stops between two denoising steps.
+ * content digest, and tokenizers shared by all threads (the Rust tokenizer is thread-safe).
+ * Generations run with step-level continuous batching ({@link StepBatcher}): up to {@code maxBatch}
+ * in flight share forwards, joining and leaving between steps, in arrival order; a cancelled one
+ * leaves at the next step. Likelihoods and model loads run between two steps.
  */
 public final class LocalWorkerPool implements WorkerPool {
 
@@ -37,6 +39,15 @@ public final class LocalWorkerPool implements WorkerPool {
   private final int residentModels;
   private final Map<String, DjlMaskPredictor> resident = new LinkedHashMap<>(4, 0.75f, true);
   private final Map<String, Tokens> tokenizers = new ConcurrentHashMap<>();
+  private final int maxBatch;
+  private final java.util.Queue<Pending> pending =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Map<String, Running> running = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Generations in flight by default, across models (continuous batching). */
+  public static final int DEFAULT_MAX_BATCH = 8;
 
   /**
    * @param threads where the inference thread comes from (a container's managed factory)
@@ -44,9 +55,17 @@ public final class LocalWorkerPool implements WorkerPool {
    * @param residentModels how many models stay loaded (least recently used one goes first)
    */
   public LocalWorkerPool(ThreadFactory threads, String device, int residentModels) {
-    if (residentModels < 1) {
-      throw new IllegalArgumentException("residentModels must be >= 1");
+    this(threads, device, residentModels, DEFAULT_MAX_BATCH);
+  }
+
+  /**
+   * @param maxBatch generations in flight at once: they share forwards step by step
+   */
+  public LocalWorkerPool(ThreadFactory threads, String device, int residentModels, int maxBatch) {
+    if (residentModels < 1 || maxBatch < 1) {
+      throw new IllegalArgumentException("residentModels and maxBatch must be >= 1");
     }
+    this.maxBatch = maxBatch;
     this.device = device;
     this.residentModels = residentModels;
     AtomicInteger n = new AtomicInteger();
@@ -96,45 +115,142 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public CompletableFuture<GenerationResult> generate(GenerationJob job) {
-    Tokens tokens = tokens(job.model());
-    return submit(
-        () -> {
-          long start = System.nanoTime();
-          AtomicInteger steps = new AtomicInteger();
-          if (job.cancelled().getAsBoolean()) {
-            throw new GenerationCancelledException(0);
-          }
-          StepEvent.Listener listener =
-              e -> {
-                steps.incrementAndGet();
-                job.listener().onStep(e);
-                if (job.cancelled().getAsBoolean() && steps.get() < job.config().steps()) {
-                  throw new GenerationCancelledException(steps.get());
-                }
-              };
-          Sampler sampler =
-              job.acceleration() == null
-                  ? new ReferenceSampler(predictor(job.model()), tokens.special())
-                  : new FastSampler(predictor(job.model()), tokens.special(), job.acceleration());
-          Generation g =
-              sampler.generate(
-                  new int[][] {job.promptIds()},
-                  null,
-                  job.config(),
-                  new SplittableRandom(job.seed()),
-                  listener);
-          int[] generated = g.completion(0);
-          int end = Generation.firstStop(generated, tokens.special());
-          int[] answer = Arrays.copyOf(generated, end);
-          return new GenerationResult(
-              answer,
-              tokens.tokenizer().decode(answer, true),
-              end < generated.length ? "stop" : "length",
-              steps.get(),
-              g.nfe(),
-              (System.nanoTime() - start) / 1_000_000,
-              g.queryPositions());
-        });
+    tokens(job.model()); // fail fast on a broken model directory
+    CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+    pending.add(new Pending(job, future));
+    schedulePump();
+    return future;
+  }
+
+  /** A generation waiting to join its model's batch. */
+  private record Pending(GenerationJob job, CompletableFuture<GenerationResult> future) {}
+
+  /** A generation in a running batch (inference thread only). */
+  private record Live(
+      GenerationJob job, CompletableFuture<GenerationResult> future, Denoising state, long start) {}
+
+  /** One model's running batch (inference thread only). */
+  private record Running(StepBatcher batcher, List<Live> live) {}
+
+  /** Puts one pump step on the inference thread unless one is queued already. */
+  private void schedulePump() {
+    if (pumpQueued.compareAndSet(false, true)) {
+      try {
+        inference.execute(this::pump);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        pumpQueued.set(false);
+        for (Pending p; (p = pending.poll()) != null; ) {
+          p.future()
+              .completeExceptionally(new IllegalStateException("the worker pool is shut down", e));
+        }
+      }
+    }
+  }
+
+  /**
+   * One step of continuous batching on the inference thread: waiting generations join their model's
+   * batch (up to {@code maxBatch} in flight), cancelled ones leave, every batch advances one
+   * denoising step ({@link StepBatcher}: shared forwards), finished ones answer. Then the pump
+   * queues itself again behind whatever else is waiting (likelihoods, model loads), so those run
+   * between two steps instead of after the whole batch.
+   */
+  private void pump() {
+    pumpQueued.set(false);
+    admit();
+    for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+      Running r = it.next().getValue();
+      r.live().removeIf(this::leftIfCancelled);
+      List<Denoising> batch = r.live().stream().map(Live::state).toList();
+      try {
+        r.batcher().step(batch);
+      } catch (RuntimeException | Error e) { // a forward failed: every request in it fails
+        r.live().forEach(l -> l.future().completeExceptionally(e));
+        r.live().forEach(l -> r.batcher().leave(l.state()));
+        r.live().clear();
+      }
+      r.live().removeIf(this::answeredIfDone);
+      if (r.live().isEmpty()) {
+        it.remove();
+      }
+    }
+    if (!running.isEmpty() || !pending.isEmpty()) {
+      schedulePump();
+    }
+  }
+
+  private void admit() {
+    int inFlight = running.values().stream().mapToInt(r -> r.live().size()).sum();
+    while (inFlight < maxBatch) {
+      Pending p = pending.poll();
+      if (p == null) {
+        return;
+      }
+      GenerationJob job = p.job();
+      if (job.cancelled().getAsBoolean()) {
+        p.future().completeExceptionally(new GenerationCancelledException(0));
+        continue;
+      }
+      try {
+        Tokens tokens = tokens(job.model());
+        Running r = running.get(job.model().digest());
+        if (r == null) {
+          r =
+              new Running(
+                  new StepBatcher(predictor(job.model()), tokens.special()), new ArrayList<>());
+          running.put(job.model().digest(), r);
+        }
+        Denoising d =
+            r.batcher()
+                .request(
+                    job.promptIds(),
+                    job.config(),
+                    job.acceleration(),
+                    new SplittableRandom(job.seed()),
+                    job.listener());
+        r.live().add(new Live(job, p.future(), d, System.nanoTime()));
+        inFlight++;
+      } catch (RuntimeException | Error e) { // a bad request or a model that does not load
+        p.future().completeExceptionally(e);
+      }
+    }
+  }
+
+  /** A cancelled generation leaves its batch and answers with the steps it ran. */
+  private boolean leftIfCancelled(Live l) {
+    if (!l.state().done() && l.job().cancelled().getAsBoolean()) {
+      running.get(l.job().model().digest()).batcher().leave(l.state());
+      l.future().completeExceptionally(new GenerationCancelledException(l.state().nfe()));
+      return true;
+    }
+    return false;
+  }
+
+  /** A finished generation (or one whose listener failed) answers and leaves. */
+  private boolean answeredIfDone(Live l) {
+    Denoising d = l.state();
+    if (!d.done()) {
+      return false;
+    }
+    if (d.failure() != null) {
+      l.future().completeExceptionally(d.failure());
+      return true;
+    }
+    Tokens tokens = tokens(l.job().model());
+    Generation g = d.result();
+    int[] generated = g.completion(0);
+    int end = Generation.firstStop(generated, tokens.special());
+    int[] answer = Arrays.copyOf(generated, end);
+    l.future()
+        .complete(
+            new GenerationResult(
+                answer,
+                tokens.tokenizer().decode(answer, true),
+                end < generated.length ? "stop" : "length",
+                g.nfe(),
+                g.nfe(),
+                (System.nanoTime() - l.start()) / 1_000_000,
+                g.queryPositions()));
+    return true;
   }
 
   @Override
@@ -165,10 +281,14 @@ public final class LocalWorkerPool implements WorkerPool {
   private DjlMaskPredictor predictor(ModelRef model) {
     DjlMaskPredictor p = resident.get(model.digest());
     if (p == null) {
-      if (resident.size() >= residentModels) {
-        var eldest = resident.entrySet().iterator().next();
-        eldest.getValue().close();
-        resident.remove(eldest.getKey());
+      // the least recently used model goes, but never one a running batch uses
+      for (var it = resident.entrySet().iterator();
+          resident.size() >= residentModels && it.hasNext(); ) {
+        var e = it.next();
+        if (!running.containsKey(e.getKey())) {
+          e.getValue().close();
+          it.remove();
+        }
       }
       p = DjlMaskPredictor.load(model.directory(), device);
       resident.put(model.digest(), p);
@@ -199,6 +319,15 @@ public final class LocalWorkerPool implements WorkerPool {
     try {
       inference.execute(
           () -> {
+            IllegalStateException closed =
+                new IllegalStateException("the worker pool is shut down");
+            running
+                .values()
+                .forEach(r -> r.live().forEach(l -> l.future().completeExceptionally(closed)));
+            running.clear();
+            for (Pending p; (p = pending.poll()) != null; ) {
+              p.future().completeExceptionally(closed);
+            }
             resident.values().forEach(DjlMaskPredictor::close);
             resident.clear();
           });

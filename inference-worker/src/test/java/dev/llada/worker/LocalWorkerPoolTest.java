@@ -119,6 +119,52 @@ class LocalWorkerPoolTest {
         e.getCause().getMessage().contains("max_sequence_length"), e.getCause().getMessage());
   }
 
+  /**
+   * Continuous batching: generations submitted together (different prompts, lengths, samplers)
+   * share forwards and each gives what it gives served alone; a likelihood sent meanwhile answers
+   * between two steps, before the long generations finish.
+   */
+  @Test
+  void concurrentGenerationsShareStepsAndEachGivesItsSoloAnswer() throws Exception {
+    List<GenerationJob> jobs = new ArrayList<>();
+    String[] prompts = {"sort 98765:", "reverse abcdef:", "12+34=", "sort 31:", "reverse qwerty:"};
+    for (int i = 0; i < prompts.length; i++) {
+      SamplingConfig config = greedy(8 + 8 * (i % 3), 8 + 8 * (i % 3));
+      dev.llada.core.sampling.Acceleration fast =
+          i % 2 == 1
+              ? new dev.llada.core.sampling.Acceleration(
+                  dev.llada.core.sampling.ParallelDecoding.threshold(0.9),
+                  dev.llada.core.sampling.Acceleration.Cache.DUAL,
+                  true,
+                  true)
+              : null;
+      jobs.add(new GenerationJob(model, chat(prompts[i]), config, i, null, null, fast));
+    }
+    List<GenerationResult> solo = new ArrayList<>();
+    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", 1, 1)) {
+      for (GenerationJob j : jobs) {
+        solo.add(one.generate(j).get(60, TimeUnit.SECONDS));
+      }
+    }
+    List<java.util.concurrent.CompletableFuture<GenerationResult>> together = new ArrayList<>();
+    for (GenerationJob j : jobs) {
+      together.add(pool.generate(j));
+    }
+    var likelihood =
+        pool.loglikelihood(
+            new LikelihoodJob(model, chat("sort 321:"), pool.encode(model, "123"), 8, 4, 0.0, 3));
+    likelihood.get(60, TimeUnit.SECONDS);
+    assertTrue(
+        together.stream().anyMatch(f -> !f.isDone()),
+        "the likelihood answered between steps, not after every generation");
+    for (int i = 0; i < jobs.size(); i++) {
+      GenerationResult r = together.get(i).get(60, TimeUnit.SECONDS);
+      assertArrayEquals(solo.get(i).completionIds(), r.completionIds(), "job " + i);
+      assertEquals(solo.get(i).nfe(), r.nfe(), "job " + i);
+      assertEquals(solo.get(i).computeUnits(), r.computeUnits(), "job " + i);
+    }
+  }
+
   @Test
   void estimatesALogLikelihood() throws Exception {
     LikelihoodResult r =
