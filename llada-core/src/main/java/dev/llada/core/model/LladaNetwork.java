@@ -143,6 +143,18 @@ public final class LladaNetwork implements AutoCloseable {
     return load(config, checkpoint, device, mklPackByDefault());
   }
 
+  /**
+   * The array to keep after staging {@code staged} and moving it to {@code moved}: the staging copy
+   * is closed, unless the move returned it itself — as {@code toDevice} does on a GPU manager,
+   * where {@code create} already put the staged array on the device (issue #16 item 5).
+   */
+  static NDArray adopt(NDArray staged, NDArray moved) {
+    if (moved != staged) {
+      staged.close();
+    }
+    return moved;
+  }
+
   /** Whether loads pack for MKL when not told: yes, unless {@code -Dllada.mkl_pack=false}. */
   static boolean mklPackByDefault() {
     return !"false".equalsIgnoreCase(System.getProperty("llada.mkl_pack"));
@@ -167,8 +179,9 @@ public final class LladaNetwork implements AutoCloseable {
                 checkpoint.float32(e.getKey()), new Shape(e.getValue()), DataType.FLOAT32);
         // toDevice(cpu, copy=true) would alias the mapping (DJL passes no copy flag to torch)
         NDArray resident =
-            device.equals(Device.cpu()) ? onCpu.duplicate() : onCpu.toDevice(device, false);
-        onCpu.close();
+            adopt(
+                onCpu,
+                device.equals(Device.cpu()) ? onCpu.duplicate() : onCpu.toDevice(device, false));
         tensors.put(e.getKey(), resident);
       }
       LladaNetwork network = fromLladaTensors(config, manager, tensors);
