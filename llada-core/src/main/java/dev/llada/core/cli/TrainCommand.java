@@ -26,9 +26,22 @@ final class TrainCommand implements Callable<Integer> {
           "directory that relative paths in the recipe start from (default: the current one)")
   Path baseDir;
 
+  @Option(
+      names = "--export",
+      paramLabel = "DIR",
+      description =
+          "instead of training: write the newest checkpoint's model to DIR (to evaluate a run in"
+              + " progress)")
+  Path export;
+
   @Override
   public Integer call() {
     Recipe r = Recipe.read(recipe, baseDir != null ? baseDir : Path.of("").toAbsolutePath());
+    if (export != null) {
+      int step = new Trainer(r, System.err).exportLatest(export);
+      System.err.println("llada: exported step " + step + " of " + r.name() + " to " + export);
+      return 0;
+    }
     try {
       new Trainer(r, System.err).run();
       return 0;

@@ -76,6 +76,39 @@ public final class Trainer {
     }
   }
 
+  /**
+   * Writes the model of the newest checkpoint to {@code into} (config.json, model.safetensors,
+   * tokenizer), as the final model would be written at that step: a run in progress can be
+   * evaluated without stopping it. Returns the checkpoint's step.
+   */
+  public int exportLatest(Path into) {
+    Path out = recipe.output();
+    Path latest = latestCheckpoint(out.resolve("checkpoints"));
+    if (latest == null) {
+      throw new IllegalArgumentException(out + " has no checkpoint to export");
+    }
+    try (LladaTokenizer tokenizer = LladaTokenizer.load(out)) {
+      LladaConfig config = config(tokenizer);
+      Files.createDirectories(into);
+      try (LladaNetwork network = LladaNetwork.initialize(config, Device.cpu(), recipe.seed());
+          SafetensorsFile file = SafetensorsFile.open(latest.resolve("train-state.safetensors"))) {
+        if (!recipe.sha256().equals(file.metadata().get("recipe_sha256"))) {
+          throw new IllegalArgumentException("the recipe changed since " + latest + " was written");
+        }
+        for (Map.Entry<String, NDArray> e : network.parameters().entrySet()) {
+          e.getValue().set(FloatBuffer.wrap(file.readFloats("param/" + e.getKey())));
+        }
+        writeModel(into, config, network);
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+          Files.copy(out.resolve(f), into.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        return Integer.parseInt(file.metadata().get("step"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Result train(int stopAfter) throws IOException {
     Path out = recipe.output();
     Files.createDirectories(out);

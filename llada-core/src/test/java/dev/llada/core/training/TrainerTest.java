@@ -1,5 +1,6 @@
 package dev.llada.core.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -146,6 +147,28 @@ class TrainerTest {
     assertTrue(
         tooLong.getMessage().contains("more than model.max_sequence_length 8"),
         tooLong.getMessage());
+  }
+
+  @Test
+  void theNewestCheckpointExportsAsTheModelOfItsStep() throws Exception {
+    Recipe r = write(recipe("x", "pretrain", "export-run", null, 1e-3, 4));
+    new Trainer(r, System.err).run(); // checkpoints at step 4, then the final model of step 4
+    Path exported = temp.resolve("exported");
+    assertEquals(4, new Trainer(r, System.err).exportLatest(exported));
+    try (var a = dev.llada.core.weights.Checkpoint.open(temp.resolve("export-run"));
+        var b = dev.llada.core.weights.Checkpoint.open(exported)) {
+      for (String name :
+          List.of(
+              dev.llada.core.model.LladaNames.WTE,
+              dev.llada.core.model.LladaNames.block(1, "q_proj"),
+              dev.llada.core.model.LladaNames.block(0, "up_proj"))) {
+        assertArrayEquals(a.readFloats(name), b.readFloats(name), name);
+      }
+    }
+    assertTrue(Files.isRegularFile(exported.resolve("tokenizer.json")));
+    Recipe none = write(recipe("y", "pretrain", "never-ran", null, 1e-3, 4));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Trainer(none, System.err).exportLatest(exported));
   }
 
   @Test
