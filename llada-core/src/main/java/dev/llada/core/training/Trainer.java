@@ -151,6 +151,8 @@ public final class Trainer {
         long t0 = System.nanoTime();
         long tokensAtStart = tokens;
         double loss = Double.NaN;
+        // mean loss per task since the last metrics row (each micro-batch holds one task)
+        Map<String, double[]> taskLoss = new java.util.TreeMap<>();
         int step = start;
         for (int ran = 0; step < o.steps() && ran < stopAfter; step++, ran++) {
           double lr = schedule.at(step);
@@ -163,7 +165,11 @@ public final class Trainer {
                     recipe.objective(),
                     config.maskTokenId(),
                     TrainingData.random(recipe.seed(), step, micro, 2));
-            loss += backward(network, noised, o.gradAccum());
+            double part = backward(network, noised, o.gradAccum());
+            loss += part;
+            double[] acc = taskLoss.computeIfAbsent(batch.task(), t -> new double[2]);
+            acc[0] += part * o.gradAccum(); // the micro-batch's own loss
+            acc[1]++;
             tokens += (long) noised.noisy().length * noised.noisy()[0].length;
           }
           double norm;
@@ -206,6 +212,10 @@ public final class Trainer {
             row.addProperty("tokens", tokens);
             row.addProperty("tokens_per_s", Math.round(rate));
             row.addProperty("elapsed_s", Math.round(seconds * 10) / 10.0);
+            JsonObject perTask = new JsonObject();
+            taskLoss.forEach((t, acc) -> perTask.addProperty(t, acc[0] / acc[1]));
+            row.add("task_loss", perTask);
+            taskLoss.clear();
             Files.writeString(
                 metrics,
                 new Gson().toJson(row) + "\n",

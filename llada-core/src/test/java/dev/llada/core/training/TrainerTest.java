@@ -166,6 +166,12 @@ class TrainerTest {
       }
     }
     assertTrue(Files.isRegularFile(exported.resolve("tokenizer.json")));
+    for (String line : Files.readAllLines(temp.resolve("export-run/metrics.jsonl"))) {
+      JsonObject taskLoss =
+          JsonParser.parseString(line).getAsJsonObject().getAsJsonObject("task_loss");
+      assertTrue(taskLoss.size() >= 1, "each row has the loss of its tasks: " + line);
+      taskLoss.keySet().forEach(t -> assertTrue(t.equals("add2") || t.equals("sort"), t));
+    }
     Recipe none = write(recipe("y", "pretrain", "never-ran", null, 1e-3, 4));
     assertThrows(
         IllegalArgumentException.class, () -> new Trainer(none, System.err).exportLatest(exported));
