@@ -1,6 +1,9 @@
 package dev.llada.worker;
 
-/** A generation stopped between steps because its caller went away or gave up. */
+/**
+ * A generation (or a likelihood) stopped between steps (Monte Carlo batches) because its caller
+ * went away or gave up.
+ */
 public final class GenerationCancelledException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
@@ -8,7 +11,11 @@ public final class GenerationCancelledException extends RuntimeException {
   private final int stepsRun;
 
   public GenerationCancelledException(int stepsRun) {
-    super("generation cancelled after " + stepsRun + " steps");
+    this("generation cancelled after " + stepsRun + " steps", stepsRun);
+  }
+
+  public GenerationCancelledException(String message, int stepsRun) {
+    super(message);
     this.stepsRun = stepsRun;
   }
 

@@ -259,15 +259,24 @@ public final class LocalWorkerPool implements WorkerPool {
     return submit(
         () -> {
           long start = System.nanoTime();
-          LikelihoodEstimate e =
-              new LogLikelihood(predictor(job.model()))
-                  .estimate(
-                      job.contextIds(),
-                      job.continuationIds(),
-                      job.mcNum(),
-                      job.batchSize(),
-                      job.cfgScale(),
-                      new SplittableRandom(job.seed()));
+          if (job.cancelled().getAsBoolean()) {
+            throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
+          }
+          LikelihoodEstimate e;
+          try {
+            e =
+                new LogLikelihood(predictor(job.model()))
+                    .estimate(
+                        job.contextIds(),
+                        job.continuationIds(),
+                        job.mcNum(),
+                        job.batchSize(),
+                        job.cfgScale(),
+                        new SplittableRandom(job.seed()),
+                        job.cancelled());
+          } catch (dev.llada.core.likelihood.EstimationStoppedException stopped) {
+            throw new GenerationCancelledException(stopped.getMessage(), stopped.batchesRun());
+          }
           return new LikelihoodResult(
               e.logLikelihood(),
               e.standardError(),

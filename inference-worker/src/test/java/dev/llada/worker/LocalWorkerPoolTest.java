@@ -166,6 +166,24 @@ class LocalWorkerPoolTest {
   }
 
   @Test
+  void aCancelledLikelihoodStopsBetweenBatchesAndSaysHowManyRan() {
+    AtomicInteger asked = new AtomicInteger();
+    var future =
+        pool.loglikelihood(
+            new LikelihoodJob(
+                model,
+                chat("sort 321:"),
+                pool.encode(model, "123"),
+                16,
+                2,
+                0.0,
+                3,
+                () -> asked.incrementAndGet() > 3)); // before it runs, then before batches 1, 2, 3
+    ExecutionException e = assertThrows(ExecutionException.class, future::get);
+    assertEquals(2, assertInstanceOf(GenerationCancelledException.class, e.getCause()).stepsRun());
+  }
+
+  @Test
   void estimatesALogLikelihood() throws Exception {
     LikelihoodResult r =
         pool.loglikelihood(

@@ -45,6 +45,21 @@ public final class LogLikelihood {
       int batchSize,
       double cfgScale,
       RandomGenerator random) {
+    return estimate(prompt, answer, mcNum, batchSize, cfgScale, random, () -> false);
+  }
+
+  /**
+   * As {@link #estimate(int[], int[], int, int, double, RandomGenerator)}, asking {@code stop}
+   * before each Monte Carlo batch: true ends the estimate with {@link EstimationStoppedException}.
+   */
+  public LikelihoodEstimate estimate(
+      int[] prompt,
+      int[] answer,
+      int mcNum,
+      int batchSize,
+      double cfgScale,
+      RandomGenerator random,
+      java.util.function.BooleanSupplier stop) {
     if (answer.length == 0) {
       throw new IllegalArgumentException("the continuation is empty");
     }
@@ -72,6 +87,9 @@ public final class LogLikelihood {
     int iterations = mcNum / batchSize;
     double[] losses = new double[iterations];
     for (int it = 0; it < iterations; it++) {
+      if (stop.getAsBoolean()) {
+        throw new EstimationStoppedException(it);
+      }
       int[] counts = stratifiedCounts(la, batchSize, random);
       int[][] noisy = new int[batchSize][lp + la];
       for (int r = 0; r < batchSize; r++) {

@@ -344,7 +344,13 @@ public class InferenceService {
     AtomicBoolean timedOut = new AtomicBoolean();
     LikelihoodResult result;
     try {
-      result = await(pool.loglikelihood(job), timedOut);
+      // the timeout reaches the job: it stops before its next Monte Carlo batch
+      result = await(pool.loglikelihood(job.cancelledWhen(timedOut::get)), timedOut);
+    } catch (GenerationCancelledException e) {
+      int batches = job.mcNum() / job.batchSize();
+      settle(reservation, Outcome.CANCELLED, 0, units * e.stepsRun() / batches); // what ran
+      throw new ServiceUnavailableException(
+          "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.");
     } catch (IllegalArgumentException e) {
       settle(reservation, Outcome.ERROR, 0, 0);
       throw new InvalidRequestException(null, e.getMessage());

@@ -7,6 +7,8 @@ import dev.llada.core.sampling.Remasking;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.platform.domain.ClientGoneException;
 import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.ServiceUnavailableException;
+import dev.llada.worker.GenerationCancelledException;
 import dev.llada.worker.GenerationJob;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.LikelihoodJob;
@@ -118,6 +120,65 @@ class InferenceServiceTest {
                   throw new NumberFormatException("NaN");
                 }));
     assertEquals(List.of("ERROR 0 96"), settled);
+  }
+
+  /**
+   * Issue #16: a likelihood past the request timeout is stopped (the flag reaches the job), answers
+   * 503 timeout and settles what ran.
+   */
+  @Test
+  void aLikelihoodPastTheTimeoutStopsAndSettlesTheBatchesThatRan() {
+    InferenceService s = service();
+    s.timeoutSeconds = 1;
+    WorkerPool inner = s.pool;
+    s.pool =
+        new WorkerPool() {
+          @Override
+          public int[] encode(ModelRef model, String text) {
+            return inner.encode(model, text);
+          }
+
+          @Override
+          public String decode(ModelRef model, int[] ids) {
+            return inner.decode(model, ids);
+          }
+
+          @Override
+          public ModelLimits limits(ModelRef model) {
+            return inner.limits(model);
+          }
+
+          @Override
+          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+            return inner.generate(job);
+          }
+
+          @Override
+          public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+            // a slow estimate: 3 of its 8 batches run, then it sees the flag
+            return CompletableFuture.supplyAsync(
+                () -> {
+                  while (!job.cancelled().getAsBoolean()) {
+                    Thread.onSpinWait();
+                  }
+                  throw new GenerationCancelledException("stopped", 3);
+                });
+          }
+
+          @Override
+          public void close() {}
+        };
+    ServiceUnavailableException e =
+        assertThrows(
+            ServiceUnavailableException.class,
+            () ->
+                s.loglikelihood(
+                    reservation(),
+                    new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 1, 0, 0),
+                    96,
+                    r -> r));
+    assertEquals("timeout", e.code());
+    assertEquals(List.of("CANCELLED 0 36"), settled, "3 of 8 batches: 96 x 3 / 8");
   }
 
   @Test
