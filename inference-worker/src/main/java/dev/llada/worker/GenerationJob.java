@@ -17,6 +17,8 @@ import java.util.function.BooleanSupplier;
  * @param cancelled polled before each step; true stops the generation with {@link
  *     GenerationCancelledException}
  * @param acceleration the fast sampler's switches, null for the reference sampler
+ * @param tenant whose request it is: the unit of fair sharing ({@code ""}: anonymous)
+ * @param weight the tenant's share of the steps (≤ 0: 1)
  */
 public record GenerationJob(
     ModelRef model,
@@ -25,7 +27,21 @@ public record GenerationJob(
     long seed,
     StepEvent.Listener listener,
     BooleanSupplier cancelled,
-    Acceleration acceleration) {
+    Acceleration acceleration,
+    String tenant,
+    double weight) {
+
+  /** A job of no particular tenant. */
+  public GenerationJob(
+      ModelRef model,
+      int[] promptIds,
+      SamplingConfig config,
+      long seed,
+      StepEvent.Listener listener,
+      BooleanSupplier cancelled,
+      Acceleration acceleration) {
+    this(model, promptIds, config, seed, listener, cancelled, acceleration, "", 1);
+  }
 
   /** A job for the reference sampler. */
   public GenerationJob(
@@ -35,7 +51,7 @@ public record GenerationJob(
       long seed,
       StepEvent.Listener listener,
       BooleanSupplier cancelled) {
-    this(model, promptIds, config, seed, listener, cancelled, null);
+    this(model, promptIds, config, seed, listener, cancelled, null, "", 1);
   }
 
   public GenerationJob {
@@ -44,6 +60,8 @@ public record GenerationJob(
     Objects.requireNonNull(config, "config");
     listener = listener == null ? StepEvent.Listener.NONE : listener;
     cancelled = cancelled == null ? () -> false : cancelled;
+    tenant = tenant == null ? "" : tenant;
+    weight = weight > 0 ? weight : 1;
     if (promptIds.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
     }

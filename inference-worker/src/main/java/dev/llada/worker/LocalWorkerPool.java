@@ -28,9 +28,12 @@ import java.util.function.Supplier;
  * The in-process worker: one dedicated inference thread (DJL is not thread-safe per model, and grad
  * mode is per thread: djl.md, stack-djl-payara.md §5), a small LRU of resident models keyed by
  * content digest, and tokenizers shared by all threads (the Rust tokenizer is thread-safe).
- * Generations run with step-level continuous batching ({@link StepBatcher}): up to {@code maxBatch}
- * in flight share forwards, joining and leaving between steps, in arrival order; a cancelled one
- * leaves at the next step. Likelihoods and model loads run between two steps.
+ * Generations run with step-level continuous batching ({@link StepBatcher}): they join and leave
+ * between steps; each step takes up to {@code maxBatch} of them, chosen by per-tenant fair share
+ * ({@link FairShare}), in shared forwards; waiting ones are admitted by fair share too, and a
+ * tenant's or the worker's full queue refuses at once ({@link WorkerBusyException}); a cancelled
+ * one leaves at the next step, a waiting one as soon as its caller gives up. Likelihoods and model
+ * loads run between two steps.
  */
 public final class LocalWorkerPool implements WorkerPool {
 
@@ -40,14 +43,32 @@ public final class LocalWorkerPool implements WorkerPool {
   private final Map<String, DjlMaskPredictor> resident = new LinkedHashMap<>(4, 0.75f, true);
   private final Map<String, Tokens> tokenizers = new ConcurrentHashMap<>();
   private final int maxBatch;
-  private final java.util.Queue<Pending> pending =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Waiting generations by tenant, each tenant's in arrival order; guarded by itself. */
+  private final Map<String, java.util.ArrayDeque<Pending>> waiting = new LinkedHashMap<>();
+
+  private long arrivals;
+  private long pumpSteps;
+  private final int maxQueuedPerTenant;
+  private final int maxQueued;
+
+  /**
+   * Generations admitted at once ({@code 4 × maxBatch}): more than a step takes, so that a newcomer
+   * joins at once and fair sharing ({@link FairShare}) decides who steps.
+   */
+  private final int maxInFlight;
+
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Generations in flight by default, across models (continuous batching). */
   public static final int DEFAULT_MAX_BATCH = 8;
+
+  /** Generations one tenant may have waiting, and the worker in all, by default. */
+  public static final int DEFAULT_MAX_QUEUED_PER_TENANT = 64;
+
+  public static final int DEFAULT_MAX_QUEUED = 256;
 
   /**
    * @param threads where the inference thread comes from (a container's managed factory)
@@ -59,13 +80,38 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   /**
-   * @param maxBatch generations in flight at once: they share forwards step by step
+   * @param maxBatch generations that take a step together (share its forwards); up to four times as
+   *     many are in flight, and fair sharing picks who steps
    */
   public LocalWorkerPool(ThreadFactory threads, String device, int residentModels, int maxBatch) {
-    if (residentModels < 1 || maxBatch < 1) {
-      throw new IllegalArgumentException("residentModels and maxBatch must be >= 1");
+    this(
+        threads,
+        device,
+        residentModels,
+        maxBatch,
+        DEFAULT_MAX_QUEUED_PER_TENANT,
+        DEFAULT_MAX_QUEUED);
+  }
+
+  /**
+   * @param maxQueuedPerTenant generations one tenant may have waiting; more are refused at once
+   * @param maxQueued generations the worker may have waiting in all
+   */
+  public LocalWorkerPool(
+      ThreadFactory threads,
+      String device,
+      int residentModels,
+      int maxBatch,
+      int maxQueuedPerTenant,
+      int maxQueued) {
+    if (residentModels < 1 || maxBatch < 1 || maxQueuedPerTenant < 1 || maxQueued < 1) {
+      throw new IllegalArgumentException(
+          "residentModels, maxBatch and the queue bounds must be >= 1");
     }
     this.maxBatch = maxBatch;
+    this.maxInFlight = 4 * maxBatch;
+    this.maxQueuedPerTenant = maxQueuedPerTenant;
+    this.maxQueued = maxQueued;
     this.device = device;
     this.residentModels = residentModels;
     AtomicInteger n = new AtomicInteger();
@@ -117,17 +163,63 @@ public final class LocalWorkerPool implements WorkerPool {
   public CompletableFuture<GenerationResult> generate(GenerationJob job) {
     tokens(job.model()); // fail fast on a broken model directory
     CompletableFuture<GenerationResult> future = new CompletableFuture<>();
-    pending.add(new Pending(job, future));
+    synchronized (waiting) {
+      int all = waiting.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
+      java.util.ArrayDeque<Pending> mine = waiting.get(job.tenant());
+      if (mine != null && mine.size() >= maxQueuedPerTenant) {
+        future.completeExceptionally(new WorkerBusyException(true, mine.size()));
+        return future;
+      }
+      if (all >= maxQueued) {
+        future.completeExceptionally(new WorkerBusyException(false, all));
+        return future;
+      }
+      waiting
+          .computeIfAbsent(job.tenant(), t -> new java.util.ArrayDeque<>())
+          .add(new Pending(job, future, arrivals++));
+    }
     schedulePump();
     return future;
   }
 
   /** A generation waiting to join its model's batch. */
-  private record Pending(GenerationJob job, CompletableFuture<GenerationResult> future) {}
+  private record Pending(GenerationJob job, CompletableFuture<GenerationResult> future, long seq) {}
 
-  /** A generation in a running batch (inference thread only). */
-  private record Live(
-      GenerationJob job, CompletableFuture<GenerationResult> future, Denoising state, long start) {}
+  /** A generation in a running batch (inference thread only); {@code lastStep}: its last pump. */
+  private static final class Live {
+    final GenerationJob job;
+    final CompletableFuture<GenerationResult> future;
+    final Denoising state;
+    final long start;
+    long lastStep = -1;
+
+    Live(
+        GenerationJob job,
+        CompletableFuture<GenerationResult> future,
+        Denoising state,
+        long start) {
+      this.job = job;
+      this.future = future;
+      this.state = state;
+      this.start = start;
+    }
+
+    GenerationJob job() {
+      return job;
+    }
+
+    CompletableFuture<GenerationResult> future() {
+      return future;
+    }
+
+    Denoising state() {
+      return state;
+    }
+
+    long start() {
+      return start;
+    }
+  }
 
   /** One model's running batch (inference thread only). */
   private record Running(StepBatcher batcher, List<Live> live) {}
@@ -139,10 +231,7 @@ public final class LocalWorkerPool implements WorkerPool {
         inference.execute(this::pump);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         pumpQueued.set(false);
-        for (Pending p; (p = pending.poll()) != null; ) {
-          p.future()
-              .completeExceptionally(new IllegalStateException("the worker pool is shut down", e));
-        }
+        failWaiting(new IllegalStateException("the worker pool is shut down", e));
       }
     }
   }
@@ -156,11 +245,15 @@ public final class LocalWorkerPool implements WorkerPool {
    */
   private void pump() {
     pumpQueued.set(false);
+    pumpSteps++;
+    dropCancelledWaiting();
     admit();
     for (var it = running.entrySet().iterator(); it.hasNext(); ) {
       Running r = it.next().getValue();
       r.live().removeIf(this::leftIfCancelled);
-      List<Denoising> batch = r.live().stream().map(Live::state).toList();
+      List<Live> chosen = fairStep(r.live());
+      chosen.forEach(l -> l.lastStep = pumpSteps);
+      List<Denoising> batch = chosen.stream().map(Live::state).toList();
       try {
         r.batcher().step(batch);
       } catch (RuntimeException | Error e) { // a forward failed: every request in it fails
@@ -173,15 +266,103 @@ public final class LocalWorkerPool implements WorkerPool {
         it.remove();
       }
     }
-    if (!running.isEmpty() || !pending.isEmpty()) {
+    boolean more;
+    synchronized (waiting) {
+      more = !waiting.isEmpty();
+    }
+    if (!running.isEmpty() || more) {
       schedulePump();
     }
   }
 
+  /**
+   * The requests of one model's batch that take this step ({@link FairShare}): per tenant its fair
+   * number, those that waited longest first; the others keep their state for a later step.
+   */
+  private List<Live> fairStep(List<Live> live) {
+    Map<String, List<Live>> byTenant = new LinkedHashMap<>();
+    Map<String, Double> weights = new LinkedHashMap<>();
+    for (Live l : live) {
+      byTenant.computeIfAbsent(l.job().tenant(), t -> new ArrayList<>()).add(l);
+      weights.put(l.job().tenant(), l.job().weight());
+    }
+    Map<String, Integer> demand = new LinkedHashMap<>();
+    byTenant.forEach((t, ls) -> demand.put(t, ls.size()));
+    Map<String, Integer> allow = FairShare.stepsPerTenant(demand, weights, maxBatch);
+    List<Live> chosen = new ArrayList<>();
+    byTenant.forEach(
+        (t, ls) ->
+            ls.stream()
+                .sorted(java.util.Comparator.comparingLong((Live l) -> l.lastStep))
+                .limit(allow.getOrDefault(t, 0))
+                .forEach(chosen::add));
+    return chosen;
+  }
+
+  /** Waiting generations whose caller gave up (a deadline, a disconnect) go without running. */
+  private void dropCancelledWaiting() {
+    List<Pending> dropped = new ArrayList<>();
+    synchronized (waiting) {
+      for (var it = waiting.values().iterator(); it.hasNext(); ) {
+        java.util.ArrayDeque<Pending> q = it.next();
+        q.removeIf(
+            p -> {
+              boolean gone = p.job().cancelled().getAsBoolean();
+              if (gone) {
+                dropped.add(p);
+              }
+              return gone;
+            });
+        if (q.isEmpty()) {
+          it.remove();
+        }
+      }
+    }
+    dropped.forEach(p -> p.future().completeExceptionally(new GenerationCancelledException(0)));
+  }
+
+  /** The next waiting generation by fair share ({@link FairShare#nextToAdmit}), or null. */
+  private Pending nextWaiting() {
+    Map<String, Integer> inFlight = new LinkedHashMap<>();
+    Map<String, Double> weights = new LinkedHashMap<>();
+    for (Running r : running.values()) {
+      for (Live l : r.live()) {
+        inFlight.merge(l.job().tenant(), 1, Integer::sum);
+      }
+    }
+    synchronized (waiting) {
+      List<String> order =
+          waiting.entrySet().stream()
+              .sorted(java.util.Comparator.comparingLong(e -> e.getValue().peek().seq()))
+              .map(Map.Entry::getKey)
+              .toList();
+      waiting.forEach((t, q) -> weights.put(t, q.peek().job().weight()));
+      String tenant = FairShare.nextToAdmit(order, inFlight, weights);
+      if (tenant == null) {
+        return null;
+      }
+      java.util.ArrayDeque<Pending> q = waiting.get(tenant);
+      Pending p = q.poll();
+      if (q.isEmpty()) {
+        waiting.remove(tenant);
+      }
+      return p;
+    }
+  }
+
+  private void failWaiting(Throwable why) {
+    List<Pending> all = new ArrayList<>();
+    synchronized (waiting) {
+      waiting.values().forEach(all::addAll);
+      waiting.clear();
+    }
+    all.forEach(p -> p.future().completeExceptionally(why));
+  }
+
   private void admit() {
     int inFlight = running.values().stream().mapToInt(r -> r.live().size()).sum();
-    while (inFlight < maxBatch) {
-      Pending p = pending.poll();
+    while (inFlight < maxInFlight) {
+      Pending p = nextWaiting();
       if (p == null) {
         return;
       }
@@ -334,9 +515,7 @@ public final class LocalWorkerPool implements WorkerPool {
                 .values()
                 .forEach(r -> r.live().forEach(l -> l.future().completeExceptionally(closed)));
             running.clear();
-            for (Pending p; (p = pending.poll()) != null; ) {
-              p.future().completeExceptionally(closed);
-            }
+            failWaiting(closed);
             resident.values().forEach(DjlMaskPredictor::close);
             resident.clear();
           });

@@ -165,6 +165,83 @@ class LocalWorkerPoolTest {
     }
   }
 
+  private static GenerationJob of(String tenant, String prompt, int steps) {
+    return new GenerationJob(
+        model, chat(prompt), greedy(steps, steps), 1, null, null, null, tenant, 1);
+  }
+
+  /** Fair share: a tenant's one request is not stuck behind another tenant's flood. */
+  @Test
+  void aLightTenantIsNotStarvedByAFlood() throws Exception {
+    try (LocalWorkerPool fair = new LocalWorkerPool(Thread::new, "cpu", 1, 4)) {
+      fair.generate(of("warm", "x", 4)).get(60, TimeUnit.SECONDS); // loads the model
+      List<java.util.concurrent.CompletableFuture<GenerationResult>> flood = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        flood.add(fair.generate(of("a", "sort 9876" + i + ":", 32)));
+      }
+      GenerationResult b = fair.generate(of("b", "sort 21:", 8)).get(60, TimeUnit.SECONDS);
+      long floodDone =
+          flood.stream().filter(java.util.concurrent.CompletableFuture::isDone).count();
+      assertTrue(floodDone <= 1, "b finished while " + floodDone + " of a's 12 were done");
+      assertEquals(8, b.nfe());
+      for (var f : flood) {
+        assertEquals(32, f.get(120, TimeUnit.SECONDS).nfe(), "the flood still completes");
+      }
+    }
+  }
+
+  /** Bounded queues refuse at once; a waiting request whose caller gave up goes without running. */
+  @Test
+  void fullQueuesRefuseAtOnceAndGivenUpRequestsNeverRun() throws Exception {
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", 1, 1, 2, 3)) {
+      GenerationJob blocker =
+          new GenerationJob(
+              model,
+              chat("x"),
+              greedy(2, 2),
+              1,
+              e -> {
+                inside.countDown();
+                try {
+                  release.await(60, TimeUnit.SECONDS); // holds the inference thread
+                } catch (InterruptedException ie) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              null,
+              null,
+              "z",
+              1);
+      var first = small.generate(blocker);
+      assertTrue(inside.await(60, TimeUnit.SECONDS));
+      var a1 = small.generate(of("a", "sort 1:", 2));
+      java.util.concurrent.atomic.AtomicBoolean gaveUp =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      var a2 =
+          small.generate(
+              new GenerationJob(
+                  model, chat("sort 2:"), greedy(2, 2), 1, null, gaveUp::get, null, "a", 1));
+      var a3 = small.generate(of("a", "sort 3:", 2));
+      ExecutionException tenantFull = assertThrows(ExecutionException.class, a3::get);
+      assertTrue(assertInstanceOf(WorkerBusyException.class, tenantFull.getCause()).tenantLimit());
+      var b1 = small.generate(of("b", "sort 4:", 2));
+      var b2 = small.generate(of("b", "sort 5:", 2));
+      ExecutionException platformFull = assertThrows(ExecutionException.class, b2::get);
+      assertTrue(
+          !assertInstanceOf(WorkerBusyException.class, platformFull.getCause()).tenantLimit());
+      gaveUp.set(true);
+      release.countDown();
+      first.get(60, TimeUnit.SECONDS);
+      a1.get(60, TimeUnit.SECONDS);
+      b1.get(60, TimeUnit.SECONDS);
+      ExecutionException dropped = assertThrows(ExecutionException.class, a2::get);
+      assertEquals(
+          0, assertInstanceOf(GenerationCancelledException.class, dropped.getCause()).stepsRun());
+    }
+  }
+
   @Test
   void aCancelledLikelihoodStopsBetweenBatchesAndSaysHowManyRan() {
     AtomicInteger asked = new AtomicInteger();

@@ -8,6 +8,7 @@ import dev.llada.platform.domain.ClientGoneException;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.ModelNotFoundException;
 import dev.llada.platform.domain.PermissionDeniedException;
+import dev.llada.platform.domain.QuotaExceededException;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.domain.ServiceUnavailableException;
 import dev.llada.platform.domain.UnprocessableException;
@@ -20,6 +21,7 @@ import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
 import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
+import dev.llada.worker.WorkerBusyException;
 import dev.llada.worker.WorkerPool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -300,10 +302,24 @@ public class InferenceService {
                 r.seed(),
                 counting,
                 () -> timedOut.get() || disconnected.getAsBoolean(),
-                r.acceleration()));
+                r.acceleration(),
+                reservation.tenantId() == null ? "" : reservation.tenantId().toString(),
+                1.0)); // fair shares by tenant, equal weights until tenants carry one
     GenerationResult result;
     try {
       result = await(future, timedOut);
+    } catch (WorkerBusyException e) { // refused at once: nothing ran
+      settle(reservation, Outcome.ERROR, 0, 0);
+      if (e.tenantLimit()) {
+        throw new QuotaExceededException(
+            "tenant_queue_full",
+            "Your tenant has as many requests waiting as it may; retry when some have finished.",
+            reservation.limits(),
+            1);
+      }
+      throw new ServiceUnavailableException(
+          "platform_busy",
+          "The platform has as many requests waiting as it can hold; retry later.");
     } catch (GenerationCancelledException e) {
       Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
       settle(reservation, outcome, committed.get(), computed.get());

@@ -1,12 +1,14 @@
 package dev.llada.platform.application;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.llada.core.sampling.Remasking;
 import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.platform.domain.ClientGoneException;
 import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.domain.QuotaExceededException;
 import dev.llada.platform.domain.ServiceUnavailableException;
 import dev.llada.worker.GenerationCancelledException;
 import dev.llada.worker.GenerationJob;
@@ -15,6 +17,7 @@ import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
 import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
+import dev.llada.worker.WorkerBusyException;
 import dev.llada.worker.WorkerPool;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -179,6 +182,57 @@ class InferenceServiceTest {
                     r -> r));
     assertEquals("timeout", e.code());
     assertEquals(List.of("CANCELLED 0 36"), settled, "3 of 8 batches: 96 x 3 / 8");
+  }
+
+  /** Issue #16: a full worker queue refuses at once, 429 for the tenant's share, 503 for all. */
+  @Test
+  void aFullWorkerQueueIsATooManyRequestsOrAnUnavailableAndCostsNothing() {
+    for (boolean tenantLimit : new boolean[] {true, false}) {
+      settled.clear();
+      InferenceService s = service();
+      WorkerPool inner = s.pool;
+      s.pool =
+          new WorkerPool() {
+            @Override
+            public int[] encode(ModelRef model, String text) {
+              return inner.encode(model, text);
+            }
+
+            @Override
+            public String decode(ModelRef model, int[] ids) {
+              return inner.decode(model, ids);
+            }
+
+            @Override
+            public ModelLimits limits(ModelRef model) {
+              return inner.limits(model);
+            }
+
+            @Override
+            public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+              return CompletableFuture.failedFuture(new WorkerBusyException(tenantLimit, 64));
+            }
+
+            @Override
+            public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+              return inner.loglikelihood(job);
+            }
+
+            @Override
+            public void close() {}
+          };
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () -> s.generate(reservation(), prepared(), ev -> {}, () -> false));
+      if (tenantLimit) {
+        assertEquals("tenant_queue_full", assertInstanceOf(QuotaExceededException.class, e).code());
+      } else {
+        assertEquals(
+            "platform_busy", assertInstanceOf(ServiceUnavailableException.class, e).code());
+      }
+      assertEquals(List.of("ERROR 0 0"), settled, "refused before anything ran");
+    }
   }
 
   @Test
