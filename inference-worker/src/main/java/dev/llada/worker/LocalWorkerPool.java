@@ -53,8 +53,9 @@ public final class LocalWorkerPool implements WorkerPool {
   private final int maxQueued;
 
   /**
-   * Generations admitted at once ({@code 4 × maxBatch}): more than a step takes, so that a newcomer
-   * joins at once and fair sharing ({@link FairShare}) decides who steps.
+   * Generations admitted at once ({@code 4 × maxBatch}, at most {@code maxBatch} of one tenant):
+   * more than a step takes, so that another tenant's newcomer joins at once and fair sharing
+   * ({@link FairShare}) decides who steps.
    */
   private final int maxInFlight;
 
@@ -331,8 +332,11 @@ public final class LocalWorkerPool implements WorkerPool {
       }
     }
     synchronized (waiting) {
+      // a tenant has at most maxBatch in flight (all of them step while it is alone); the room
+      // beyond is for other tenants to join at once
       List<String> order =
           waiting.entrySet().stream()
+              .filter(e -> inFlight.getOrDefault(e.getKey(), 0) < maxBatch)
               .sorted(java.util.Comparator.comparingLong(e -> e.getValue().peek().seq()))
               .map(Map.Entry::getKey)
               .toList();
