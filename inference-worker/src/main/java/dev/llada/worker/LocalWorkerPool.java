@@ -59,6 +59,14 @@ public final class LocalWorkerPool implements WorkerPool {
    */
   private final int maxInFlight;
 
+  /**
+   * Whether a step fills its rows beyond the equal share ({@link FairShare}): on a GPU, where a
+   * step costs about the same with more rows; not on a CPU, where rows cost time.
+   */
+  private final boolean fill;
+
+  private volatile boolean closed;
+
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -111,6 +119,7 @@ public final class LocalWorkerPool implements WorkerPool {
     }
     this.maxBatch = maxBatch;
     this.maxInFlight = 4 * maxBatch;
+    this.fill = !device.startsWith("cpu");
     this.maxQueuedPerTenant = maxQueuedPerTenant;
     this.maxQueued = maxQueued;
     this.device = device;
@@ -162,8 +171,12 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public CompletableFuture<GenerationResult> generate(GenerationJob job) {
-    tokens(job.model()); // fail fast on a broken model directory
     CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+    if (closed) {
+      future.completeExceptionally(new IllegalStateException("the worker pool is shut down"));
+      return future;
+    }
+    tokens(job.model()); // fail fast on a broken model directory
     synchronized (waiting) {
       int all = waiting.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
       java.util.ArrayDeque<Pending> mine = waiting.get(job.tenant());
@@ -232,7 +245,12 @@ public final class LocalWorkerPool implements WorkerPool {
         inference.execute(this::pump);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         pumpQueued.set(false);
-        failWaiting(new IllegalStateException("the worker pool is shut down", e));
+        IllegalStateException down = new IllegalStateException("the worker pool is shut down", e);
+        if (Thread.currentThread().getName().startsWith("llada-inference-")) {
+          shutDownWork(down); // the inference thread itself: its running work fails too
+        } else {
+          failWaiting(down);
+        }
       }
     }
   }
@@ -246,34 +264,71 @@ public final class LocalWorkerPool implements WorkerPool {
    */
   private void pump() {
     pumpQueued.set(false);
-    pumpSteps++;
-    dropCancelledWaiting();
-    admit();
-    for (var it = running.entrySet().iterator(); it.hasNext(); ) {
-      Running r = it.next().getValue();
-      r.live().removeIf(this::leftIfCancelled);
-      List<Live> chosen = fairStep(r.live());
-      chosen.forEach(l -> l.lastStep = pumpSteps);
-      List<Denoising> batch = chosen.stream().map(Live::state).toList();
-      try {
-        r.batcher().step(batch);
-      } catch (RuntimeException | Error e) { // a forward failed: every request in it fails
-        r.live().forEach(l -> l.future().completeExceptionally(e));
-        r.live().forEach(l -> r.batcher().leave(l.state()));
-        r.live().clear();
+    try {
+      if (closed) {
+        shutDownWork(new IllegalStateException("the worker pool is shut down"));
+        return;
       }
-      r.live().removeIf(this::answeredIfDone);
-      if (r.live().isEmpty()) {
-        it.remove();
+      pumpSteps++;
+      dropCancelledWaiting();
+      for (Running r : running.values()) { // first, so that their places count as free
+        r.live().removeIf(l -> guarded(r, l, this::leftIfCancelled));
+      }
+      admit();
+      for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+        Running r = it.next().getValue();
+        List<Live> chosen = fairStep(r.live());
+        chosen.forEach(l -> l.lastStep = pumpSteps);
+        List<Denoising> batch = chosen.stream().map(Live::state).toList();
+        try {
+          r.batcher().step(batch);
+        } catch (RuntimeException | Error e) { // a forward failed: the requests in it fail
+          for (Live l : chosen) {
+            l.future().completeExceptionally(e);
+            r.batcher().leave(l.state());
+          }
+          r.live().removeAll(chosen);
+        }
+        r.live().removeIf(l -> guarded(r, l, this::answeredIfDone));
+        if (r.live().isEmpty()) {
+          it.remove();
+        }
+      }
+    } finally { // whatever failed above, the work left is not forgotten
+      boolean more;
+      synchronized (waiting) {
+        more = !waiting.isEmpty();
+      }
+      if (!running.isEmpty() || more) {
+        schedulePump();
       }
     }
-    boolean more;
-    synchronized (waiting) {
-      more = !waiting.isEmpty();
+  }
+
+  /**
+   * {@code check} on one live request; if it throws, that request alone fails and leaves (true:
+   * remove it).
+   */
+  private boolean guarded(Running r, Live l, java.util.function.Predicate<Live> check) {
+    try {
+      return check.test(l);
+    } catch (RuntimeException | Error e) {
+      l.future().completeExceptionally(e);
+      r.batcher().leave(l.state());
+      return true;
     }
-    if (!running.isEmpty() || more) {
-      schedulePump();
+  }
+
+  /** Fails every request in flight and waiting, leaving their cache rows (inference thread). */
+  private void shutDownWork(Throwable why) {
+    for (Running r : running.values()) {
+      for (Live l : r.live()) {
+        r.batcher().leave(l.state());
+        l.future().completeExceptionally(why);
+      }
     }
+    running.clear();
+    failWaiting(why);
   }
 
   /**
@@ -283,13 +338,17 @@ public final class LocalWorkerPool implements WorkerPool {
   private List<Live> fairStep(List<Live> live) {
     Map<String, List<Live>> byTenant = new LinkedHashMap<>();
     Map<String, Double> weights = new LinkedHashMap<>();
-    for (Live l : live) {
+    // tenants in the order of their longest-waiting request: shares and what rounding leaves go
+    // to those that stepped least recently, so that every tenant steps in turn
+    List<Live> byWait = new ArrayList<>(live);
+    byWait.sort(java.util.Comparator.comparingLong((Live l) -> l.lastStep));
+    for (Live l : byWait) {
       byTenant.computeIfAbsent(l.job().tenant(), t -> new ArrayList<>()).add(l);
       weights.put(l.job().tenant(), l.job().weight());
     }
     Map<String, Integer> demand = new LinkedHashMap<>();
     byTenant.forEach((t, ls) -> demand.put(t, ls.size()));
-    Map<String, Integer> allow = FairShare.stepsPerTenant(demand, weights, maxBatch);
+    Map<String, Integer> allow = FairShare.stepsPerTenant(demand, weights, maxBatch, fill);
     List<Live> chosen = new ArrayList<>();
     byTenant.forEach(
         (t, ls) ->
@@ -440,6 +499,10 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("the worker pool is shut down"));
+    }
     tokens(job.model()); // fail fast on a broken model directory
     return submit(
         () -> {
@@ -510,16 +573,11 @@ public final class LocalWorkerPool implements WorkerPool {
   /** Frees every resident model's native memory on the inference thread, then stops it. */
   @Override
   public void close() {
+    closed = true; // from now on nothing is admitted; a pump still queued fails what is left
     try {
       inference.execute(
           () -> {
-            IllegalStateException closed =
-                new IllegalStateException("the worker pool is shut down");
-            running
-                .values()
-                .forEach(r -> r.live().forEach(l -> l.future().completeExceptionally(closed)));
-            running.clear();
-            failWaiting(closed);
+            shutDownWork(new IllegalStateException("the worker pool is shut down"));
             resident.values().forEach(DjlMaskPredictor::close);
             resident.clear();
           });

@@ -43,6 +43,33 @@ class FairShareTest {
   }
 
   @Test
+  void withMoreTenantsThanRowsTheFirstInOrderStepAndTheOrderRotates() {
+    // the worker orders tenants by their longest-waiting request: those left out come first next
+    assertEquals(
+        Map.of("a", 1, "b", 1, "c", 0),
+        FairShare.stepsPerTenant(demand("a", 1, "b", 1, "c", 1), Map.of(), 2));
+    assertEquals(
+        Map.of("c", 1, "a", 1, "b", 0),
+        FairShare.stepsPerTenant(demand("c", 1, "a", 1, "b", 1), Map.of(), 2));
+  }
+
+  @Test
+  void fillingHandsTheRowsTheEqualSharesLeaveToThoseWhoWantMore() {
+    assertEquals(
+        Map.of("a", 7, "b", 1),
+        FairShare.stepsPerTenant(demand("a", 8, "b", 1), Map.of(), 8, true));
+    assertEquals(
+        Map.of("a", 3, "b", 3, "c", 1),
+        FairShare.stepsPerTenant(demand("a", 5, "b", 3, "c", 1), Map.of(), 7, true));
+    assertEquals(
+        Map.of("a", 1, "b", 1), FairShare.stepsPerTenant(demand("a", 8, "b", 1), Map.of(), 8));
+    assertEquals(
+        Map.of("a", 1, "b", 1),
+        FairShare.stepsPerTenant(demand("a", 8, "b", 1), Map.of("a", Double.POSITIVE_INFINITY), 8),
+        "an infinite weight counts as 1");
+  }
+
+  @Test
   void theTenantWithTheFewestInFlightPerWeightJoinsNext() {
     assertEquals("b", FairShare.nextToAdmit(List.of("a", "b"), Map.of("a", 5, "b", 1), Map.of()));
     assertEquals("a", FairShare.nextToAdmit(List.of("a", "b"), Map.of("a", 1, "b", 1), Map.of()));

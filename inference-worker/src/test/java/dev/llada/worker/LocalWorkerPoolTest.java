@@ -243,6 +243,26 @@ class LocalWorkerPoolTest {
   }
 
   @Test
+  void closingAnswersEverythingInFlightAndWaitingAndRefusesWhatComesAfter() throws Exception {
+    LocalWorkerPool closing = new LocalWorkerPool(Thread::new, "cpu", 1, 2);
+    List<java.util.concurrent.CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      futures.add(closing.generate(of("t" + (i % 3), "sort 5432" + i + ":", 32)));
+    }
+    closing.close();
+    for (var f : futures) {
+      try {
+        f.get(60, TimeUnit.SECONDS); // answered, or failed: never left hanging
+      } catch (ExecutionException e) {
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+      }
+    }
+    ExecutionException after =
+        assertThrows(ExecutionException.class, () -> closing.generate(of("t", "x", 2)).get());
+    assertInstanceOf(IllegalStateException.class, after.getCause());
+  }
+
+  @Test
   void aCancelledLikelihoodStopsBetweenBatchesAndSaysHowManyRan() {
     AtomicInteger asked = new AtomicInteger();
     var future =

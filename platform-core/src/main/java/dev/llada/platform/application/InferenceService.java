@@ -363,7 +363,7 @@ public class InferenceService {
       // the timeout reaches the job: it stops before its next Monte Carlo batch
       result = await(pool.loglikelihood(job.cancelledWhen(timedOut::get)), timedOut);
     } catch (GenerationCancelledException e) {
-      int batches = job.mcNum() / job.batchSize();
+      int batches = Math.max(1, job.mcNum() / Math.max(1, job.batchSize()));
       settle(reservation, Outcome.CANCELLED, 0, units * e.stepsRun() / batches); // what ran
       throw new ServiceUnavailableException(
           "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.");
