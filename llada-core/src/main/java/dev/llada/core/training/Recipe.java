@@ -29,7 +29,8 @@ import java.util.Map;
  *  "train": {"steps": 3000, "batch_size": 64, "grad_accum": 1, "lr": 0.002, "min_lr_ratio": 0,
  *            "warmup": 100, "schedule": "wsd" | "cosine", "decay_fraction": 0.15,
  *            "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "clip": 1.0,
- *            "checkpoint_every": 200, "log_every": 20, "batch_tokens": 16384 (optional)}}
+ *            "checkpoint_every": 200, "log_every": 20, "batch_tokens": 16384 (optional),
+ *            "eos_pad_weight": 0.05 (optional, SFT: the weight of the EOS padding's CE)}}
  * }</pre>
  */
 public record Recipe(
@@ -75,7 +76,8 @@ public record Recipe(
       double clip,
       int checkpointEvery,
       int logEvery,
-      int batchTokens) {
+      int batchTokens,
+      double eosPadWeight) {
 
     /**
      * Rows of a micro-batch on a canvas of {@code length} tokens: {@code batch_size}, or with
@@ -177,7 +179,8 @@ public record Recipe(
             range(o, "clip", 0, 1e9, 1.0),
             o.has("checkpoint_every") ? positive(o, "checkpoint_every") : 200,
             o.has("log_every") ? positive(o, "log_every") : 20,
-            o.has("batch_tokens") ? positive(o, "batch_tokens") : 0);
+            o.has("batch_tokens") ? positive(o, "batch_tokens") : 0,
+            range(o, "eos_pad_weight", 1e-6, 1, 1.0));
     if (!(train.lr() > 0)) {
       throw new IllegalArgumentException("train.lr must be > 0");
     }

@@ -164,7 +164,8 @@ public final class Trainer {
                     batch,
                     recipe.objective(),
                     config.maskTokenId(),
-                    TrainingData.random(recipe.seed(), step, micro, 2));
+                    TrainingData.random(recipe.seed(), step, micro, 2),
+                    o.eosPadWeight());
             double part = backward(network, noised, o.gradAccum());
             loss += part;
             double[] acc = taskLoss.computeIfAbsent(batch.task(), t -> new double[2]);

@@ -22,8 +22,13 @@ import java.util.SplittableRandom;
  */
 final class TrainingData {
 
-  /** A micro-batch: token rows of one length, which positions may be masked, answer lengths. */
-  record Batch(String task, int[][] tokens, boolean[][] maskable, int[] answerLength) {}
+  /**
+   * A micro-batch: token rows of one length, which positions may be masked, answer lengths (SFT:
+   * everything after the prompt, padding included, §5.2) and where each row's EOS padding starts
+   * (after the answer and its terminator; the row's length when there is none).
+   */
+  record Batch(
+      String task, int[][] tokens, boolean[][] maskable, int[] answerLength, int[] paddingFrom) {}
 
   private final Recipe recipe;
   private final LladaTokenizer tokenizer;
@@ -83,6 +88,7 @@ final class TrainingData {
     int[][] tokens = new int[rows][length];
     boolean[][] maskable = new boolean[rows][length];
     int[] answerLength = new int[rows];
+    int[] paddingFrom = new int[rows];
     int eos = tokenizer.eosId();
     for (int row = 0; row < rows; row++) {
       Example e = task.next(r, false);
@@ -116,7 +122,11 @@ final class TrainingData {
         maskable[row][i] = true;
       }
       answerLength[row] = length - head.length;
+      paddingFrom[row] =
+          recipe.objective() == Recipe.Objective.SFT
+              ? head.length + tokenizer.encode(e.answer()).length + 1
+              : length;
     }
-    return new Batch(task.name(), tokens, maskable, answerLength);
+    return new Batch(task.name(), tokens, maskable, answerLength, paddingFrom);
   }
 }
