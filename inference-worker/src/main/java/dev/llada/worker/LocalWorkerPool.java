@@ -382,7 +382,7 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   /** The next waiting generation by fair share ({@link FairShare#nextToAdmit}), or null. */
-  private Pending nextWaiting() {
+  private Pending nextWaiting(java.util.Set<String> held) {
     Map<String, Integer> inFlight = new LinkedHashMap<>();
     Map<String, Double> weights = new LinkedHashMap<>();
     for (Running r : running.values()) {
@@ -396,6 +396,7 @@ public final class LocalWorkerPool implements WorkerPool {
       List<String> order =
           waiting.entrySet().stream()
               .filter(e -> inFlight.getOrDefault(e.getKey(), 0) < maxBatch)
+              .filter(e -> !held.contains(e.getKey()))
               .sorted(java.util.Comparator.comparingLong(e -> e.getValue().peek().seq()))
               .map(Map.Entry::getKey)
               .toList();
@@ -424,14 +425,22 @@ public final class LocalWorkerPool implements WorkerPool {
 
   private void admit() {
     int inFlight = running.values().stream().mapToInt(r -> r.live().size()).sum();
+    java.util.Set<String> held = new java.util.HashSet<>(); // tenants whose next job must wait
     while (inFlight < maxInFlight) {
-      Pending p = nextWaiting();
+      Pending p = nextWaiting(held);
       if (p == null) {
         return;
       }
       GenerationJob job = p.job();
       if (job.cancelled().getAsBoolean()) {
         p.future().completeExceptionally(new GenerationCancelledException(0));
+        continue;
+      }
+      if (!loadable(job.model())) { // every resident model is busy: wait instead of overloading
+        synchronized (waiting) {
+          waiting.computeIfAbsent(job.tenant(), t -> new java.util.ArrayDeque<>()).addFirst(p);
+        }
+        held.add(job.tenant());
         continue;
       }
       try {
@@ -457,6 +466,17 @@ public final class LocalWorkerPool implements WorkerPool {
         p.future().completeExceptionally(e);
       }
     }
+  }
+
+  /**
+   * Whether a job of {@code model} can start now: the model is resident, or there is room for it,
+   * or a resident model without a running batch can make room.
+   */
+  private boolean loadable(ModelRef model) {
+    if (resident.containsKey(model.digest()) || resident.size() < residentModels) {
+      return true;
+    }
+    return resident.keySet().stream().anyMatch(d -> !running.containsKey(d));
   }
 
   /** A cancelled generation leaves its batch and answers with the steps it ran. */

@@ -242,6 +242,26 @@ class LocalWorkerPoolTest {
     }
   }
 
+  /**
+   * With room for one model, a job of another waits for the running batch instead of overloading.
+   */
+  @Test
+  void aJobOfAnotherModelWaitsWhileEveryResidentModelIsBusy() throws Exception {
+    Path base = Path.of("..", "models", "llada-tiny-base");
+    ModelRef other = new ModelRef("llada-tiny-base", base, ModelDirectory.describe(base).digest());
+    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", 1, 4)) {
+      one.generate(of("warm", "x", 2)).get(60, TimeUnit.SECONDS); // the Instruct model resident
+      var busy = one.generate(of("a", "sort 98765:", 32));
+      var waits =
+          one.generate(
+              new GenerationJob(
+                  other, chat("sort 21:"), greedy(4, 4), 1, null, null, null, "b", 1));
+      GenerationResult later = waits.get(60, TimeUnit.SECONDS);
+      assertTrue(busy.isDone(), "the other model's job ran only after the busy batch finished");
+      assertEquals(4, later.nfe());
+    }
+  }
+
   @Test
   void closingAnswersEverythingInFlightAndWaitingAndRefusesWhatComesAfter() throws Exception {
     LocalWorkerPool closing = new LocalWorkerPool(Thread::new, "cpu", 1, 2);
