@@ -319,7 +319,8 @@ public class InferenceService {
       }
       throw new ServiceUnavailableException(
           "platform_busy",
-          "The platform has as many requests waiting as it can hold; retry later.");
+          "The platform has as many requests waiting as it can hold; retry later.",
+          1);
     } catch (GenerationCancelledException e) {
       Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
       settle(reservation, outcome, committed.get(), computed.get());

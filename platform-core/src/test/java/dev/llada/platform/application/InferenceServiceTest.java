@@ -228,8 +228,9 @@ class InferenceServiceTest {
       if (tenantLimit) {
         assertEquals("tenant_queue_full", assertInstanceOf(QuotaExceededException.class, e).code());
       } else {
-        assertEquals(
-            "platform_busy", assertInstanceOf(ServiceUnavailableException.class, e).code());
+        ServiceUnavailableException busy = assertInstanceOf(ServiceUnavailableException.class, e);
+        assertEquals("platform_busy", busy.code());
+        assertEquals(1, busy.retryAfterSeconds(), "with a Retry-After");
       }
       assertEquals(List.of("ERROR 0 0"), settled, "refused before anything ran");
     }

@@ -3,6 +3,7 @@ package dev.llada.platform.interfaces.rest;
 import dev.llada.platform.domain.DatabaseFailures;
 import dev.llada.platform.domain.PlatformException;
 import dev.llada.platform.domain.QuotaExceededException;
+import dev.llada.platform.domain.ServiceUnavailableException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import jakarta.json.bind.JsonbException;
 import jakarta.validation.ConstraintViolation;
@@ -61,6 +62,13 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
                   .entity(ErrorEnvelope.of(429, e.code(), e.param(), e.getMessage()))
                   .header("Retry-After", e.retryAfterSeconds()),
               e.limits())
+          .build();
+    }
+    if (failure instanceof ServiceUnavailableException e && e.retryAfterSeconds() > 0) {
+      return Response.status(503)
+          .type(MediaType.APPLICATION_JSON_TYPE)
+          .entity(ErrorEnvelope.of(503, e.code(), e.param(), e.getMessage()))
+          .header("Retry-After", e.retryAfterSeconds())
           .build();
     }
     if (failure instanceof PlatformException e) {
