@@ -240,7 +240,7 @@ public final class Denoising {
       return;
     }
     while (true) {
-      if (acceleration.earlyStop() && answerFixed()) {
+      if (acceleration.earlyStop() && Generation.answerFixed(x, promptLength, special)) {
         for (int i = promptLength; i < x.length; i++) {
           if (x[i] == special.maskId()) {
             x[i] = special.eosId();
@@ -276,18 +276,5 @@ public final class Denoising {
       n += x[i] == special.maskId() ? 1 : 0;
     }
     return n;
-  }
-
-  /** A stop token (EOS or EoT) committed with no mask before it, or no mask left at all. */
-  private boolean answerFixed() {
-    for (int i = promptLength; i < x.length; i++) {
-      if (x[i] == special.maskId()) {
-        return false;
-      }
-      if (x[i] == special.eosId() || x[i] == special.eotId()) {
-        return true;
-      }
-    }
-    return true;
   }
 }

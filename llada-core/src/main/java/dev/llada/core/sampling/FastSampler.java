@@ -141,23 +141,11 @@ public final class FastSampler implements Sampler {
       return false;
     }
     for (int[] row : canvas.x) {
-      if (!answerFixed(row, canvas.promptLength)) {
+      if (!Generation.answerFixed(row, canvas.promptLength, special)) {
         return false;
       }
     }
     return true;
-  }
-
-  private boolean answerFixed(int[] row, int promptLength) {
-    for (int i = promptLength; i < row.length; i++) {
-      if (row[i] == special.maskId()) {
-        return false;
-      }
-      if (row[i] == special.eosId() || row[i] == special.eotId()) {
-        return true;
-      }
-    }
-    return true; // no mask left at all
   }
 
   /** The masks after each fixed answer become EOS, the canvas's padding. */

@@ -26,6 +26,22 @@ public record Generation(int[][] sequences, int promptLength, int nfe, long quer
     return Arrays.copyOf(c, firstStop(c, special));
   }
 
+  /**
+   * Whether a canvas row's answer is fixed: a stop token (EOS or EoT) committed after the prompt
+   * with no mask before it, or no mask left at all (early stop's rule).
+   */
+  static boolean answerFixed(int[] row, int promptLength, SpecialTokens special) {
+    for (int i = promptLength; i < row.length; i++) {
+      if (row[i] == special.maskId()) {
+        return false;
+      }
+      if (row[i] == special.eosId() || row[i] == special.eotId()) {
+        return true;
+      }
+    }
+    return true;
+  }
+
   /** Index of the first EOS or end-of-turn id, or the length when there is none. */
   public static int firstStop(int[] generated, SpecialTokens special) {
     for (int i = 0; i < generated.length; i++) {

@@ -173,7 +173,7 @@ public final class LongContext {
           name(),
           "sort " + new String(d) + ":",
           answer,
-          distinct(answer, List.of(new String(d), shorter + answer.charAt(0))));
+          Tasks.distinct(answer, List.of(new String(d), shorter + answer.charAt(0))));
     }
   }
 
@@ -202,7 +202,7 @@ public final class LongContext {
           name(),
           "reverse " + word + ":",
           answer,
-          distinct(answer, List.of(word, answer.substring(1) + answer.charAt(0))));
+          Tasks.distinct(answer, List.of(word, answer.substring(1) + answer.charAt(0))));
     }
   }
 
@@ -322,15 +322,5 @@ public final class LongContext {
       String wrong = answer.replace("has " + end + " ", "has " + (end + 1) + " ");
       return new Example(name(), question, answer, List.of(wrong));
     }
-  }
-
-  private static List<String> distinct(String answer, List<String> wrong) {
-    List<String> out = new ArrayList<>();
-    for (String w : wrong) {
-      if (!w.equals(answer) && !out.contains(w)) {
-        out.add(w);
-      }
-    }
-    return out;
   }
 }

@@ -275,7 +275,8 @@ public final class Tasks {
     }
   }
 
-  private static List<String> distinct(String answer, List<String> wrong) {
+  /** The wrong answers that differ from the answer and from each other, in order. */
+  static List<String> distinct(String answer, List<String> wrong) {
     List<String> out = new ArrayList<>();
     for (String w : wrong) {
       if (!w.equals(answer) && !out.contains(w)) {
