@@ -42,6 +42,9 @@ class MigrationUpgradeIT {
           "request_log",
           "idempotent_response");
 
+  /** A reservation its JVM never settled (it crashed before schema 8 had leases). */
+  private static final String OPEN = "'60000000-0000-4000-8000-000000000002'";
+
   @TempDir Path temp;
 
   @Test
@@ -65,6 +68,18 @@ class MigrationUpgradeIT {
       Map<String, List<String>> after = snapshot(ds, columns);
       for (String table : TABLES) {
         assertEquals(before.get(table), after.get(table), "table " + table);
+      }
+      // schema 8: the open reservation got a lease, due an hour after it was made
+      try (Connection c = ds.getConnection();
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT count(*), bool_and(l.expires_at = r.created_at + interval '1 hour')"
+                      + " FROM reservation_lease l JOIN usage_ledger r ON r.request_id ="
+                      + " l.request_id AND r.entry = 'RESERVE'")) {
+        rs.next();
+        assertEquals(1, rs.getInt(1), "one lease, for the reservation left open");
+        assertTrue(rs.getBoolean(2));
       }
     }
   }
@@ -143,7 +158,13 @@ class MigrationUpgradeIT {
             + t
             + ", "
             + k
-            + ", 'sft@prod', '/v1/chat/completions', 5, 6, 78, 'SUCCESS')",
+            + ", 'sft@prod', '/v1/chat/completions', 5, 6, 78, 'SUCCESS'), ("
+            + OPEN
+            + ", 'RESERVE', "
+            + t
+            + ", "
+            + k
+            + ", 'sft@prod', '/v1/completions', 3, 16, 160, NULL)",
         "INSERT INTO quota_counter (scope_kind, scope_id, metric, window_start, used) VALUES"
             + " ('TENANT', "
             + t

@@ -70,6 +70,7 @@ class TableOwnershipTest {
           Map.entry("api_key", "JpaTenancy"),
           Map.entry("usage_ledger", "JdbcQuotaLedger"),
           Map.entry("quota_counter", "JdbcQuotaLedger"),
+          Map.entry("reservation_lease", "JdbcQuotaLedger"),
           Map.entry("request_log", "JdbcRequestLog"),
           Map.entry("idempotent_response", "JdbcIdempotencyStore"),
           Map.entry("model_version", "JpaModelRegistry"),

@@ -5,6 +5,7 @@ import dev.llada.core.sampling.SamplingConfig;
 import dev.llada.core.sampling.StepEvent;
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.domain.ClientGoneException;
+import dev.llada.platform.domain.ConflictException;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.ModelNotFoundException;
 import dev.llada.platform.domain.PermissionDeniedException;
@@ -27,11 +28,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -62,10 +62,27 @@ public class InferenceService {
   @Inject Tenancy tenancy;
   @Inject QuotaLedger ledger;
   @Inject WorkerPool pool;
+  @Inject LiveRequests requests;
+
+  /** Settles requests and builds their answers off the inference thread (null in unit tests). */
+  @jakarta.annotation.Resource jakarta.enterprise.concurrent.ManagedExecutorService executor;
 
   @Inject
   @ConfigProperty(name = "llada.request.timeout-seconds", defaultValue = "300")
   long timeoutSeconds;
+
+  /**
+   * How long a reservation's lease lasts; 0 (the default) means twice the request timeout. No
+   * request runs longer than its timeout plus one step, so a live request never loses its lease.
+   */
+  @Inject
+  @ConfigProperty(name = "llada.reservations.lease-seconds", defaultValue = "0")
+  long leaseSeconds;
+
+  /** The lease every reservation gets; set it longer than the request timeout. */
+  public Duration lease() {
+    return Duration.ofSeconds(Math.max(1, leaseSeconds > 0 ? leaseSeconds : 2 * timeoutSeconds));
+  }
 
   /** The model a caller may run under {@code name}: 404 unknown, 403 not entitled, 422 no files. */
   public ResolvedModel resolve(Caller caller, String name) {
@@ -232,28 +249,43 @@ public class InferenceService {
         p.acceleration());
   }
 
-  /** Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable). */
+  /**
+   * Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable) and
+   * makes it cancellable under its id and the client's ({@code clientRequestId}, may be null).
+   */
   public Reservation admit(
-      java.util.UUID requestId, Caller caller, PreparedRequest r, String endpoint) {
-    return ledger.reserve(
-        requestId,
-        caller,
-        r.ref().name(),
-        endpoint,
-        r.promptIds().length,
-        r.config().genLength(),
-        r.computeUnits());
+      java.util.UUID requestId,
+      String clientRequestId,
+      Caller caller,
+      PreparedRequest r,
+      String endpoint) {
+    Reservation reservation =
+        ledger.reserve(
+            requestId,
+            caller,
+            r.ref().name(),
+            endpoint,
+            r.promptIds().length,
+            r.config().genLength(),
+            r.computeUnits(),
+            lease());
+    requests.open(reservation, clientRequestId);
+    return reservation;
   }
 
   /** Reserves a request that generates nothing (likelihood): a request slot and its units. */
   public Reservation admit(
       java.util.UUID requestId,
+      String clientRequestId,
       Caller caller,
       ModelRef model,
       String endpoint,
       int promptTokens,
       long units) {
-    return ledger.reserve(requestId, caller, model.name(), endpoint, promptTokens, 0, units);
+    Reservation reservation =
+        ledger.reserve(requestId, caller, model.name(), endpoint, promptTokens, 0, units, lease());
+    requests.open(reservation, clientRequestId);
+    return reservation;
   }
 
   /**
@@ -274,7 +306,8 @@ public class InferenceService {
   /**
    * As {@link #generate(Reservation, PreparedRequest, StepEvent.Listener, BooleanSupplier)}, with
    * the answer built by {@code respond} before the request is settled: an answer that cannot be
-   * built settles as ERROR, so a failed request is never billed as a success.
+   * built settles as ERROR, so a failed request is never billed as a success. Waits on the caller's
+   * thread; {@link #generateAsync} holds no thread while the request runs.
    */
   public <T> T generate(
       Reservation reservation,
@@ -282,137 +315,262 @@ public class InferenceService {
       StepEvent.Listener listener,
       BooleanSupplier disconnected,
       Function<GenerationResult, T> respond) {
-    AtomicInteger steps = new AtomicInteger();
+    return join(generateAsync(reservation, r, listener, disconnected, respond));
+  }
+
+  /**
+   * Runs an admitted generation without holding the caller's thread: the answer (or the refusal)
+   * completes the returned stage once the request is settled, on the settling executor. The request
+   * stops at its next step once its deadline (the request timeout, counted from here: queue time
+   * counts), a cancel or {@code disconnected} says so; a waiting one is dropped without running.
+   */
+  public <T> CompletableFuture<T> generateAsync(
+      Reservation reservation,
+      PreparedRequest r,
+      StepEvent.Listener listener,
+      BooleanSupplier disconnected,
+      Function<GenerationResult, T> respond) {
     AtomicInteger committed = new AtomicInteger();
     AtomicLong computed = new AtomicLong(); // what the forwards that ran computed: the settlement
-    AtomicBoolean timedOut = new AtomicBoolean();
+    LiveRequests.Live live = requests.of(reservation);
+    Deadline deadline = new Deadline(timeoutSeconds);
     StepEvent.Listener counting =
         e -> {
-          steps.incrementAndGet();
-          computed.addAndGet(e.queryPositions());
-          committed.addAndGet(e.positions()[0].length);
+          live.progress(
+              committed.addAndGet(e.positions()[0].length), computed.addAndGet(e.queryPositions()));
           listener.onStep(e);
         };
     CompletableFuture<GenerationResult> future =
-        pool.generate(
-            new GenerationJob(
-                r.ref(),
-                r.promptIds(),
-                r.config(),
-                r.seed(),
-                counting,
-                () -> timedOut.get() || disconnected.getAsBoolean(),
-                r.acceleration(),
-                reservation.tenantId() == null ? "" : reservation.tenantId().toString(),
-                1.0)); // fair shares by tenant, equal weights until tenants carry one
-    GenerationResult result;
-    try {
-      result = await(future, timedOut);
-    } catch (WorkerBusyException e) { // refused at once: nothing ran
-      settle(reservation, Outcome.ERROR, 0, 0);
-      if (e.tenantLimit()) {
-        throw new QuotaExceededException(
-            "tenant_queue_full",
-            "Your tenant has as many requests waiting as it may; retry when some have finished.",
-            reservation.limits(),
-            1);
-      }
-      throw new ServiceUnavailableException(
-          "platform_busy",
-          "The platform has as many requests waiting as it can hold; retry later.",
-          1);
-    } catch (GenerationCancelledException e) {
-      Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
-      settle(reservation, outcome, committed.get(), computed.get());
-      throw timedOut.get()
-          ? new ServiceUnavailableException(
-              "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.")
-          : new ClientGoneException(e.stepsRun());
-    } catch (IllegalArgumentException e) {
-      settle(reservation, Outcome.ERROR, 0, computed.get());
-      throw new InvalidRequestException(null, e.getMessage());
-    } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, computed.get());
-      throw e;
-    }
-    T answer;
-    try {
-      answer = respond.apply(result);
-    } catch (ClientGoneException e) { // the client left before the whole answer reached it
-      settle(reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits());
-      throw e;
-    } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, result.computeUnits());
-      throw e;
-    }
-    settle(reservation, Outcome.SUCCESS, result.completionIds().length, result.computeUnits());
-    return answer;
+        submit(
+            () ->
+                pool.generate(
+                    new GenerationJob(
+                        r.ref(),
+                        r.promptIds(),
+                        r.config(),
+                        r.seed(),
+                        counting,
+                        () -> deadline.passed() || live.cancelled() || disconnected.getAsBoolean(),
+                        r.acceleration(),
+                        reservation.tenantId() == null ? "" : reservation.tenantId().toString(),
+                        1.0))); // fair shares by tenant, equal weights until tenants carry one
+    return future.handleAsync(
+        (result, error) -> {
+          if (error != null) {
+            Throwable cause = unwrap(error);
+            if (cause instanceof WorkerBusyException e) { // refused at once: nothing ran
+              settle(reservation, Outcome.ERROR, 0, 0);
+              throw busy(e, reservation);
+            }
+            if (cause instanceof GenerationCancelledException e) {
+              Outcome outcome =
+                  disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
+              settle(reservation, outcome, committed.get(), computed.get());
+              throw stopped(deadline.passed(), live, outcome, e.stepsRun());
+            }
+            settle(reservation, Outcome.ERROR, 0, computed.get());
+            throw failure(cause);
+          }
+          T answer;
+          try {
+            answer = respond.apply(result);
+          } catch (ClientGoneException e) { // the client left before the whole answer reached it
+            settle(reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits());
+            throw e;
+          } catch (RuntimeException e) {
+            settle(reservation, Outcome.ERROR, 0, result.computeUnits());
+            throw e;
+          }
+          settle(
+              reservation, Outcome.SUCCESS, result.completionIds().length, result.computeUnits());
+          return answer;
+        },
+        settling());
   }
 
   /**
    * Log-likelihood of a continuation, priced as mc_num forwards over the whole sequence; the answer
-   * is built by {@code respond} before the request settles (ERROR when it cannot be).
+   * is built by {@code respond} before the request settles (ERROR when it cannot be). Waits on the
+   * caller's thread; {@link #loglikelihoodAsync} holds none.
    */
   public <T> T loglikelihood(
       Reservation reservation,
       LikelihoodJob job,
       long units,
+      BooleanSupplier disconnected,
       Function<LikelihoodResult, T> respond) {
-    AtomicBoolean timedOut = new AtomicBoolean();
-    LikelihoodResult result;
-    try {
-      // the timeout reaches the job: it stops before its next Monte Carlo batch
-      result = await(pool.loglikelihood(job.cancelledWhen(timedOut::get)), timedOut);
-    } catch (GenerationCancelledException e) {
-      int batches = Math.max(1, job.mcNum() / Math.max(1, job.batchSize()));
-      settle(reservation, Outcome.CANCELLED, 0, units * e.stepsRun() / batches); // what ran
-      throw new ServiceUnavailableException(
-          "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.");
-    } catch (IllegalArgumentException e) {
-      settle(reservation, Outcome.ERROR, 0, 0);
-      throw new InvalidRequestException(null, e.getMessage());
-    } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, units);
-      throw e;
-    }
-    T answer;
-    try {
-      answer = respond.apply(result);
-    } catch (RuntimeException e) {
-      settle(reservation, Outcome.ERROR, 0, units);
-      throw e;
-    }
-    settle(reservation, Outcome.SUCCESS, 0, units);
-    return answer;
+    return join(loglikelihoodAsync(reservation, job, units, disconnected, respond));
   }
 
-  /** Waits for the worker; on timeout flags the job to stop and waits for it to do so. */
-  private <T> T await(CompletableFuture<T> future, AtomicBoolean timedOut) {
-    try {
-      try {
-        return future.get(timeoutSeconds, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        timedOut.set(true);
-        return future.get();
+  /** As {@link #loglikelihood}, completing the returned stage once the request is settled. */
+  public <T> CompletableFuture<T> loglikelihoodAsync(
+      Reservation reservation,
+      LikelihoodJob job,
+      long units,
+      BooleanSupplier disconnected,
+      Function<LikelihoodResult, T> respond) {
+    LiveRequests.Live live = requests.of(reservation);
+    Deadline deadline = new Deadline(timeoutSeconds);
+    // the deadline, a cancel and a disconnect reach the job: it stops before its next MC batch
+    CompletableFuture<LikelihoodResult> future =
+        submit(
+            () ->
+                pool.loglikelihood(
+                    job.cancelledWhen(
+                        () ->
+                            deadline.passed() || live.cancelled() || disconnected.getAsBoolean())));
+    return future.handleAsync(
+        (result, error) -> {
+          if (error != null) {
+            Throwable cause = unwrap(error);
+            if (cause instanceof WorkerBusyException e) {
+              settle(reservation, Outcome.ERROR, 0, 0);
+              throw busy(e, reservation);
+            }
+            if (cause instanceof GenerationCancelledException e) {
+              int batches = Math.max(1, job.mcNum() / Math.max(1, job.batchSize()));
+              Outcome outcome =
+                  disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
+              settle(reservation, outcome, 0, units * e.stepsRun() / batches); // what ran
+              throw stopped(deadline.passed(), live, outcome, e.stepsRun());
+            }
+            settle(
+                reservation,
+                Outcome.ERROR,
+                0,
+                cause instanceof IllegalArgumentException ? 0 : units);
+            throw failure(cause);
+          }
+          T answer;
+          try {
+            answer = respond.apply(result);
+          } catch (RuntimeException e) {
+            settle(reservation, Outcome.ERROR, 0, units);
+            throw e;
+          }
+          settle(reservation, Outcome.SUCCESS, 0, units);
+          return answer;
+        },
+        settling());
+  }
+
+  /** A request's deadline: the request timeout from when it was dispatched (queue time counts). */
+  private static final class Deadline {
+    private final long at;
+    private volatile boolean passed;
+
+    Deadline(long seconds) {
+      this.at = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    boolean passed() {
+      if (!passed && System.nanoTime() - at > 0) {
+        passed = true;
       }
+      return passed;
+    }
+  }
+
+  /** The worker's future; a worker that refuses by throwing gives a failed one. */
+  private static <T> CompletableFuture<T> submit(
+      java.util.function.Supplier<CompletableFuture<T>> dispatch) {
+    try {
+      return dispatch.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Where requests settle and answers are built: never the inference thread (database writes). */
+  private java.util.concurrent.Executor settling() {
+    return executor != null ? executor : Runnable::run;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** The refusal for a failed job: bad input 400, a platform error as is, anything else 503. */
+  private static RuntimeException failure(Throwable cause) {
+    if (cause instanceof IllegalArgumentException e) {
+      return new InvalidRequestException(null, e.getMessage());
+    }
+    if (cause instanceof RuntimeException e) {
+      return e;
+    }
+    LOG.log(Level.SEVERE, "inference failed", cause);
+    return new ServiceUnavailableException("worker_failed", "The inference worker failed.");
+  }
+
+  /** A full queue: 429 for the tenant's share, 503 for the platform's; retry after a second. */
+  private static RuntimeException busy(WorkerBusyException e, Reservation reservation) {
+    if (e.tenantLimit()) {
+      return new QuotaExceededException(
+          "tenant_queue_full",
+          "Your tenant has as many requests waiting as it may; retry when some have finished.",
+          reservation.limits(),
+          1);
+    }
+    return new ServiceUnavailableException(
+        "platform_busy",
+        "The platform has as many requests waiting as it can hold; retry later.",
+        1);
+  }
+
+  /** The answer of an asynchronous request, on this thread; its refusal thrown as is. */
+  private static <T> T join(CompletableFuture<T> answer) {
+    try {
+      return answer.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      timedOut.set(true);
       throw new ServiceUnavailableException("interrupted", "The server is shutting down.");
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      LOG.log(Level.SEVERE, "inference failed", cause);
-      throw new ServiceUnavailableException("worker_failed", "The inference worker failed.");
+      Throwable cause = unwrap(e);
+      throw cause instanceof RuntimeException re ? re : failure(cause);
     }
   }
 
-  /** Settles; a failure here is logged, and the drift check / reconciliation repairs it. */
+  /** Why a request stopped early, as the refusal its caller gets. */
+  private RuntimeException stopped(
+      boolean timedOut, LiveRequests.Live live, Outcome outcome, int stepsRun) {
+    if (timedOut) {
+      return new ServiceUnavailableException(
+          "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.");
+    }
+    if (outcome == Outcome.CANCELLED && live.cancelled()) {
+      return new ConflictException(
+          "request_cancelled",
+          null,
+          "Request "
+              + live.reservation().requestId()
+              + " was cancelled (POST /v1/requests/{id}/cancel) after "
+              + stepsRun
+              + (stepsRun == 1 ? " step." : " steps."));
+    }
+    return new ClientGoneException(stepsRun);
+  }
+
+  /**
+   * Settles and forgets the live request; a failure here is logged, and the reservation's lease
+   * settles it as EXPIRED later (QuotaLedger#expire).
+   */
   public void settle(Reservation reservation, Outcome outcome, int tokens, long units) {
+    requests.close(reservation.requestId());
     try {
-      ledger.settle(reservation, outcome, tokens, units);
+      if (!ledger.settle(reservation, outcome, tokens, units)) {
+        LOG.warning(
+            () ->
+                "request "
+                    + reservation.requestId()
+                    + " ended as "
+                    + outcome
+                    + " after it was settled already (its lease expired first?)");
+      }
     } catch (RuntimeException e) {
       LOG.log(
           Level.SEVERE,

@@ -5,5 +5,7 @@ public enum Outcome {
   SUCCESS,
   ERROR,
   CANCELLED,
-  DISCONNECTED
+  DISCONNECTED,
+  /** Never settled by its request (its JVM died): settled by the sweeper when its lease ended. */
+  EXPIRED
 }

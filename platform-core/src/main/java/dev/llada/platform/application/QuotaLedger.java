@@ -2,7 +2,9 @@ package dev.llada.platform.application;
 
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.domain.QuotaExceededException;
+import java.time.Duration;
 import java.time.LocalDate;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -16,7 +18,8 @@ public interface QuotaLedger {
 
   /**
    * Admits a request or refuses it with {@link QuotaExceededException}; on admission writes the
-   * RESERVE entry and raises the counters.
+   * RESERVE entry, raises the counters and gives the reservation a lease that ends after {@code
+   * lease} (the sweeper settles it as {@link Outcome#EXPIRED} past that, see {@link #expire}).
    */
   Reservation reserve(
       UUID requestId,
@@ -25,15 +28,36 @@ public interface QuotaLedger {
       String endpoint,
       int promptTokens,
       int maxCompletionTokens,
-      long computeUnits);
+      long computeUnits,
+      Duration lease);
 
-  /** Writes the SETTLE entry and moves the counters from reserved to actual; idempotent. */
-  void settle(Reservation reservation, Outcome outcome, int completionTokens, long computeUnits);
+  /**
+   * Writes the SETTLE entry, moves the counters from reserved to actual and ends the lease;
+   * idempotent: false when the reservation was settled already (by an earlier call, or by {@link
+   * #expire} when its lease ran out first).
+   */
+  boolean settle(Reservation reservation, Outcome outcome, int completionTokens, long computeUnits);
+
+  /** The usage a running request has had so far: what an expired reservation settles with. */
+  record Progress(UUID requestId, int completionTokens, long computeUnits) {}
+
+  /** Records the progress of running requests into their leases (those still open). */
+  void progress(Collection<Progress> known);
+
+  /**
+   * Settles every reservation whose lease has ended (its JVM died mid-request) as EXPIRED with the
+   * usage its lease last recorded, oldest first, at most {@code limit}; {@code tenantId} null for
+   * every tenant. Returns how many.
+   */
+  int expire(UUID tenantId, int limit);
 
   /** Counters that disagree with the ledger for one tenant (empty when all agree). */
   List<Drift> drift(UUID tenantId);
 
-  /** Rebuilds one tenant's counters from the ledger; returns what was wrong before. */
+  /**
+   * Rebuilds one tenant's counters from the ledger, after settling its expired reservations;
+   * returns what was wrong before.
+   */
   List<Drift> reconcile(UUID tenantId);
 
   /**

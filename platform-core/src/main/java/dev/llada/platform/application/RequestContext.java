@@ -10,6 +10,7 @@ import java.util.UUID;
 public class RequestContext {
 
   private final UUID requestId = UUID.randomUUID();
+  private String clientRequestId;
   private Caller caller;
   private String model;
   private int promptTokens = -1;
@@ -18,8 +19,30 @@ public class RequestContext {
   private String requestBody;
   private String responseBody;
 
+  /**
+   * This request's own instance behind the CDI proxy: what code that runs after the request's
+   * thread has let go (an asynchronous answer, its response filters) holds on to, since the request
+   * scope is active on that thread only. (It comes in a holder: Weld answers a method that returns
+   * {@code this} with the proxy again.)
+   */
+  public Detached detach() {
+    return new Detached(this);
+  }
+
+  /** The request's own instance, out of reach of its CDI proxy. */
+  public record Detached(RequestContext context) {}
+
   public UUID requestId() {
     return requestId;
+  }
+
+  /** The client's own id of this request ({@code X-Client-Request-Id}), or null. */
+  public String clientRequestId() {
+    return clientRequestId;
+  }
+
+  public void clientRequestId(String id) {
+    this.clientRequestId = id;
   }
 
   /** The authenticated caller; 401 when the request carried no valid credentials. */

@@ -10,7 +10,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Retention: deletes idempotent responses past their 24 hours, request-log records past {@code
  * llada.retention.request-log-days} (30 by default) and quota counter windows that no admission
- * asks about any more (a day of minutes, a week of days, a year of months). It runs on one JVM at a
+ * asks about any more (a day of minutes, a week of days, a year of months); and settles the
+ * reservations whose lease ended (their JVM died mid-request) as EXPIRED. It runs on one JVM at a
  * time across all platform replicas: a sweep happens only while this JVM holds the sweeper's lease,
  * taken or renewed for two sweep periods at each sweep, so the holder keeps it while it lives and
  * another takes over within two periods once it is gone. The usage ledger is never swept: it is the
@@ -42,12 +43,19 @@ public class RetentionSweeper {
   int requestLogDays;
 
   @Inject
-  @ConfigProperty(name = "llada.retention.sweep-seconds", defaultValue = "900")
+  @ConfigProperty(name = "llada.retention.sweep-seconds", defaultValue = "60")
   long sweepSeconds;
 
   /** What one sweep deleted (-1 for a part that failed; the others still ran). */
   public record Swept(
-      int idempotentResponses, int requestLogRecords, int counterWindows, int ofDeletedTenants) {}
+      int idempotentResponses,
+      int requestLogRecords,
+      int counterWindows,
+      int ofDeletedTenants,
+      int expiredReservations) {}
+
+  /** Expired reservations settled per sweep at most (the rest wait for the next one). */
+  static final int EXPIRE_PER_SWEEP = 1000;
 
   /** How often a sweep is attempted (at least every second). */
   public Duration period() {
@@ -88,11 +96,13 @@ public class RetentionSweeper {
             part("idempotent responses", idempotency::purgeExpired),
             part("request log", () -> requestLog.purgeOlderThan(requestLogDays)),
             part("counter windows", ledger::purgeCounterWindows),
-            part("deleted tenants", lifecycle::finishDeletions));
+            part("deleted tenants", lifecycle::finishDeletions),
+            part("expired reservations", () -> ledger.expire(null, EXPIRE_PER_SWEEP)));
     if (swept.idempotentResponses()
             + swept.requestLogRecords()
             + swept.counterWindows()
             + swept.ofDeletedTenants()
+            + swept.expiredReservations()
         != 0) {
       LOG.info(() -> "retention: deleted " + swept);
     }

@@ -40,11 +40,13 @@ class InferenceServiceTest {
   private InferenceService service() {
     InferenceService s = new InferenceService();
     s.timeoutSeconds = 30;
+    s.requests = new LiveRequests();
     s.ledger =
         new Stubs.Ledger() {
           @Override
-          public void settle(Reservation r, Outcome outcome, int tokens, long units) {
+          public boolean settle(Reservation r, Outcome outcome, int tokens, long units) {
             settled.add(outcome + " " + tokens + " " + units);
+            return true;
           }
         };
     s.pool =
@@ -119,6 +121,7 @@ class InferenceServiceTest {
                 reservation(),
                 new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 8, 0, 0),
                 96,
+                () -> false,
                 r -> {
                   throw new NumberFormatException("NaN");
                 }));
@@ -179,6 +182,7 @@ class InferenceServiceTest {
                     reservation(),
                     new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 1, 0, 0),
                     96,
+                    () -> false,
                     r -> r));
     assertEquals("timeout", e.code());
     assertEquals(List.of("CANCELLED 0 36"), settled, "3 of 8 batches: 96 x 3 / 8");

@@ -23,12 +23,23 @@ final class Stubs {
         String endpoint,
         int promptTokens,
         int maxCompletionTokens,
-        long computeUnits) {
+        long computeUnits,
+        java.time.Duration lease) {
       throw new UnsupportedOperationException("this test admits nothing");
     }
 
     @Override
-    public void settle(Reservation r, Outcome outcome, int tokens, long units) {}
+    public boolean settle(Reservation r, Outcome outcome, int tokens, long units) {
+      return true;
+    }
+
+    @Override
+    public void progress(java.util.Collection<Progress> known) {}
+
+    @Override
+    public int expire(UUID tenantId, int limit) {
+      return 0;
+    }
 
     @Override
     public List<Drift> drift(UUID tenantId) {

@@ -1,5 +1,6 @@
 package dev.llada.platform.infrastructure.scheduling;
 
+import dev.llada.platform.application.LiveRequests;
 import dev.llada.platform.application.RetentionSweeper;
 import dev.llada.platform.infrastructure.startup.DatabaseBootstrap;
 import jakarta.annotation.PostConstruct;
@@ -17,7 +18,9 @@ import java.util.logging.Logger;
 
 /**
  * Runs the {@link RetentionSweeper} every {@code llada.retention.sweep-seconds} on a managed
- * scheduler; a failed sweep is logged and the next one runs as planned.
+ * scheduler (one JVM sweeps, under its lease), and on every JVM writes the progress of its running
+ * requests into their reservations' leases every {@code llada.reservations.progress-seconds}
+ * ({@link LiveRequests#recordProgress}); a failed run is logged and the next one runs as planned.
  */
 @Singleton
 @Startup
@@ -29,14 +32,35 @@ public class RetentionSchedule {
   @Resource ManagedScheduledExecutorService scheduler;
   @Inject RetentionSweeper sweeper;
   @Inject DatabaseBootstrap database;
+  @Inject LiveRequests requests;
+
+  @Inject
+  @org.eclipse.microprofile.config.inject.ConfigProperty(
+      name = "llada.reservations.progress-seconds",
+      defaultValue = "5")
+  long progressSeconds;
 
   private ScheduledFuture<?> task;
+  private ScheduledFuture<?> progress;
   private boolean stopped;
 
   @PostConstruct
   void start() {
     long period = sweeper.period().toSeconds();
     task = scheduler.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.SECONDS);
+    long every = Math.max(1, progressSeconds);
+    progress =
+        scheduler.scheduleWithFixedDelay(this::recordProgress, every, every, TimeUnit.SECONDS);
+  }
+
+  private void recordProgress() {
+    try {
+      requests.recordProgress();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.FINE, "could not record the progress of running requests; next time", e);
+    }
   }
 
   private void sweep() {
@@ -64,6 +88,9 @@ public class RetentionSchedule {
     stopped = true;
     if (task != null) {
       task.cancel(false);
+    }
+    if (progress != null) {
+      progress.cancel(false);
     }
     try {
       sweeper.stepDown();

@@ -27,6 +27,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -36,6 +38,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -67,26 +71,34 @@ public class CompletionsResource {
   @POST
   @Path("completions")
   @Operation(summary = "Create a completion (prompt in, text out)")
-  public Response completions(JsonObject body) {
-    JsonObject b = JsonFields.body(body);
-    Caller caller = context.caller();
-    ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
-    String prompt = OpenAiPrompts.prompt(b);
-    return run(Kind.COMPLETION, b, caller, model, prompt, "prompt");
+  public void completions(JsonObject body, @Suspended AsyncResponse async) {
+    AsyncAnswer.answer(
+        async,
+        () -> {
+          JsonObject b = JsonFields.body(body);
+          Caller caller = context.caller();
+          ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
+          String prompt = OpenAiPrompts.prompt(b);
+          return run(Kind.COMPLETION, b, caller, model, prompt, "prompt");
+        });
   }
 
   @POST
   @Path("chat/completions")
   @Operation(summary = "Create a chat completion (messages in, assistant message out)")
-  public Response chat(JsonObject body) {
-    JsonObject b = JsonFields.body(body);
-    Caller caller = context.caller();
-    ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-    String prompt = ChatTemplate.render(OpenAiPrompts.messages(b, model.variant()));
-    return run(Kind.CHAT, b, caller, model.ref(), prompt, "messages");
+  public void chat(JsonObject body, @Suspended AsyncResponse async) {
+    AsyncAnswer.answer(
+        async,
+        () -> {
+          JsonObject b = JsonFields.body(body);
+          Caller caller = context.caller();
+          ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
+          String prompt = ChatTemplate.render(OpenAiPrompts.messages(b, model.variant()));
+          return run(Kind.CHAT, b, caller, model.ref(), prompt, "messages");
+        });
   }
 
-  private Response run(
+  private CompletionStage<Response> run(
       Kind kind, JsonObject b, Caller caller, ModelRef model, String prompt, String promptParam) {
     boolean stream = JsonFields.bool(b, "stream", false);
     JsonObject streamOptions = JsonFields.object(b, "stream_options");
@@ -99,15 +111,20 @@ public class CompletionsResource {
     if (caller.storeBodies()) {
       context.bodies(b.toString(), null);
     }
-    Reservation reservation = inference.admit(context.requestId(), caller, prepared, kind.endpoint);
+    Reservation reservation =
+        inference.admit(
+            context.requestId(), context.clientRequestId(), caller, prepared, kind.endpoint);
     String id = kind.idPrefix + context.requestId().toString().replace("-", "");
     long created = Instant.now().getEpochSecond();
+    java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);
+    RequestContext ctx =
+        context.detach().context(); // the answer is built after this thread has gone
     if (!stream) {
-      return inference.generate(
+      return inference.generateAsync(
           reservation,
           prepared,
           e -> {},
-          () -> false,
+          () -> !connected.getAsBoolean(),
           r -> {
             String text = r.text();
             String finish = r.finishReason();
@@ -127,13 +144,13 @@ public class CompletionsResource {
                     .add("usage", usage(prepared, r))
                     .add("system_fingerprint", model.digest().substring(0, 19))
                     .build();
-            context.usage(
+            ctx.usage(
                 model.name(),
                 prepared.promptIds().length,
                 r.completionIds().length,
                 r.computeUnits());
             if (caller.storeBodies()) {
-              context.bodies(null, response.toString());
+              ctx.bodies(null, response.toString());
             }
             return RateLimitHeaders.apply(
                     Response.ok(response, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
@@ -141,7 +158,6 @@ public class CompletionsResource {
           });
     }
     UUID requestId = context.requestId();
-    java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);
     StreamingOutput out =
         output ->
             stream(
@@ -156,10 +172,11 @@ public class CompletionsResource {
                 output,
                 requestId,
                 connected);
-    return RateLimitHeaders.apply(
-            Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
-            reservation.limits())
-        .build();
+    return CompletableFuture.completedFuture(
+        RateLimitHeaders.apply(
+                Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
+                reservation.limits())
+            .build());
   }
 
   /**

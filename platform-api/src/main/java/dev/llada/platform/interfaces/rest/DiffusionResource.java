@@ -27,6 +27,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -36,6 +38,8 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -63,7 +67,11 @@ public class DiffusionResource {
   @POST
   @Path("diffusion/generate")
   @Operation(summary = "Generate, with the denoising trace of every step")
-  public Response generate(JsonObject body) {
+  public void generate(JsonObject body, @Suspended AsyncResponse async) {
+    AsyncAnswer.answer(async, () -> generate(body));
+  }
+
+  private CompletionStage<Response> generate(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ResolvedModel resolved = inference.resolve(caller, JsonFields.requiredString(b, "model"));
@@ -78,19 +86,27 @@ public class DiffusionResource {
         inference.prepare(model, prompt, chat ? "messages" : "prompt", DiffusionRequests.params(b));
     context.model(model.name());
     Reservation reservation =
-        inference.admit(context.requestId(), caller, prepared, "/v1/diffusion/generate");
+        inference.admit(
+            context.requestId(),
+            context.clientRequestId(),
+            caller,
+            prepared,
+            "/v1/diffusion/generate");
+    BooleanSupplier connected = ClientConnection.open(servletRequest);
+    RequestContext ctx =
+        context.detach().context(); // the answer is built after this thread has gone
     if (!stream) {
       List<JsonObject> steps = new ArrayList<>();
-      return inference.generate(
+      return inference.generateAsync(
           reservation,
           prepared,
           e -> steps.add(step(model, prepared, e)),
-          () -> false,
+          () -> !connected.getAsBoolean(),
           r -> {
             JsonArrayBuilder trace = Json.createArrayBuilder();
             steps.forEach(trace::add);
             JsonObject answer = done(model, prepared, r).add("trace", trace).build();
-            context.usage(
+            ctx.usage(
                 model.name(),
                 prepared.promptIds().length,
                 r.completionIds().length,
@@ -101,13 +117,13 @@ public class DiffusionResource {
           });
     }
     UUID requestId = context.requestId();
-    BooleanSupplier connected = ClientConnection.open(servletRequest);
     StreamingOutput out =
         output -> stream(model, prepared, reservation, output, requestId, connected);
-    return RateLimitHeaders.apply(
-            Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
-            reservation.limits())
-        .build();
+    return CompletableFuture.completedFuture(
+        RateLimitHeaders.apply(
+                Response.ok(out, "text/event-stream").header("Cache-Control", "no-cache"),
+                reservation.limits())
+            .build());
   }
 
   private void stream(
@@ -194,7 +210,11 @@ public class DiffusionResource {
   @POST
   @Path("loglikelihood")
   @Operation(summary = "Estimate log p(continuation | context) by Monte Carlo (llada-spec §3)")
-  public Response loglikelihood(JsonObject body) {
+  public void loglikelihood(JsonObject body, @Suspended AsyncResponse async) {
+    AsyncAnswer.answer(async, () -> loglikelihood(body));
+  }
+
+  private CompletionStage<Response> loglikelihood(JsonObject body) {
     JsonObject b = JsonFields.body(body);
     Caller caller = context.caller();
     ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
@@ -228,14 +248,24 @@ public class DiffusionResource {
     context.model(model.name());
     Reservation reservation =
         inference.admit(
-            context.requestId(), caller, model, "/v1/loglikelihood", contextIds.length, units);
-    return inference.loglikelihood(
+            context.requestId(),
+            context.clientRequestId(),
+            caller,
+            model,
+            "/v1/loglikelihood",
+            contextIds.length,
+            units);
+    BooleanSupplier connected = ClientConnection.open(servletRequest);
+    RequestContext ctx =
+        context.detach().context(); // the answer is built after this thread has gone
+    return inference.loglikelihoodAsync(
         reservation,
         new LikelihoodJob(model, contextIds, continuation, mcNum, batchSize, cfg, seed),
         units,
+        () -> !connected.getAsBoolean(),
         r -> {
           JsonObject answer = likelihood(model, r, contextIds.length, continuation.length, units);
-          context.usage(model.name(), contextIds.length + continuation.length, 0, units);
+          ctx.usage(model.name(), contextIds.length + continuation.length, 0, units);
           return RateLimitHeaders.apply(
                   Response.ok(answer, MediaType.APPLICATION_JSON_TYPE), reservation.limits())
               .build();

@@ -98,7 +98,7 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
     if (!(request.getProperty(CLAIMED) instanceof String key)) {
       return;
     }
-    Caller caller = context.callerOrNull();
+    Caller caller = RequestLogFilter.context(request, context).callerOrNull();
     if (caller == null) {
       return;
     }

@@ -28,14 +28,47 @@ public class RequestLogFilter implements ContainerRequestFilter, ContainerRespon
   @Inject RequestContext context;
   @Inject RequestLog log;
 
+  /** Ids a client may choose: printable ASCII without spaces, as OpenAI takes them (≤ 512). */
+  private static final java.util.regex.Pattern CLIENT_ID =
+      java.util.regex.Pattern.compile("[\\x21-\\x7e]{1,512}");
+
+  /**
+   * The request's context, taken in the request phase: response filters of an answer given
+   * asynchronously run on a thread without the request scope, so they read it from here.
+   */
+  static RequestContext context(ContainerRequestContext request, RequestContext fallback) {
+    return request.getProperty(CONTEXT) instanceof RequestContext c ? c : fallback;
+  }
+
+  private static final String CONTEXT = RequestContext.class.getName();
+
   @Override
   public void filter(ContainerRequestContext request) {
     request.setProperty(START, System.nanoTime());
+    request.setProperty(CONTEXT, context.detach().context());
+    String clientId = request.getHeaderString("X-Client-Request-Id");
+    if (clientId == null) {
+      clientId = request.getHeaderString("X-Request-Id"); // the same, as ARCHITECTURE.md names it
+    }
+    if (clientId != null) {
+      if (!CLIENT_ID.matcher(clientId).matches()) {
+        throw new dev.llada.platform.domain.InvalidRequestException(
+            "invalid_request_id",
+            "X-Client-Request-Id",
+            "X-Client-Request-Id (or X-Request-Id) must be 1 to 512 printable ASCII characters"
+                + " without spaces.");
+      }
+      context.clientRequestId(clientId);
+    }
   }
 
   @Override
   public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+    RequestContext context = context(request, this.context);
     response.getHeaders().putSingle("x-request-id", context.requestId().toString());
+    if (context.clientRequestId() != null) {
+      response.getHeaders().putSingle("x-client-request-id", context.clientRequestId());
+    }
     Object start = request.getProperty(START);
     long millis = start instanceof Long s ? (System.nanoTime() - s) / 1_000_000 : 0;
     String errorCode = response.getEntity() instanceof ErrorEnvelope e ? e.error().code() : null;

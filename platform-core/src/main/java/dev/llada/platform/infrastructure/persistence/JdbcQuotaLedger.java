@@ -17,10 +17,12 @@ import jakarta.transaction.Transactional;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -95,7 +97,8 @@ public class JdbcQuotaLedger implements QuotaLedger {
       String endpoint,
       int promptTokens,
       int maxCompletionTokens,
-      long computeUnits) {
+      long computeUnits,
+      Duration lease) {
     return db(
         c -> {
           Limits tenantLimits =
@@ -164,6 +167,14 @@ public class JdbcQuotaLedger implements QuotaLedger {
               maxCompletionTokens,
               computeUnits,
               w.now());
+          Sql.update(
+              c,
+              "INSERT INTO reservation_lease (request_id, tenant_id, holder, expires_at)"
+                  + " VALUES (?, ?, ?, ?)",
+              requestId,
+              caller.tenantId(),
+              DbLeaderLease.HOLDER,
+              w.now().plus(lease));
           for (Scope s : scopes) {
             add(c, s, "REQUESTS", w.minute(), 1);
             add(c, s, "TOKENS", w.day(), maxCompletionTokens);
@@ -223,50 +234,153 @@ public class JdbcQuotaLedger implements QuotaLedger {
   }
 
   @Override
-  public void settle(
+  public boolean settle(
       Reservation reservation, Outcome outcome, int completionTokens, long computeUnits) {
-    db(
+    return db(
         c -> {
           Sql.list(
               c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
-          Instant reservedAt =
-              Sql.one(
-                      c,
-                      "SELECT created_at FROM usage_ledger WHERE request_id = ?"
-                          + " AND entry = 'RESERVE'",
-                      rs -> rs.getTimestamp(1).toInstant(),
-                      reservation.requestId())
-                  .orElseThrow(() -> new IllegalStateException("no reservation to settle"));
-          if (Sql.one(
-                  c,
-                  "SELECT 1 FROM usage_ledger WHERE request_id = ? AND entry = 'SETTLE'",
-                  rs -> 1,
-                  reservation.requestId())
-              .isPresent()) {
-            return null; // settled already
-          }
-          Sql.update(
+          return settleLocked(
               c,
-              "INSERT INTO usage_ledger (request_id, entry, tenant_id, api_key_id, model,"
-                  + " endpoint, prompt_tokens, completion_tokens, compute_units, outcome)"
-                  + " SELECT request_id, 'SETTLE', tenant_id, api_key_id, model, endpoint,"
-                  + " prompt_tokens, ?, ?, ? FROM usage_ledger WHERE request_id = ?"
-                  + " AND entry = 'RESERVE'",
+              reservation.requestId(),
+              reservation.reservedTokens(),
+              reservation.reservedUnits(),
+              outcome,
               completionTokens,
-              computeUnits,
-              outcome.name(),
-              reservation.requestId());
-          Windows w = windows(c, reservedAt);
-          for (Scope s :
-              List.of(
-                  new Scope("TENANT", reservation.tenantId(), Limits.NONE),
-                  new Scope("KEY", reservation.apiKeyId(), Limits.NONE))) {
-            add(c, s, "TOKENS", w.day(), completionTokens - reservation.reservedTokens());
-            add(c, s, "UNITS", w.month(), computeUnits - reservation.reservedUnits());
-            add(c, s, "CONCURRENT", FOREVER, -1);
+              computeUnits);
+        });
+  }
+
+  /**
+   * The SETTLE entry, the counters moved from reserved to actual and the lease dropped, under the
+   * tenant row's lock (taken by the caller); false when it was settled already.
+   */
+  private static boolean settleLocked(
+      Connection c,
+      UUID requestId,
+      int reservedTokens,
+      long reservedUnits,
+      Outcome outcome,
+      int completionTokens,
+      long computeUnits)
+      throws SQLException {
+    record Reserved(Instant at, UUID tenantId, UUID apiKeyId) {}
+    Reserved reserved =
+        Sql.one(
+                c,
+                "SELECT created_at, tenant_id, api_key_id FROM usage_ledger WHERE request_id = ?"
+                    + " AND entry = 'RESERVE'",
+                rs ->
+                    new Reserved(
+                        rs.getTimestamp(1).toInstant(),
+                        Sql.uuid(rs, "tenant_id"),
+                        Sql.uuid(rs, "api_key_id")),
+                requestId)
+            .orElseThrow(() -> new IllegalStateException("no reservation to settle"));
+    if (Sql.one(
+            c,
+            "SELECT 1 FROM usage_ledger WHERE request_id = ? AND entry = 'SETTLE'",
+            rs -> 1,
+            requestId)
+        .isPresent()) {
+      return false; // settled already
+    }
+    Sql.update(
+        c,
+        "INSERT INTO usage_ledger (request_id, entry, tenant_id, api_key_id, model,"
+            + " endpoint, prompt_tokens, completion_tokens, compute_units, outcome)"
+            + " SELECT request_id, 'SETTLE', tenant_id, api_key_id, model, endpoint,"
+            + " prompt_tokens, ?, ?, ? FROM usage_ledger WHERE request_id = ?"
+            + " AND entry = 'RESERVE'",
+        completionTokens,
+        computeUnits,
+        outcome.name(),
+        requestId);
+    Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", requestId);
+    Windows w = windows(c, reserved.at());
+    for (Scope s :
+        List.of(
+            new Scope("TENANT", reserved.tenantId(), Limits.NONE),
+            new Scope("KEY", reserved.apiKeyId(), Limits.NONE))) {
+      add(c, s, "TOKENS", w.day(), completionTokens - reservedTokens);
+      add(c, s, "UNITS", w.month(), computeUnits - reservedUnits);
+      add(c, s, "CONCURRENT", FOREVER, -1);
+    }
+    return true;
+  }
+
+  @Override
+  public void progress(Collection<Progress> known) {
+    if (known.isEmpty()) {
+      return;
+    }
+    db(
+        c -> {
+          for (Progress p : known) {
+            Sql.update(
+                c,
+                "UPDATE reservation_lease SET completion_tokens = ?, compute_units = ?,"
+                    + " progress_at = now() WHERE request_id = ?",
+                Math.max(0, p.completionTokens()),
+                Math.max(0L, p.computeUnits()),
+                p.requestId());
           }
           return null;
         });
+  }
+
+  @Override
+  public int expire(UUID tenantId, int limit) {
+    return db(c -> expire(c, tenantId, limit));
+  }
+
+  /**
+   * Settles expired leases one by one, each under its tenant's lock taken first (the order every
+   * reservation and settlement locks in), re-checked under that lock: a request that settled itself
+   * meanwhile is left alone. Usage is what the lease recorded, never more than was reserved.
+   */
+  private static int expire(Connection c, UUID tenantId, int limit) throws SQLException {
+    record Expired(UUID requestId, UUID tenantId) {}
+    List<Expired> due =
+        Sql.list(
+            c,
+            "SELECT request_id, tenant_id FROM reservation_lease WHERE expires_at < now()"
+                + (tenantId == null ? " AND ?::uuid IS NULL" : " AND tenant_id = ?")
+                + " ORDER BY expires_at LIMIT ?",
+            rs -> new Expired(Sql.uuid(rs, "request_id"), Sql.uuid(rs, "tenant_id")),
+            tenantId,
+            limit);
+    int expired = 0;
+    for (Expired e : due) {
+      Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, e.tenantId());
+      record Known(int tokens, long units, int reservedTokens, long reservedUnits) {}
+      var known =
+          Sql.one(
+              c,
+              "SELECT l.completion_tokens, l.compute_units, r.completion_tokens AS rt,"
+                  + " r.compute_units AS ru FROM reservation_lease l JOIN usage_ledger r"
+                  + " ON r.request_id = l.request_id AND r.entry = 'RESERVE'"
+                  + " WHERE l.request_id = ? AND l.expires_at < now()",
+              rs -> new Known(rs.getInt(1), rs.getLong(2), rs.getInt(3), rs.getLong(4)),
+              e.requestId());
+      if (known.isEmpty()) {
+        continue; // settled by its request meanwhile
+      }
+      Known k = known.get();
+      if (settleLocked(
+          c,
+          e.requestId(),
+          k.reservedTokens(),
+          k.reservedUnits(),
+          Outcome.EXPIRED,
+          Math.min(k.tokens(), k.reservedTokens()),
+          Math.min(k.units(), k.reservedUnits()))) {
+        expired++;
+      } else { // a SETTLE without its lease dropped cannot happen; drop a stray lease anyway
+        Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", e.requestId());
+      }
+    }
+    return expired;
   }
 
   /** What the counters of one tenant (and its keys) must be, recomputed from the ledger. */
@@ -379,6 +493,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
     return db(
         c -> {
           Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, tenantId);
+          expire(c, tenantId, Integer.MAX_VALUE);
           List<Drift> before = drift(c, tenantId);
           Sql.update(
               c,
