@@ -67,6 +67,11 @@ public final class LocalWorkerPool implements WorkerPool {
 
   private volatile boolean closed;
 
+  private volatile WorkerMetrics metrics = WorkerMetrics.NONE;
+
+  /** The running and resident part of {@link #load()}, published by the inference thread. */
+  private volatile WorkerLoad published = new WorkerLoad(Map.of(), Map.of(), Map.of());
+
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -135,6 +140,41 @@ public final class LocalWorkerPool implements WorkerPool {
             });
   }
 
+  /** Tells {@code metrics} of every wait and step from now on. */
+  public LocalWorkerPool observedBy(WorkerMetrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
+  @Override
+  public WorkerLoad load() {
+    Map<WorkerLoad.Queue, Integer> queues = new java.util.HashMap<>();
+    synchronized (waiting) {
+      for (var q : waiting.entrySet()) {
+        for (Pending p : q.getValue()) {
+          queues.merge(new WorkerLoad.Queue(p.job().model().name(), q.getKey()), 1, Integer::sum);
+        }
+      }
+    }
+    WorkerLoad now = published;
+    return new WorkerLoad(queues, now.running(), now.residentBytes());
+  }
+
+  /** Publishes what runs and what is resident (inference thread, after each pump and load). */
+  private void publish() {
+    Map<String, Integer> runs = new java.util.HashMap<>();
+    for (Running r : running.values()) {
+      if (!r.live().isEmpty()) {
+        runs.merge(r.live().get(0).job().model().name(), r.live().size(), Integer::sum);
+      }
+    }
+    long bytes = 0;
+    for (DjlMaskPredictor p : resident.values()) {
+      bytes += 4 * p.config().parameterCount(); // f32 on the device, whatever the files hold
+    }
+    published = new WorkerLoad(Map.of(), runs, Map.of(device, bytes));
+  }
+
   /** The tokenizer and the special ids of one model, loaded once. */
   private record Tokens(LladaTokenizer tokenizer, LladaConfig config, SpecialTokens special) {}
 
@@ -190,14 +230,15 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       waiting
           .computeIfAbsent(job.tenant(), t -> new java.util.ArrayDeque<>())
-          .add(new Pending(job, future, arrivals++));
+          .add(new Pending(job, future, arrivals++, System.nanoTime()));
     }
     schedulePump();
     return future;
   }
 
   /** A generation waiting to join its model's batch. */
-  private record Pending(GenerationJob job, CompletableFuture<GenerationResult> future, long seq) {}
+  private record Pending(
+      GenerationJob job, CompletableFuture<GenerationResult> future, long seq, long submitted) {}
 
   /** A generation in a running batch (inference thread only); {@code lastStep}: its last pump. */
   private static final class Live {
@@ -280,8 +321,16 @@ public final class LocalWorkerPool implements WorkerPool {
         List<Live> chosen = fairStep(r.live());
         chosen.forEach(l -> l.lastStep = pumpSteps);
         List<Denoising> batch = chosen.stream().map(Live::state).toList();
+        long before = batch.stream().mapToLong(Denoising::queryPositions).sum();
+        long t0 = System.nanoTime();
         try {
           r.batcher().step(batch);
+          if (!chosen.isEmpty()) {
+            metrics.stepped(
+                chosen.get(0).job().model().name(),
+                (System.nanoTime() - t0) / 1e9,
+                batch.stream().mapToLong(Denoising::queryPositions).sum() - before);
+          }
         } catch (RuntimeException | Error e) { // a forward failed: the requests in it fail
           for (Live l : chosen) {
             l.future().completeExceptionally(e);
@@ -295,6 +344,7 @@ public final class LocalWorkerPool implements WorkerPool {
         }
       }
     } finally { // whatever failed above, the work left is not forgotten
+      publish();
       boolean more;
       synchronized (waiting) {
         more = !waiting.isEmpty();
@@ -461,6 +511,7 @@ public final class LocalWorkerPool implements WorkerPool {
                     new SplittableRandom(job.seed()),
                     job.listener());
         r.live().add(new Live(job, p.future(), d, System.nanoTime()));
+        metrics.waited(job.model().name(), (System.nanoTime() - p.submitted()) / 1e9);
         inFlight++;
       } catch (RuntimeException | Error e) { // a bad request or a model that does not load
         p.future().completeExceptionally(e);
@@ -524,9 +575,11 @@ public final class LocalWorkerPool implements WorkerPool {
           new IllegalStateException("the worker pool is shut down"));
     }
     tokens(job.model()); // fail fast on a broken model directory
+    long submitted = System.nanoTime();
     return submit(
         () -> {
           long start = System.nanoTime();
+          metrics.waited(job.model().name(), (start - submitted) / 1e9);
           if (job.cancelled().getAsBoolean()) {
             throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
           }
@@ -569,6 +622,7 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       p = DjlMaskPredictor.load(model.directory(), device);
       resident.put(model.digest(), p);
+      publish();
     }
     return p;
   }

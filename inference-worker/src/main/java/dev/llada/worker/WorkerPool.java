@@ -25,6 +25,9 @@ public interface WorkerPool extends AutoCloseable {
   /** Queues a likelihood estimate. */
   CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job);
 
+  /** The worker's load now (waiting and running requests, resident weights). */
+  WorkerLoad load();
+
   @Override
   void close();
 }

@@ -190,6 +190,77 @@ class LocalWorkerPoolTest {
     }
   }
 
+  /**
+   * Issue #16, item 6: the pool tells its load (waiting by model and tenant, running, resident
+   * bytes) and reports every wait and every batched step with its positions.
+   */
+  @Test
+  void theLoadAndEveryWaitAndStepAreReported() throws Exception {
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicLong positions = new java.util.concurrent.atomic.AtomicLong();
+    WorkerMetrics metrics =
+        new WorkerMetrics() {
+          @Override
+          public void waited(String m, double seconds) {
+            seen.add("waited " + m + (seconds >= 0 ? "" : " negative"));
+          }
+
+          @Override
+          public void stepped(String m, double seconds, long p) {
+            seen.add("stepped " + m);
+            positions.addAndGet(p);
+          }
+        };
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 1).observedBy(metrics)) {
+      var first =
+          p.generate(
+              new GenerationJob(
+                  model,
+                  chat("x"),
+                  greedy(2, 2),
+                  1,
+                  e -> {
+                    inside.countDown();
+                    try {
+                      release.await(60, TimeUnit.SECONDS); // holds the inference thread
+                    } catch (InterruptedException ie) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  null,
+                  null,
+                  "z",
+                  1));
+      assertTrue(inside.await(60, TimeUnit.SECONDS));
+      var a = p.generate(of("a", "sort 1:", 2));
+      var b = p.generate(of("b", "sort 2:", 2));
+      var b2 = p.generate(of("b", "sort 3:", 2));
+      WorkerLoad load = p.load();
+      assertEquals(1, load.waiting().get(new WorkerLoad.Queue(model.name(), "a")));
+      assertEquals(2, load.waiting().get(new WorkerLoad.Queue(model.name(), "b")));
+      assertEquals(3, load.waitingTotal());
+      release.countDown();
+      for (var f : List.of(first, a, b, b2)) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      WorkerLoad after = p.load();
+      assertEquals(0, after.waitingTotal());
+      assertTrue(after.residentBytes().get("cpu") > 0, after.toString());
+      assertEquals(
+          4,
+          seen.stream().filter(x -> x.equals("waited " + model.name())).count(),
+          seen.toString());
+      assertEquals(
+          8,
+          seen.stream().filter(x -> x.equals("stepped " + model.name())).count(),
+          seen.toString());
+      long canvas = chat("x").length; // every step here is a full forward over its canvas
+      assertTrue(positions.get() >= 8 * canvas, positions + " positions");
+    }
+  }
+
   /** Bounded queues refuse at once; a waiting request whose caller gave up goes without running. */
   @Test
   void fullQueuesRefuseAtOnceAndGivenUpRequestsNeverRun() throws Exception {

@@ -161,6 +161,135 @@ class TwoPlatformsIT {
   }
 
   /**
+   * Issue #16, item 4: platform A's JVM is killed (SIGKILL) in the middle of a tenant's request;
+   * the tenant, limited to one request at a time, is locked out by the reservation A left open
+   * until its lease ends; then platform B's sweep settles it as EXPIRED with the usage A last
+   * recorded, the books balance, and the tenant calls again through B.
+   */
+  @Test
+  void aReservationLeftOpenByAKilledJvmExpiresAndTheTenantCallsAgain() throws Exception {
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
+      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      Path zoo = ZOO_MODEL.getParent();
+      Map<String, String> fast =
+          Map.of(
+              "LLADA_REQUEST_TIMEOUT_SECONDS", "30",
+              "LLADA_RESERVATIONS_LEASE_SECONDS", "40",
+              "LLADA_RESERVATIONS_PROGRESS_SECONDS", "1",
+              "LLADA_RETENTION_SWEEP_SECONDS", "2");
+      PlatformLauncherIT.Launched a = launch("a", PORT_A, zoo, url, fast);
+      PlatformLauncherIT.Launched b = null;
+      try {
+        a.awaitLine("is ready in", Duration.ofSeconds(240));
+        assertEquals(
+            201,
+            post(
+                    PORT_A,
+                    "/v1/admin/tenants",
+                    MASTER,
+                    "{\"slug\":\"crash\",\"display_name\":"
+                        + "\"Crash\",\"entitlements\":[\"INSTRUCT\"],\"limits\":{\"max_concurrent\":1}}")
+                .statusCode());
+        String key =
+            json(post(PORT_A, "/v1/admin/tenants/crash/keys", MASTER, "{\"name\":\"k\"}").body())
+                .getString("secret");
+        // a long stream: 4,000 reference steps; A dies after it has run a while
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT_A + "/v1/completions"))
+                    .header("Authorization", "Bearer " + key)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\""
+                                + MODEL
+                                + "\",\"prompt\":\"sort 1:\",\"gen_length\":100,"
+                                + "\"steps\":4000,\"sampler\":\"reference\",\"stream\":true}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        java.util.Iterator<String> lines = stream.body().iterator();
+        for (int events = 0; events < 20 && lines.hasNext(); ) {
+          if (lines.next().startsWith(":")) {
+            events++;
+          }
+        }
+        Thread.sleep(2_500); // A records the request's progress into its lease every second
+        a.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        a.process.destroyForcibly();
+        assertTrue(a.process.waitFor(30, TimeUnit.SECONDS), "A is gone");
+        assertEquals(1, queryLong(db, "SELECT count(*) FROM reservation_lease"), "left open");
+        assertTrue(
+            queryLong(db, "SELECT compute_units FROM reservation_lease") > 0,
+            "A recorded what ran before it died");
+        b = launch("b", PORT_B, zoo, url, fast);
+        b.awaitLine("is ready in", Duration.ofSeconds(240));
+        String chat =
+            "{\"model\":\"" + MODEL + "\",\"prompt\":\"sort 21:\",\"max_tokens\":8,\"steps\":8}";
+        int status = post(PORT_B, "/v1/completions", key, chat).statusCode();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (status == 429 && System.nanoTime() < deadline) { // locked out until the lease ends
+          Thread.sleep(500);
+          status = post(PORT_B, "/v1/completions", key, chat).statusCode();
+        }
+        assertEquals(200, status, "the tenant calls again once the lease has expired");
+        assertEquals(
+            1, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE outcome = 'EXPIRED'"));
+        long reserved =
+            queryLong(
+                db,
+                "SELECT r.compute_units FROM usage_ledger r JOIN usage_ledger s ON s.request_id ="
+                    + " r.request_id AND s.outcome = 'EXPIRED' WHERE r.entry = 'RESERVE'");
+        long charged =
+            queryLong(db, "SELECT compute_units FROM usage_ledger WHERE outcome = 'EXPIRED'");
+        assertTrue(charged > 0 && charged < reserved, charged + " of " + reserved);
+        assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"));
+        HttpResponse<String> drift =
+            HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:" + PORT_B + "/v1/admin/tenants/crash/usage/drift"))
+                    .header("Authorization", "Bearer " + MASTER)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(json(drift.body()).getBoolean("consistent"), drift.body());
+      } finally {
+        a.kill();
+        if (b != null) {
+          b.kill();
+        }
+      }
+    }
+  }
+
+  private static HttpResponse<String> post(int port, String path, String key, String json)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(60))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(String body) {
+    try (var reader = Json.createReader(new StringReader(body))) {
+      return reader.readObject();
+    }
+  }
+
+  private static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      assertTrue(rs.next(), sql);
+      return rs.getLong(1);
+    }
+  }
+
+  /**
    * A model directory with the zoo model's weights and tokenizer (links, not copies) and its
    * config.json followed by {@code variant} spaces: the same model, a digest of its own.
    */
@@ -268,6 +397,23 @@ class TwoPlatformsIT {
 
   private PlatformLauncherIT.Launched launch(String name, int port, Path zoo, String databaseUrl)
       throws IOException {
+    return launch(name, port, zoo, databaseUrl, Map.of());
+  }
+
+  private PlatformLauncherIT.Launched launch(
+      String name, int port, Path zoo, String databaseUrl, Map<String, String> extra)
+      throws IOException {
+    return platform(temp, name, port, zoo, databaseUrl, extra);
+  }
+
+  /**
+   * A platform launcher process under {@code home} (its data in {@code var-name}), on {@code port},
+   * with the zoo {@code zoo}, the database {@code databaseUrl} and the settings {@code extra}.
+   */
+  static PlatformLauncherIT.Launched platform(
+      Path home, String name, int port, Path zoo, String databaseUrl, Map<String, String> extra)
+      throws IOException {
+    Path temp = home;
     List<String> command =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -287,6 +433,7 @@ class TwoPlatformsIT {
     env.put("LLADA_MODELS_DIR", zoo.toString());
     env.put("LLADA_RETENTION_SWEEP_SECONDS", "5"); // a 10 s lease: a slow moment is no handover
     env.put("LLADA_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    env.putAll(extra);
     return new PlatformLauncherIT.Launched(builder.start());
   }
 }

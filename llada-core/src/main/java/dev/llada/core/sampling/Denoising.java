@@ -110,6 +110,11 @@ public final class Denoising {
     return nfe;
   }
 
+  /** Query positions its forwards computed so far (what it is billed). */
+  public long queryPositions() {
+    return queryPositions;
+  }
+
   /** The result so far (final once {@link #done()}). */
   public Generation result() {
     return new Generation(new int[][] {x.clone()}, promptLength, nfe, queryPositions);

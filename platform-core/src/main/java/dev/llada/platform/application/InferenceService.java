@@ -63,6 +63,7 @@ public class InferenceService {
   @Inject QuotaLedger ledger;
   @Inject WorkerPool pool;
   @Inject LiveRequests requests;
+  @Inject RequestMetrics metrics;
 
   /** Settles requests and builds their answers off the inference thread (null in unit tests). */
   @jakarta.annotation.Resource jakarta.enterprise.concurrent.ManagedExecutorService executor;
@@ -561,6 +562,7 @@ public class InferenceService {
    */
   public void settle(Reservation reservation, Outcome outcome, int tokens, long units) {
     requests.close(reservation.requestId());
+    metrics.settled(outcome);
     try {
       if (!ledger.settle(reservation, outcome, tokens, units)) {
         LOG.warning(

@@ -44,6 +44,12 @@ public interface QuotaLedger {
   /** Records the progress of running requests into their leases (those still open). */
   void progress(Collection<Progress> known);
 
+  /** Open reservations across the platform: leases still held, and leases ended but not settled. */
+  record Leases(long held, long overdue) {}
+
+  /** How many reservations are open now (for the metrics). */
+  Leases leases();
+
   /**
    * Settles every reservation whose lease has ended (its JVM died mid-request) as EXPIRED with the
    * usage its lease last recorded, oldest first, at most {@code limit}; {@code tenantId} null for

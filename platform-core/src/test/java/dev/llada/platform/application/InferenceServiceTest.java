@@ -41,6 +41,7 @@ class InferenceServiceTest {
     InferenceService s = new InferenceService();
     s.timeoutSeconds = 30;
     s.requests = new LiveRequests();
+    s.metrics = RequestMetrics.NONE;
     s.ledger =
         new Stubs.Ledger() {
           @Override
@@ -77,6 +78,12 @@ class InferenceServiceTest {
           public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
             return CompletableFuture.completedFuture(
                 new LikelihoodResult(-1.5, Double.NaN, 8, 1, 1));
+          }
+
+          @Override
+          public dev.llada.worker.WorkerLoad load() {
+            return new dev.llada.worker.WorkerLoad(
+                java.util.Map.of(), java.util.Map.of(), java.util.Map.of());
           }
 
           @Override
@@ -172,6 +179,12 @@ class InferenceServiceTest {
           }
 
           @Override
+          public dev.llada.worker.WorkerLoad load() {
+            return new dev.llada.worker.WorkerLoad(
+                java.util.Map.of(), java.util.Map.of(), java.util.Map.of());
+          }
+
+          @Override
           public void close() {}
         };
     ServiceUnavailableException e =
@@ -220,6 +233,11 @@ class InferenceServiceTest {
             @Override
             public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
               return inner.loglikelihood(job);
+            }
+
+            @Override
+            public dev.llada.worker.WorkerLoad load() {
+              return inner.load();
             }
 
             @Override

@@ -42,6 +42,11 @@ final class Stubs {
     }
 
     @Override
+    public Leases leases() {
+      return new Leases(0, 0);
+    }
+
+    @Override
     public List<Drift> drift(UUID tenantId) {
       return List.of();
     }

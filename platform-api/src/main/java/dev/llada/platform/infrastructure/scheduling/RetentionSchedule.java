@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * Runs the {@link RetentionSweeper} every {@code llada.retention.sweep-seconds} on a managed
  * scheduler (one JVM sweeps, under its lease), and on every JVM writes the progress of its running
  * requests into their reservations' leases every {@code llada.reservations.progress-seconds}
- * ({@link LiveRequests#recordProgress}); a failed run is logged and the next one runs as planned.
+ * ({@link LiveRequests#recordProgress}) and refreshes the metrics' gauges; a failed run is logged
+ * and the next one runs as planned.
  */
 @Singleton
 @Startup
@@ -33,6 +34,7 @@ public class RetentionSchedule {
   @Inject RetentionSweeper sweeper;
   @Inject DatabaseBootstrap database;
   @Inject LiveRequests requests;
+  @Inject dev.llada.platform.infrastructure.metrics.PlatformMetrics metrics;
 
   @Inject
   @org.eclipse.microprofile.config.inject.ConfigProperty(
@@ -54,12 +56,17 @@ public class RetentionSchedule {
   }
 
   private void recordProgress() {
+    guarded("record the progress of running requests", requests::recordProgress);
+    guarded("refresh the metrics", metrics::refresh);
+  }
+
+  private static void guarded(String what, Runnable work) {
     try {
-      requests.recordProgress();
+      work.run();
     } catch (VirtualMachineError e) {
       throw e;
-    } catch (RuntimeException | Error e) {
-      LOG.log(Level.FINE, "could not record the progress of running requests; next time", e);
+    } catch (RuntimeException | Error e) { // anything else would end the schedule: log, go on
+      LOG.log(Level.FINE, "could not " + what + "; next time", e);
     }
   }
 

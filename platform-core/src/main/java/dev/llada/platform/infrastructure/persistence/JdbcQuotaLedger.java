@@ -330,6 +330,19 @@ public class JdbcQuotaLedger implements QuotaLedger {
   }
 
   @Override
+  @Transactional(Transactional.TxType.REQUIRED)
+  public Leases leases() {
+    return db(
+        c ->
+            Sql.one(
+                    c,
+                    "SELECT count(*) FILTER (WHERE expires_at >= now()),"
+                        + " count(*) FILTER (WHERE expires_at < now()) FROM reservation_lease",
+                    rs -> new Leases(rs.getLong(1), rs.getLong(2)))
+                .orElseThrow());
+  }
+
+  @Override
   public int expire(UUID tenantId, int limit) {
     return db(c -> expire(c, tenantId, limit));
   }

@@ -29,10 +29,18 @@ public class WorkerPoolProducer {
   @ConfigProperty(name = "llada.worker.resident-models", defaultValue = "2")
   int residentModels;
 
+  /** Generations that step together (continuous batching); 1 serves one at a time. */
+  @Inject
+  @ConfigProperty(name = "llada.worker.max-batch", defaultValue = "8")
+  int maxBatch;
+
+  /** Where the worker reports its waits and steps (the platform's metrics). */
+  @Inject dev.llada.worker.WorkerMetrics metrics;
+
   @Produces
   @ApplicationScoped
   WorkerPool workerPool() {
-    return new LocalWorkerPool(threads, device, residentModels);
+    return new LocalWorkerPool(threads, device, residentModels, maxBatch).observedBy(metrics);
   }
 
   void close(@Disposes WorkerPool pool) {

@@ -1,0 +1,11 @@
+package dev.llada.platform.application;
+
+/** Port: what the platform counts about requests as they end (issue #16, item 6). */
+public interface RequestMetrics {
+
+  /** A request of {@code endpoint} settled with {@code outcome}. */
+  void settled(Outcome outcome);
+
+  /** Counts nothing (unit tests). */
+  RequestMetrics NONE = outcome -> {};
+}
