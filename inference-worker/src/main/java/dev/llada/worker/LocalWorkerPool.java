@@ -67,6 +67,12 @@ public final class LocalWorkerPool implements WorkerPool {
 
   private volatile boolean closed;
 
+  /** Set by {@link #drain}: no new work is taken. */
+  private volatile boolean draining;
+
+  /** Work taken and not yet answered (generations and likelihoods). */
+  private final AtomicInteger outstanding = new AtomicInteger();
+
   private volatile WorkerMetrics metrics = WorkerMetrics.NONE;
 
   /** The running and resident part of {@link #load()}, published by the inference thread. */
@@ -210,10 +216,37 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   @Override
+  public boolean drain(java.time.Duration grace) {
+    draining = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (outstanding.get() > 0 && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return outstanding.get() == 0;
+  }
+
+  /** Counts {@code future} as outstanding until it completes. */
+  private <T> CompletableFuture<T> counted(CompletableFuture<T> future) {
+    outstanding.incrementAndGet();
+    future.whenComplete((r, e) -> outstanding.decrementAndGet());
+    return future;
+  }
+
+  private static WorkerStoppingException stopping() {
+    return new WorkerStoppingException("the worker is shutting down");
+  }
+
+  @Override
   public CompletableFuture<GenerationResult> generate(GenerationJob job) {
     CompletableFuture<GenerationResult> future = new CompletableFuture<>();
-    if (closed) {
-      future.completeExceptionally(new IllegalStateException("the worker pool is shut down"));
+    if (closed || draining) {
+      future.completeExceptionally(
+          closed ? new WorkerStoppingException("the worker pool is shut down") : stopping());
       return future;
     }
     tokens(job.model()); // fail fast on a broken model directory
@@ -230,7 +263,7 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       waiting
           .computeIfAbsent(job.tenant(), t -> new java.util.ArrayDeque<>())
-          .add(new Pending(job, future, arrivals++, System.nanoTime()));
+          .add(new Pending(job, counted(future), arrivals++, System.nanoTime()));
     }
     schedulePump();
     return future;
@@ -286,7 +319,7 @@ public final class LocalWorkerPool implements WorkerPool {
         inference.execute(this::pump);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         pumpQueued.set(false);
-        IllegalStateException down = new IllegalStateException("the worker pool is shut down", e);
+        IllegalStateException down = new WorkerStoppingException("the worker pool is shut down");
         if (Thread.currentThread().getName().startsWith("llada-inference-")) {
           shutDownWork(down); // the inference thread itself: its running work fails too
         } else {
@@ -307,7 +340,7 @@ public final class LocalWorkerPool implements WorkerPool {
     pumpQueued.set(false);
     try {
       if (closed) {
-        shutDownWork(new IllegalStateException("the worker pool is shut down"));
+        shutDownWork(new WorkerStoppingException("the worker pool is shut down"));
         return;
       }
       pumpSteps++;
@@ -570,41 +603,42 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
-    if (closed) {
+    if (closed || draining) {
       return CompletableFuture.failedFuture(
-          new IllegalStateException("the worker pool is shut down"));
+          closed ? new WorkerStoppingException("the worker pool is shut down") : stopping());
     }
     tokens(job.model()); // fail fast on a broken model directory
     long submitted = System.nanoTime();
-    return submit(
-        () -> {
-          long start = System.nanoTime();
-          metrics.waited(job.model().name(), (start - submitted) / 1e9);
-          if (job.cancelled().getAsBoolean()) {
-            throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
-          }
-          LikelihoodEstimate e;
-          try {
-            e =
-                new LogLikelihood(predictor(job.model()))
-                    .estimate(
-                        job.contextIds(),
-                        job.continuationIds(),
-                        job.mcNum(),
-                        job.batchSize(),
-                        job.cfgScale(),
-                        new SplittableRandom(job.seed()),
-                        job.cancelled());
-          } catch (dev.llada.core.likelihood.EstimationStoppedException stopped) {
-            throw new GenerationCancelledException(stopped.getMessage(), stopped.batchesRun());
-          }
-          return new LikelihoodResult(
-              e.logLikelihood(),
-              e.standardError(),
-              e.mcNum(),
-              e.nfe(),
-              (System.nanoTime() - start) / 1_000_000);
-        });
+    return counted(
+        submit(
+            () -> {
+              long start = System.nanoTime();
+              metrics.waited(job.model().name(), (start - submitted) / 1e9);
+              if (job.cancelled().getAsBoolean()) {
+                throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
+              }
+              LikelihoodEstimate e;
+              try {
+                e =
+                    new LogLikelihood(predictor(job.model()))
+                        .estimate(
+                            job.contextIds(),
+                            job.continuationIds(),
+                            job.mcNum(),
+                            job.batchSize(),
+                            job.cfgScale(),
+                            new SplittableRandom(job.seed()),
+                            job.cancelled());
+              } catch (dev.llada.core.likelihood.EstimationStoppedException stopped) {
+                throw new GenerationCancelledException(stopped.getMessage(), stopped.batchesRun());
+              }
+              return new LikelihoodResult(
+                  e.logLikelihood(),
+                  e.standardError(),
+                  e.mcNum(),
+                  e.nfe(),
+                  (System.nanoTime() - start) / 1_000_000);
+            }));
   }
 
   /** Runs on the inference thread: the resident predictor of {@code model}, loading it once. */
@@ -639,7 +673,7 @@ public final class LocalWorkerPool implements WorkerPool {
             }
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      future.completeExceptionally(new IllegalStateException("the worker pool is shut down", e));
+      future.completeExceptionally(new WorkerStoppingException("the worker pool is shut down"));
     }
     return future;
   }
@@ -651,7 +685,7 @@ public final class LocalWorkerPool implements WorkerPool {
     try {
       inference.execute(
           () -> {
-            shutDownWork(new IllegalStateException("the worker pool is shut down"));
+            shutDownWork(new WorkerStoppingException("the worker pool is shut down"));
             resident.values().forEach(DjlMaskPredictor::close);
             resident.clear();
           });

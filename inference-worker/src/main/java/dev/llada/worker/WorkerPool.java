@@ -28,6 +28,13 @@ public interface WorkerPool extends AutoCloseable {
   /** The worker's load now (waiting and running requests, resident weights). */
   WorkerLoad load();
 
+  /**
+   * Graceful drain (on shutdown): from now on new work fails with {@link WorkerStoppingException};
+   * waits up to {@code grace} for the work taken to finish. True when it all finished; {@link
+   * #close} then fails whatever is left.
+   */
+  boolean drain(java.time.Duration grace);
+
   @Override
   void close();
 }

@@ -261,6 +261,52 @@ class LocalWorkerPoolTest {
     }
   }
 
+  /**
+   * Graceful drain: new work is refused at once, work taken finishes within the grace; what is
+   * still running after it fails with WorkerStoppingException when the pool closes.
+   */
+  @Test
+  void aDrainFinishesWhatItTookAndRefusesTheRest() throws Exception {
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 2)) {
+      p.generate(of("warm", "x", 2)).get(60, TimeUnit.SECONDS);
+      var taken = p.generate(of("a", "sort 12:", 8));
+      assertTrue(p.drain(java.time.Duration.ofSeconds(60)), "finished within the grace");
+      assertEquals(8, taken.get(1, TimeUnit.SECONDS).nfe());
+      ExecutionException refused =
+          assertThrows(ExecutionException.class, p.generate(of("a", "sort 3:", 2))::get);
+      assertInstanceOf(WorkerStoppingException.class, refused.getCause());
+      ExecutionException refusedToo =
+          assertThrows(
+              ExecutionException.class,
+              p.loglikelihood(new LikelihoodJob(model, chat("a"), chat("b"), 2, 2, 0, 0))::get);
+      assertInstanceOf(WorkerStoppingException.class, refusedToo.getCause());
+    }
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 2);
+    var stuck =
+        p.generate(
+            new GenerationJob(
+                model,
+                chat("x"),
+                greedy(64, 64),
+                1,
+                e -> {
+                  try {
+                    release.await(50, TimeUnit.MILLISECONDS); // a slow step
+                  } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                null,
+                null,
+                "z",
+                1));
+    assertTrue(!p.drain(java.time.Duration.ofMillis(200)), "still running after the grace");
+    p.close();
+    ExecutionException failed = assertThrows(ExecutionException.class, stuck::get);
+    assertInstanceOf(WorkerStoppingException.class, failed.getCause());
+  }
+
   /** Bounded queues refuse at once; a waiting request whose caller gave up goes without running. */
   @Test
   void fullQueuesRefuseAtOnceAndGivenUpRequestsNeverRun() throws Exception {

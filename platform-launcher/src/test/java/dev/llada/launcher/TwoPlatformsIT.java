@@ -64,7 +64,8 @@ class TwoPlatformsIT {
       Path zooB = temp.resolve("zoo-b");
       variant(zooA.resolve(MODEL), 0); // the shipped files
       variant(zooB.resolve(MODEL), 1); // other bytes: a new digest, so a new version
-      PlatformLauncherIT.Launched a = launch("a", PORT_A, zooA, url);
+      PlatformLauncherIT.Launched a =
+          launch("a", PORT_A, zooA, url, Map.of("LLADA_SHUTDOWN_GRACE_SECONDS", "2"));
       PlatformLauncherIT.Launched b = null;
       ExecutorService admins = Executors.newFixedThreadPool(2);
       try {
@@ -137,9 +138,58 @@ class TwoPlatformsIT {
         assertEquals(0, count(logB, "now sweeps"), "B waits while A holds the lease");
         String holderA = holder(db);
         assertTrue(lines(logA).anyMatch(l -> l.contains("retention: " + holderA + " now sweeps")));
-        // A stops (Ctrl-C): it steps down and B takes over at its next attempt
+        // a request runs on A when it stops: A drains (2 s grace here), stops it, settles it
+        assertEquals(
+            201,
+            post(
+                    PORT_A,
+                    "/v1/admin/tenants",
+                    MASTER,
+                    "{\"slug\":\"drain\",\"display_name\":\"D\",\"entitlements\":[\"INSTRUCT\"]}")
+                .statusCode());
+        String key =
+            json(post(PORT_A, "/v1/admin/tenants/drain/keys", MASTER, "{\"name\":\"k\"}").body())
+                .getString("secret");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> running =
+            HTTP.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT_A + "/v1/completions"))
+                    .header("Authorization", "Bearer " + key)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\""
+                                + MODEL
+                                + "\",\"prompt\":\"sort 1:\",\"gen_length\":100,"
+                                + "\"steps\":4000,\"sampler\":\"reference\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        long admitted = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (queryLong(db, "SELECT count(*) FROM reservation_lease") == 0) {
+          assertTrue(System.nanoTime() < admitted, "the request was admitted");
+          Thread.sleep(50);
+        }
+        // A stops (Ctrl-C): it drains, steps down, and B takes over at its next attempt
         a.interrupt();
+        // Payara closes its HTTP listener before it stops the application, so the client sees
+        // the connection end (a 503 shutting_down, should it still get an answer)
+        try {
+          HttpResponse<String> stopped = running.get(60, TimeUnit.SECONDS);
+          assertEquals(503, stopped.statusCode(), stopped.body());
+          assertEquals(
+              "shutting_down", json(stopped.body()).getJsonObject("error").getString("code"));
+        } catch (java.util.concurrent.ExecutionException closed) {
+          assertTrue(closed.getCause() instanceof IOException, closed.toString());
+        }
         assertTrue(a.process.waitFor(90, TimeUnit.SECONDS), "A stopped");
+        // (A's log handlers are closed by then: the ledger says what happened)
+        assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"), "all settled");
+        assertEquals(
+            1,
+            queryLong(
+                db,
+                "SELECT count(*) FROM usage_ledger WHERE outcome = 'CANCELLED' AND compute_units"
+                    + " > 0"),
+            "settled with the steps that ran");
         // (the JVM's own shutdown closes its log handlers, so the table says it, not the log)
         assertFalse(
             holderNow(db).map(holderA::equals).orElse(false),

@@ -369,6 +369,10 @@ public class InferenceService {
               settle(reservation, outcome, committed.get(), computed.get());
               throw stopped(deadline.passed(), live, outcome, e.stepsRun());
             }
+            if (cause instanceof dev.llada.worker.WorkerStoppingException) {
+              settle(reservation, Outcome.CANCELLED, committed.get(), computed.get());
+              throw shuttingDown();
+            }
             settle(reservation, Outcome.ERROR, 0, computed.get());
             throw failure(cause);
           }
@@ -434,6 +438,10 @@ public class InferenceService {
                   disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
               settle(reservation, outcome, 0, units * e.stepsRun() / batches); // what ran
               throw stopped(deadline.passed(), live, outcome, e.stepsRun());
+            }
+            if (cause instanceof dev.llada.worker.WorkerStoppingException) {
+              settle(reservation, Outcome.CANCELLED, 0, 0);
+              throw shuttingDown();
             }
             settle(
                 reservation,
@@ -506,6 +514,12 @@ public class InferenceService {
     }
     LOG.log(Level.SEVERE, "inference failed", cause);
     return new ServiceUnavailableException("worker_failed", "The inference worker failed.");
+  }
+
+  /** This node is draining: another node (or this one restarted) answers a retry. */
+  private static ServiceUnavailableException shuttingDown() {
+    return new ServiceUnavailableException(
+        "shutting_down", "This platform node is shutting down; retry the request.", 1);
   }
 
   /** A full queue: 429 for the tenant's share, 503 for the platform's; retry after a second. */

@@ -87,6 +87,11 @@ class InferenceServiceTest {
           }
 
           @Override
+          public boolean drain(java.time.Duration grace) {
+            return true;
+          }
+
+          @Override
           public void close() {}
         };
     return s;
@@ -145,26 +150,7 @@ class InferenceServiceTest {
     s.timeoutSeconds = 1;
     WorkerPool inner = s.pool;
     s.pool =
-        new WorkerPool() {
-          @Override
-          public int[] encode(ModelRef model, String text) {
-            return inner.encode(model, text);
-          }
-
-          @Override
-          public String decode(ModelRef model, int[] ids) {
-            return inner.decode(model, ids);
-          }
-
-          @Override
-          public ModelLimits limits(ModelRef model) {
-            return inner.limits(model);
-          }
-
-          @Override
-          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
-            return inner.generate(job);
-          }
+        new Delegating(inner) {
 
           @Override
           public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
@@ -177,15 +163,6 @@ class InferenceServiceTest {
                   throw new GenerationCancelledException("stopped", 3);
                 });
           }
-
-          @Override
-          public dev.llada.worker.WorkerLoad load() {
-            return new dev.llada.worker.WorkerLoad(
-                java.util.Map.of(), java.util.Map.of(), java.util.Map.of());
-          }
-
-          @Override
-          public void close() {}
         };
     ServiceUnavailableException e =
         assertThrows(
@@ -209,39 +186,11 @@ class InferenceServiceTest {
       InferenceService s = service();
       WorkerPool inner = s.pool;
       s.pool =
-          new WorkerPool() {
-            @Override
-            public int[] encode(ModelRef model, String text) {
-              return inner.encode(model, text);
-            }
-
-            @Override
-            public String decode(ModelRef model, int[] ids) {
-              return inner.decode(model, ids);
-            }
-
-            @Override
-            public ModelLimits limits(ModelRef model) {
-              return inner.limits(model);
-            }
-
+          new Delegating(inner) {
             @Override
             public CompletableFuture<GenerationResult> generate(GenerationJob job) {
               return CompletableFuture.failedFuture(new WorkerBusyException(tenantLimit, 64));
             }
-
-            @Override
-            public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
-              return inner.loglikelihood(job);
-            }
-
-            @Override
-            public dev.llada.worker.WorkerLoad load() {
-              return inner.load();
-            }
-
-            @Override
-            public void close() {}
           };
       RuntimeException e =
           assertThrows(
@@ -311,5 +260,73 @@ class InferenceServiceTest {
           InferenceService.utf8Length(s),
           s);
     }
+  }
+
+  /** A pool that passes everything to {@code inner}; a test overrides what it changes. */
+  private static class Delegating implements WorkerPool {
+    private final WorkerPool inner;
+
+    Delegating(WorkerPool inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public int[] encode(ModelRef model, String text) {
+      return inner.encode(model, text);
+    }
+
+    @Override
+    public String decode(ModelRef model, int[] ids) {
+      return inner.decode(model, ids);
+    }
+
+    @Override
+    public ModelLimits limits(ModelRef model) {
+      return inner.limits(model);
+    }
+
+    @Override
+    public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+      return inner.generate(job);
+    }
+
+    @Override
+    public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+      return inner.loglikelihood(job);
+    }
+
+    @Override
+    public dev.llada.worker.WorkerLoad load() {
+      return inner.load();
+    }
+
+    @Override
+    public boolean drain(java.time.Duration grace) {
+      return inner.drain(grace);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Issue #16: work a draining worker refuses or stops is a 503 shutting_down, settled. */
+  @Test
+  void aStoppingWorkerIsAnUnavailableWithRetryAfter() {
+    InferenceService s = service();
+    s.pool =
+        new Delegating(s.pool) {
+          @Override
+          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+            return CompletableFuture.failedFuture(
+                new dev.llada.worker.WorkerStoppingException("the worker is shutting down"));
+          }
+        };
+    ServiceUnavailableException e =
+        assertThrows(
+            ServiceUnavailableException.class,
+            () -> s.generate(reservation(), prepared(), ev -> {}, () -> false));
+    assertEquals("shutting_down", e.code());
+    assertEquals(1, e.retryAfterSeconds());
+    assertEquals(List.of("CANCELLED 0 0"), settled);
   }
 }

@@ -84,7 +84,7 @@ public class RetentionSchedule {
 
   /**
    * Stops sweeping and gives the lease up, so another JVM sweeps at its next attempt instead of
-   * after the lease expires. Called when the web module stops ({@link RetentionStepDown}): by the
+   * after the lease expires. Called when the web module stops ({@link GracefulShutdown}): by the
    * time this singleton's {@code @PreDestroy} runs, Payara has removed the application's datasource
    * (found by TwoPlatformsIT), and the release would fail.
    */
