@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 /**
  * The in-process worker: one dedicated inference thread (DJL is not thread-safe per model, and grad
@@ -230,6 +229,20 @@ public final class LocalWorkerPool implements WorkerPool {
     return outstanding.get() == 0;
   }
 
+  @Override
+  public void checkRoom(String tenant) {
+    synchronized (waiting) {
+      java.util.ArrayDeque<Pending> mine = waiting.get(tenant);
+      if (mine != null && mine.size() >= maxQueuedPerTenant) {
+        throw new WorkerBusyException(true, mine.size());
+      }
+      int all = waiting.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
+      if (all >= maxQueued) {
+        throw new WorkerBusyException(false, all);
+      }
+    }
+  }
+
   /** Counts {@code future} as outstanding until it completes. */
   private <T> CompletableFuture<T> counted(CompletableFuture<T> future) {
     outstanding.incrementAndGet();
@@ -251,14 +264,10 @@ public final class LocalWorkerPool implements WorkerPool {
     }
     tokens(job.model()); // fail fast on a broken model directory
     synchronized (waiting) {
-      int all = waiting.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
-      java.util.ArrayDeque<Pending> mine = waiting.get(job.tenant());
-      if (mine != null && mine.size() >= maxQueuedPerTenant) {
-        future.completeExceptionally(new WorkerBusyException(true, mine.size()));
-        return future;
-      }
-      if (all >= maxQueued) {
-        future.completeExceptionally(new WorkerBusyException(false, all));
+      try {
+        checkRoom(job.tenant());
+      } catch (WorkerBusyException full) {
+        future.completeExceptionally(full);
         return future;
       }
       waiting
@@ -609,36 +618,73 @@ public final class LocalWorkerPool implements WorkerPool {
     }
     tokens(job.model()); // fail fast on a broken model directory
     long submitted = System.nanoTime();
-    return counted(
-        submit(
-            () -> {
-              long start = System.nanoTime();
-              metrics.waited(job.model().name(), (start - submitted) / 1e9);
+    CompletableFuture<LikelihoodResult> future = counted(new CompletableFuture<>());
+    try {
+      inference.execute(
+          () -> {
+            long start = System.nanoTime();
+            metrics.waited(job.model().name(), (start - submitted) / 1e9);
+            try {
               if (job.cancelled().getAsBoolean()) {
                 throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
               }
-              LikelihoodEstimate e;
-              try {
-                e =
-                    new LogLikelihood(predictor(job.model()))
-                        .estimate(
-                            job.contextIds(),
-                            job.continuationIds(),
-                            job.mcNum(),
-                            job.batchSize(),
-                            job.cfgScale(),
-                            new SplittableRandom(job.seed()),
-                            job.cancelled());
-              } catch (dev.llada.core.likelihood.EstimationStoppedException stopped) {
-                throw new GenerationCancelledException(stopped.getMessage(), stopped.batchesRun());
-              }
-              return new LikelihoodResult(
-                  e.logLikelihood(),
-                  e.standardError(),
-                  e.mcNum(),
-                  e.nfe(),
-                  (System.nanoTime() - start) / 1_000_000);
-            }));
+              LogLikelihood.Stepwise estimate =
+                  new LogLikelihood(predictor(job.model()))
+                      .start(
+                          job.contextIds(),
+                          job.continuationIds(),
+                          job.mcNum(),
+                          job.batchSize(),
+                          job.cfgScale(),
+                          new SplittableRandom(job.seed()));
+              likelihoodBatch(job, estimate, future, start);
+            } catch (Throwable t) {
+              future.completeExceptionally(t);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      future.completeExceptionally(new WorkerStoppingException("the worker pool is shut down"));
+    }
+    return future;
+  }
+
+  /**
+   * One Monte Carlo batch of a likelihood on the inference thread, then the next one queued behind
+   * whatever waits (the pump's next step): a long estimate no longer holds every batch up for its
+   * whole run. Stops before a batch once the job is cancelled.
+   */
+  private void likelihoodBatch(
+      LikelihoodJob job,
+      LogLikelihood.Stepwise estimate,
+      CompletableFuture<LikelihoodResult> future,
+      long start) {
+    try {
+      if (closed) {
+        throw new WorkerStoppingException("the worker pool is shut down");
+      }
+      if (job.cancelled().getAsBoolean()) {
+        throw new GenerationCancelledException(
+            "likelihood stopped after " + estimate.batchesRun() + " Monte Carlo batches",
+            estimate.batchesRun());
+      }
+      estimate.step();
+      if (estimate.done()) {
+        LikelihoodEstimate e = estimate.result();
+        future.complete(
+            new LikelihoodResult(
+                e.logLikelihood(),
+                e.standardError(),
+                e.mcNum(),
+                e.nfe(),
+                (System.nanoTime() - start) / 1_000_000));
+        return;
+      }
+      inference.execute(() -> likelihoodBatch(job, estimate, future, start));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      future.completeExceptionally(new WorkerStoppingException("the worker pool is shut down"));
+    } catch (Throwable t) {
+      future.completeExceptionally(t);
+    }
   }
 
   /** Runs on the inference thread: the resident predictor of {@code model}, loading it once. */
@@ -659,23 +705,6 @@ public final class LocalWorkerPool implements WorkerPool {
       publish();
     }
     return p;
-  }
-
-  private <T> CompletableFuture<T> submit(Supplier<T> work) {
-    CompletableFuture<T> future = new CompletableFuture<>();
-    try {
-      inference.execute(
-          () -> {
-            try {
-              future.complete(work.get());
-            } catch (Throwable t) {
-              future.completeExceptionally(t);
-            }
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      future.completeExceptionally(new WorkerStoppingException("the worker pool is shut down"));
-    }
-    return future;
   }
 
   /** Frees every resident model's native memory on the inference thread, then stops it. */

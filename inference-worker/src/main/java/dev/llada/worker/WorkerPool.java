@@ -19,6 +19,13 @@ public interface WorkerPool extends AutoCloseable {
   /** The limits of {@code model}, read from its config. */
   ModelLimits limits(ModelRef model);
 
+  /**
+   * Throws {@link WorkerBusyException} when a generation of {@code tenant} would be refused now
+   * (its queue or the worker's is full): checked before anything is reserved, so a full queue is
+   * refused at once, without touching the database. {@link #generate} checks again.
+   */
+  void checkRoom(String tenant);
+
   /** Queues a generation; the future fails with {@link GenerationCancelledException} if stopped. */
   CompletableFuture<GenerationResult> generate(GenerationJob job);
 

@@ -428,4 +428,27 @@ class LocalWorkerPoolTest {
     assertEquals(8, r.mcNum());
     assertEquals(2, r.nfe());
   }
+
+  /**
+   * A likelihood runs one Monte Carlo batch per turn of the inference thread: a generation sent
+   * after a long estimate finishes first, and the estimate is the one LogLikelihood gives alone.
+   */
+  @Test
+  void aLongLikelihoodTakesTurnsWithTheBatchesAndEstimatesTheSame() throws Exception {
+    int[] context = chat("sort 321:");
+    int[] continuation = pool.encode(model, "123");
+    pool.generate(of("warm", "x", 2)).get(60, TimeUnit.SECONDS);
+    var estimate = pool.loglikelihood(new LikelihoodJob(model, context, continuation, 96, 1, 0, 5));
+    GenerationResult g = pool.generate(of("b", "sort 21:", 8)).get(60, TimeUnit.SECONDS);
+    assertEquals(8, g.nfe());
+    assertTrue(!estimate.isDone(), "the generation did not wait for all 96 batches");
+    LikelihoodResult r = estimate.get(60, TimeUnit.SECONDS);
+    try (var alone = dev.llada.core.model.DjlMaskPredictor.load(model.directory(), "cpu")) {
+      var direct =
+          new dev.llada.core.likelihood.LogLikelihood(alone)
+              .estimate(context, continuation, 96, 1, 0, new java.util.SplittableRandom(5));
+      assertEquals(direct.logLikelihood(), r.logLikelihood(), 1e-9);
+      assertEquals(direct.standardError(), r.standardError(), 1e-9);
+    }
+  }
 }

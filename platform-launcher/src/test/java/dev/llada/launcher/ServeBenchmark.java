@@ -30,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * default (continuous batching, 8). For each: throughput and p50/p95/p99 latency at concurrency 1,
  * 2, 4, 8, 16 (closed loop, 8 requests per client, after a warm-up); tenant B's p95 alone and while
  * tenant A keeps 40 requests in flight; {@code /health/ready} p99 with 200 requests queued (four
- * tenants × 50); how fast a full queue refuses (429 for a tenant over its 64, 503 past 256 in all).
- * Not a test: run it alone on the machine (training paused), then copy the table it prints into
- * docs/BENCHMARKS.md:
+ * tenants × 50); how fast a full queue refuses (429 for a tenant over its 64, 503 past 256 in all;
+ * probes sent one after another once the queues are full). Not a test: run it alone on the machine
+ * (training paused), then copy the table it prints into docs/BENCHMARKS.md:
  *
  * <pre>mvn -B -pl platform-launcher verify -Dit.test=ServeBenchmark -Dtest=NONE
  * -Dsurefire.failIfNoSpecifiedTests=false</pre>
@@ -44,7 +44,10 @@ class ServeBenchmark {
   private static final String MODEL = "llada-tiny-instruct";
   private static final String MASTER = "two-platforms-master-key-42";
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1) // as the OpenAI clients and curl talk
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   /** The request: the ContinuousBatchingBenchmark's (32 reference steps over 32 tokens). */
   private static String chat(int n) {
@@ -240,35 +243,60 @@ class ServeBenchmark {
   }
 
   /**
-   * Fills the queues, then times the refusals: one tenant past its 64 waiting (429), or five
-   * tenants past 256 in all (503). Latency of the refused answers only.
+   * Fills the queues (one tenant past its 64 waiting for 429; five tenants past 256 waiting in all
+   * for 503), lets the burst be taken in, then sends 30 probes one after another and times those
+   * that are refused: how fast a full queue answers.
    */
   private Latencies refusals(boolean platformWide) throws Exception {
-    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
     List<String> tenants =
         platformWide
             ? List.of("bench-a", "bench-b", "bench-c", "bench-d", "bench-e")
             : List.of("bench-a");
-    List<Double> ms = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger refused = new AtomicInteger();
-    int each = platformWide ? 62 : 110;
-    long start = System.nanoTime();
-    for (int i = 0; i < each; i++) {
-      for (String t : tenants) {
-        long at = System.nanoTime();
-        sent.add(
-            sendAsync(keys.get(t), chat(seq.incrementAndGet()))
-                .whenComplete(
-                    (r, e) -> {
-                      if (r != null && (r.statusCode() == 429 || r.statusCode() == 503)) {
-                        ms.add((System.nanoTime() - at) / 1e6);
-                        refused.incrementAndGet();
-                      }
-                    }));
+    List<CompletableFuture<HttpResponse<String>>> fill = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean flooding =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    ExecutorService flood = Executors.newFixedThreadPool(90);
+    if (platformWide) { // 300 sent, 288 places: the platform's queue stays full for seconds
+      for (int i = 0; i < 60; i++) {
+        for (String t : tenants) {
+          fill.add(sendAsync(keys.get(t), chat(seq.incrementAndGet())));
+        }
+      }
+    } else { // 90 clients of one tenant, each sending again at once: its queue stays at 64
+      for (int i = 0; i < 90; i++) {
+        flood.submit(
+            () -> {
+              while (flooding.get()) {
+                send(keys.get("bench-a"), "/v1/completions", chat(seq.incrementAndGet()));
+              }
+              return null;
+            });
       }
     }
-    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-    return new Latencies(ms, (System.nanoTime() - start) / 1e9, refused.get());
+    Thread.sleep(1_500); // the burst is taken in: the queues are full
+    String probe = keys.get(platformWide ? "bench-e" : "bench-a");
+    List<Double> ms = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> admitted = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 30; i++) {
+      long t = System.nanoTime();
+      CompletableFuture<HttpResponse<String>> r = sendAsync(probe, chat(seq.incrementAndGet()));
+      try {
+        HttpResponse<String> answer = r.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (answer.statusCode() == (platformWide ? 503 : 429)) {
+          ms.add((System.nanoTime() - t) / 1e6);
+        }
+      } catch (java.util.concurrent.TimeoutException taken) {
+        admitted.add(r); // a place had come free: it runs
+      }
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    flooding.set(false);
+    flood.shutdown();
+    flood.awaitTermination(300, java.util.concurrent.TimeUnit.SECONDS);
+    fill.addAll(admitted);
+    CompletableFuture.allOf(fill.toArray(CompletableFuture[]::new)).join();
+    return new Latencies(ms, wall, ms.size());
   }
 
   private static CompletableFuture<HttpResponse<String>> sendAsync(String key, String json) {

@@ -60,6 +60,27 @@ public final class LogLikelihood {
       double cfgScale,
       RandomGenerator random,
       java.util.function.BooleanSupplier stop) {
+    Stepwise estimate = start(prompt, answer, mcNum, batchSize, cfgScale, random);
+    while (!estimate.done()) {
+      if (stop.getAsBoolean()) {
+        throw new EstimationStoppedException(estimate.batchesRun());
+      }
+      estimate.step();
+    }
+    return estimate.result();
+  }
+
+  /**
+   * The estimate one Monte Carlo batch at a time (the same draws, in the same order, as {@link
+   * #estimate}): what a scheduler interleaves with other work. Checks the inputs at once.
+   */
+  public Stepwise start(
+      int[] prompt,
+      int[] answer,
+      int mcNum,
+      int batchSize,
+      double cfgScale,
+      RandomGenerator random) {
     if (answer.length == 0) {
       throw new IllegalArgumentException("the continuation is empty");
     }
@@ -70,12 +91,10 @@ public final class LogLikelihood {
     if (!(cfgScale >= 0) || Double.isInfinite(cfgScale)) {
       throw new IllegalArgumentException("cfg_scale must be finite and >= 0, got " + cfgScale);
     }
-    int lp = prompt.length;
-    int la = answer.length;
-    if (lp + la > model.config().maxSequenceLength()) {
+    if (prompt.length + answer.length > model.config().maxSequenceLength()) {
       throw new IllegalArgumentException(
           "context + continuation ("
-              + (lp + la)
+              + (prompt.length + answer.length)
               + " tokens) exceed max_sequence_length "
               + model.config().maxSequenceLength());
     }
@@ -84,12 +103,52 @@ public final class LogLikelihood {
         throw new IllegalArgumentException("the continuation contains the mask token " + maskId);
       }
     }
-    int iterations = mcNum / batchSize;
-    double[] losses = new double[iterations];
-    for (int it = 0; it < iterations; it++) {
-      if (stop.getAsBoolean()) {
-        throw new EstimationStoppedException(it);
+    return new Stepwise(prompt, answer, mcNum, batchSize, cfgScale, random);
+  }
+
+  /** An estimate in progress: {@link #step} scores one Monte Carlo batch. */
+  public final class Stepwise {
+    private final int[] prompt;
+    private final int[] answer;
+    private final int mcNum;
+    private final int batchSize;
+    private final double cfgScale;
+    private final RandomGenerator random;
+    private final double[] losses;
+    private int it;
+
+    private Stepwise(
+        int[] prompt,
+        int[] answer,
+        int mcNum,
+        int batchSize,
+        double cfgScale,
+        RandomGenerator random) {
+      this.prompt = prompt;
+      this.answer = answer;
+      this.mcNum = mcNum;
+      this.batchSize = batchSize;
+      this.cfgScale = cfgScale;
+      this.random = random;
+      this.losses = new double[mcNum / batchSize];
+    }
+
+    public boolean done() {
+      return it == losses.length;
+    }
+
+    /** Monte Carlo batches scored so far. */
+    public int batchesRun() {
+      return it;
+    }
+
+    /** Draws the next batch's masks and scores them (its forwards). */
+    public void step() {
+      if (done()) {
+        throw new IllegalStateException("the estimate is complete");
       }
+      int lp = prompt.length;
+      int la = answer.length;
       int[] counts = stratifiedCounts(la, batchSize, random);
       int[][] noisy = new int[batchSize][lp + la];
       for (int r = 0; r < batchSize; r++) {
@@ -105,22 +164,30 @@ public final class LogLikelihood {
       for (int r = 0; r < batchSize; r++) {
         batchLoss += rowLoss[r] / (counts[r] / (double) la); // ÷ p_mask = l / L
       }
-      losses[it] = batchLoss / batchSize;
+      losses[it++] = batchLoss / batchSize;
     }
-    double mean = 0;
-    for (double l : losses) {
-      mean += l;
-    }
-    mean /= iterations;
-    double se = Double.NaN;
-    if (iterations > 1) {
-      double ss = 0;
-      for (double l : losses) {
-        ss += (l - mean) * (l - mean);
+
+    /** The estimate, once {@link #done()}. */
+    public LikelihoodEstimate result() {
+      if (!done()) {
+        throw new IllegalStateException("the estimate is not complete");
       }
-      se = Math.sqrt(ss / (iterations - 1) / iterations);
+      int iterations = losses.length;
+      double mean = 0;
+      for (double l : losses) {
+        mean += l;
+      }
+      mean /= iterations;
+      double se = Double.NaN;
+      if (iterations > 1) {
+        double ss = 0;
+        for (double l : losses) {
+          ss += (l - mean) * (l - mean);
+        }
+        se = Math.sqrt(ss / (iterations - 1) / iterations);
+      }
+      return new LikelihoodEstimate(-mean, se, mcNum, iterations);
     }
-    return new LikelihoodEstimate(-mean, se, mcNum, iterations);
   }
 
   /**

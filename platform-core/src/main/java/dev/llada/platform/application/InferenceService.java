@@ -260,6 +260,11 @@ public class InferenceService {
       Caller caller,
       PreparedRequest r,
       String endpoint) {
+    try { // a full queue is refused before anything is reserved: at once, no database
+      pool.checkRoom(caller.tenantId() == null ? "" : caller.tenantId().toString());
+    } catch (WorkerBusyException e) {
+      throw busy(e, null);
+    }
     Reservation reservation =
         ledger.reserve(
             requestId,
@@ -528,7 +533,7 @@ public class InferenceService {
       return new QuotaExceededException(
           "tenant_queue_full",
           "Your tenant has as many requests waiting as it may; retry when some have finished.",
-          reservation.limits(),
+          reservation == null ? null : reservation.limits(),
           1);
     }
     return new ServiceUnavailableException(

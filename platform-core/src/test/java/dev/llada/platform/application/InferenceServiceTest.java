@@ -92,6 +92,9 @@ class InferenceServiceTest {
           }
 
           @Override
+          public void checkRoom(String tenant) {}
+
+          @Override
           public void close() {}
         };
     return s;
@@ -306,6 +309,11 @@ class InferenceServiceTest {
     }
 
     @Override
+    public void checkRoom(String tenant) {
+      inner.checkRoom(tenant);
+    }
+
+    @Override
     public void close() {}
   }
 
@@ -328,5 +336,101 @@ class InferenceServiceTest {
     assertEquals("shutting_down", e.code());
     assertEquals(1, e.retryAfterSeconds());
     assertEquals(List.of("CANCELLED 0 0"), settled);
+  }
+
+  /**
+   * Issue #16, item 4: a fault at each point of a request's life — the dispatch throws, the batch
+   * fails mid-way, the worker dies of an Error, the settlement itself fails — ends in exactly one
+   * settlement attempt, the request is no longer live, and the caller gets a clear refusal (or its
+   * answer, when only the settlement failed: the lease then settles it as EXPIRED).
+   */
+  @Test
+  void aFaultAtEachPointOfARequestsLifeSettlesItOnce() {
+    record Fault(
+        String name,
+        java.util.function.Supplier<CompletableFuture<GenerationResult>> run,
+        Class<? extends Throwable> refusal,
+        String settlement) {}
+    List<Fault> faults =
+        List.of(
+            new Fault(
+                "before dispatch",
+                () -> {
+                  throw new IllegalStateException("dispatch failed");
+                },
+                IllegalStateException.class,
+                "ERROR 0 0"),
+            new Fault(
+                "mid-batch",
+                () -> CompletableFuture.failedFuture(new RuntimeException("forward failed")),
+                RuntimeException.class,
+                "ERROR 0 0"),
+            new Fault(
+                "the worker dies",
+                () -> CompletableFuture.failedFuture(new OutOfMemoryError("native")),
+                ServiceUnavailableException.class,
+                "ERROR 0 0"));
+    for (Fault f : faults) {
+      settled.clear();
+      InferenceService s = service();
+      s.pool =
+          new Delegating(s.pool) {
+            @Override
+            public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+              return f.run().get();
+            }
+          };
+      Reservation r = reservation();
+      s.requests.open(r, "client-" + f.name());
+      Throwable thrown =
+          assertThrows(Throwable.class, () -> s.generate(r, prepared(), ev -> {}, () -> false));
+      assertInstanceOf(f.refusal(), thrown, f.name());
+      assertEquals(List.of(f.settlement()), settled, f.name());
+      assertEquals(List.of(), s.requests.all(), f.name() + ": no longer live");
+    }
+    // at settlement: the ledger fails; the answer still reaches the caller, the request is not live
+    settled.clear();
+    InferenceService s = service();
+    s.ledger =
+        new Stubs.Ledger() {
+          @Override
+          public boolean settle(Reservation r, Outcome outcome, int tokens, long units) {
+            settled.add(outcome + " attempted");
+            throw new dev.llada.platform.domain.ServiceUnavailableException(
+                "quota_unavailable", "the ledger is down");
+          }
+        };
+    Reservation r = reservation();
+    s.requests.open(r, null);
+    assertEquals("abc", s.generate(r, prepared(), ev -> {}, () -> false).text());
+    assertEquals(List.of("SUCCESS attempted"), settled);
+    assertEquals(List.of(), s.requests.all());
+  }
+
+  /** Issue #16: a full queue is refused before anything is reserved (no database on that path). */
+  @Test
+  void aFullQueueIsRefusedBeforeTheReservation() {
+    InferenceService s = service();
+    s.pool =
+        new Delegating(s.pool) {
+          @Override
+          public void checkRoom(String tenant) {
+            throw new WorkerBusyException(true, 64);
+          }
+        };
+    dev.llada.platform.domain.Caller caller =
+        new dev.llada.platform.domain.Caller(
+            UUID.randomUUID(),
+            "acme",
+            UUID.randomUUID(),
+            "llk_k",
+            java.util.Set.of(dev.llada.platform.domain.Scope.INFERENCE),
+            false);
+    QuotaExceededException e =
+        assertThrows(
+            QuotaExceededException.class,
+            () -> s.admit(UUID.randomUUID(), null, caller, prepared(), "/v1/completions"));
+    assertEquals("tenant_queue_full", e.code());
+    assertEquals(List.of(), settled, "nothing reserved, nothing to settle");
   }
 }
