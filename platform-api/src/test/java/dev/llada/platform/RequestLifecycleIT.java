@@ -227,4 +227,137 @@ class RequestLifecycleIT {
     HttpResponse<String> reconcile = admin().post("/v1/admin/tenants/crashed/usage/reconcile", "");
     assertEquals(List.of(), json(reconcile).getJsonArray("repaired"), "nothing to repair");
   }
+
+  /**
+   * Deadlines (issue #16, item 2), with {@code X-Request-Timeout}: a running request stops at its
+   * next step once its deadline passes (503 timeout, settled with the steps that ran); a request
+   * still waiting at its deadline (its tenant has 8 running, the most one tenant may) is dropped
+   * without running (settled at 0). A deadline past the platform's request timeout is a 400.
+   */
+  @Test
+  void deadlinesStopRunningRequestsAndDropQueuedOnes() throws Exception {
+    createTenant("deadline", null, "INSTRUCT");
+    ApiClient a = new ApiClient(createKey("deadline", null));
+    // running: stopped within a step of its 1 s deadline
+    long t0 = System.nanoTime();
+    HttpResponse<String> running =
+        ApiClient.HTTP.send(
+            a.request("/v1/completions")
+                .header("Content-Type", "application/json")
+                .header("X-Request-Timeout", "1")
+                .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(503, running.statusCode(), running.body());
+    assertEquals("timeout", json(running).getJsonObject("error").getString("code"));
+    assertTrue(seconds < 5, seconds + " s");
+    assertEquals("CANCELLED", settled("deadline"));
+    long ran = units("deadline", "SETTLE");
+    assertTrue(ran > 0 && ran < units("deadline", "RESERVE"), ran + " units ran");
+    // queued: eight slow requests of the tenant run; a ninth waits and is dropped at its deadline
+    List<CompletableFuture<HttpResponse<String>>> slow = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      slow.add(
+          ApiClient.HTTP.sendAsync(
+              a.request("/v1/completions")
+                  .header("Content-Type", "application/json")
+                  .header("X-Client-Request-Id", "slow-" + i)
+                  .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    String open =
+        "SELECT count(*) FROM reservation_lease l JOIN tenant t ON t.id = l.tenant_id"
+            + " WHERE t.slug = 'deadline'";
+    for (int i = 0; i < 200 && ItDatabase.queryLong(open) < 8; i++) {
+      Thread.sleep(50);
+    }
+    Thread.sleep(500); // all eight are in the batch
+    HttpResponse<String> queued =
+        ApiClient.HTTP.send(
+            a.request("/v1/completions")
+                .header("Content-Type", "application/json")
+                .header("X-Request-Timeout", "1.5")
+                .header("X-Client-Request-Id", "queued")
+                .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(503, queued.statusCode(), queued.body());
+    assertTrue(
+        json(queued).getJsonObject("error").getString("message").contains("before it ran"),
+        queued.body());
+    for (int i = 0; i < 8; i++) {
+      assertEquals(200, a.post("/v1/requests/slow-" + i + "/cancel", "").statusCode());
+    }
+    for (var f : slow) {
+      assertEquals(409, f.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    String id = queued.headers().firstValue("x-request-id").orElseThrow();
+    assertEquals(
+        0,
+        ItDatabase.queryLong(
+            "SELECT compute_units FROM usage_ledger WHERE entry = 'SETTLE' AND request_id = '"
+                + id
+                + "'"),
+        "the queued request never ran");
+    HttpResponse<String> tooLong =
+        ApiClient.HTTP.send(
+            a.request("/v1/completions")
+                .header("Content-Type", "application/json")
+                .header("X-Request-Timeout", "100000")
+                .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, tooLong.statusCode(), tooLong.body());
+    assertEquals("invalid_request_timeout", json(tooLong).getJsonObject("error").getString("code"));
+    consistent("deadline");
+  }
+
+  /**
+   * Queue caps (issue #16, item 2): a tenant with 8 running and 64 waiting is refused at once with
+   * 429 tenant_queue_full and Retry-After, costing nothing; the others are cancelled by their ids.
+   */
+  @Test
+  void aTenantOverItsQueueIsRefusedAtOnceWithRetryAfter() throws Exception {
+    createTenant("queue-cap", null, "INSTRUCT");
+    ApiClient a = new ApiClient(createKey("queue-cap", null));
+    List<CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 72; i++) {
+      sent.add(
+          ApiClient.HTTP.sendAsync(
+              a.request("/v1/completions")
+                  .header("Content-Type", "application/json")
+                  .header("X-Client-Request-Id", "cap-" + i)
+                  .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    String open =
+        "SELECT count(*) FROM reservation_lease l JOIN tenant t ON t.id = l.tenant_id"
+            + " WHERE t.slug = 'queue-cap'";
+    for (int i = 0; i < 400 && ItDatabase.queryLong(open) < 72; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(72, ItDatabase.queryLong(open), "8 running and 64 waiting");
+    Thread.sleep(300);
+    long t0 = System.nanoTime();
+    HttpResponse<String> refused = a.post("/v1/completions", SLOW + "}");
+    double ms = (System.nanoTime() - t0) / 1e6;
+    assertEquals(429, refused.statusCode(), refused.body());
+    assertEquals("tenant_queue_full", json(refused).getJsonObject("error").getString("code"));
+    assertEquals("1", refused.headers().firstValue("retry-after").orElse(""));
+    assertTrue(ms < 2_000, ms + " ms");
+    for (int i = 0; i < 72; i++) {
+      a.post("/v1/requests/cap-" + i + "/cancel", "");
+    }
+    for (var f : sent) {
+      assertEquals(409, f.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    assertEquals(
+        72,
+        ItDatabase.queryLong("SELECT count(*)" + ledger("queue-cap") + " AND l.entry = 'SETTLE'"),
+        "every admitted one settled; the refused one reserved nothing");
+    consistent("queue-cap");
+  }
 }

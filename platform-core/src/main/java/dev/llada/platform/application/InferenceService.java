@@ -31,7 +31,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -79,6 +78,24 @@ public class InferenceService {
   @Inject
   @ConfigProperty(name = "llada.reservations.lease-seconds", defaultValue = "0")
   long leaseSeconds;
+
+  /**
+   * A request's own deadline ({@code X-Request-Timeout}) may be shorter than the platform's request
+   * timeout, never longer (400 otherwise); null means the platform's.
+   */
+  private void checkTimeout(Duration timeout) {
+    if (timeout != null
+        && (timeout.isNegative()
+            || timeout.isZero()
+            || timeout.compareTo(Duration.ofSeconds(timeoutSeconds)) > 0)) {
+      throw new InvalidRequestException(
+          "invalid_request_timeout",
+          "X-Request-Timeout",
+          "X-Request-Timeout must be more than 0 and at most this platform's request timeout of "
+              + timeoutSeconds
+              + " seconds.");
+    }
+  }
 
   /** The lease every reservation gets; set it longer than the request timeout. */
   public Duration lease() {
@@ -257,9 +274,11 @@ public class InferenceService {
   public Reservation admit(
       java.util.UUID requestId,
       String clientRequestId,
+      Duration timeout,
       Caller caller,
       PreparedRequest r,
       String endpoint) {
+    checkTimeout(timeout);
     try { // a full queue is refused before anything is reserved: at once, no database
       pool.checkRoom(caller.tenantId() == null ? "" : caller.tenantId().toString());
     } catch (WorkerBusyException e) {
@@ -275,7 +294,7 @@ public class InferenceService {
             r.config().genLength(),
             r.computeUnits(),
             lease());
-    requests.open(reservation, clientRequestId);
+    requests.open(reservation, clientRequestId, timeout);
     return reservation;
   }
 
@@ -283,6 +302,7 @@ public class InferenceService {
   public Reservation admit(
       java.util.UUID requestId,
       String clientRequestId,
+      Duration timeout,
       Caller caller,
       ModelRef model,
       String endpoint,
@@ -339,7 +359,7 @@ public class InferenceService {
     AtomicInteger committed = new AtomicInteger();
     AtomicLong computed = new AtomicLong(); // what the forwards that ran computed: the settlement
     LiveRequests.Live live = requests.of(reservation);
-    Deadline deadline = new Deadline(timeoutSeconds);
+    Deadline deadline = new Deadline(live.timeout().orElse(Duration.ofSeconds(timeoutSeconds)));
     StepEvent.Listener counting =
         e -> {
           live.progress(
@@ -372,7 +392,7 @@ public class InferenceService {
               Outcome outcome =
                   disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
               settle(reservation, outcome, committed.get(), computed.get());
-              throw stopped(deadline.passed(), live, outcome, e.stepsRun());
+              throw stopped(deadline, live, outcome, e.stepsRun());
             }
             if (cause instanceof dev.llada.worker.WorkerStoppingException) {
               settle(reservation, Outcome.CANCELLED, committed.get(), computed.get());
@@ -420,7 +440,7 @@ public class InferenceService {
       BooleanSupplier disconnected,
       Function<LikelihoodResult, T> respond) {
     LiveRequests.Live live = requests.of(reservation);
-    Deadline deadline = new Deadline(timeoutSeconds);
+    Deadline deadline = new Deadline(live.timeout().orElse(Duration.ofSeconds(timeoutSeconds)));
     // the deadline, a cancel and a disconnect reach the job: it stops before its next MC batch
     CompletableFuture<LikelihoodResult> future =
         submit(
@@ -442,7 +462,7 @@ public class InferenceService {
               Outcome outcome =
                   disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
               settle(reservation, outcome, 0, units * e.stepsRun() / batches); // what ran
-              throw stopped(deadline.passed(), live, outcome, e.stepsRun());
+              throw stopped(deadline, live, outcome, e.stepsRun());
             }
             if (cause instanceof dev.llada.worker.WorkerStoppingException) {
               settle(reservation, Outcome.CANCELLED, 0, 0);
@@ -471,10 +491,12 @@ public class InferenceService {
   /** A request's deadline: the request timeout from when it was dispatched (queue time counts). */
   private static final class Deadline {
     private final long at;
+    private final Duration length;
     private volatile boolean passed;
 
-    Deadline(long seconds) {
-      this.at = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    Deadline(Duration length) {
+      this.length = length;
+      this.at = System.nanoTime() + length.toNanos();
     }
 
     boolean passed() {
@@ -482,6 +504,12 @@ public class InferenceService {
         passed = true;
       }
       return passed;
+    }
+
+    String seconds() {
+      return length.toMillis() % 1000 == 0
+          ? Long.toString(length.toSeconds())
+          : String.format(java.util.Locale.ROOT, "%.3f", length.toMillis() / 1000.0);
     }
   }
 
@@ -556,11 +584,15 @@ public class InferenceService {
   }
 
   /** Why a request stopped early, as the refusal its caller gets. */
-  private RuntimeException stopped(
-      boolean timedOut, LiveRequests.Live live, Outcome outcome, int stepsRun) {
-    if (timedOut) {
+  private static RuntimeException stopped(
+      Deadline deadline, LiveRequests.Live live, Outcome outcome, int stepsRun) {
+    if (deadline.passed()) {
       return new ServiceUnavailableException(
-          "timeout", "The request ran longer than " + timeoutSeconds + " s and was stopped.");
+          "timeout",
+          "The request ran longer than its "
+              + deadline.seconds()
+              + " s deadline (queue time included) and was stopped"
+              + (stepsRun == 0 ? " before it ran." : " after " + stepsRun + " steps."));
     }
     if (outcome == Outcome.CANCELLED && live.cancelled()) {
       return new ConflictException(

@@ -25,14 +25,21 @@ public class LiveRequests {
   public static final class Live {
     private final Reservation reservation;
     private final String clientRequestId;
+    private final java.time.Duration timeout;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicInteger completionTokens = new AtomicInteger();
     private final AtomicLong computeUnits = new AtomicLong();
     private final AtomicBoolean changed = new AtomicBoolean();
 
-    Live(Reservation reservation, String clientRequestId) {
+    Live(Reservation reservation, String clientRequestId, java.time.Duration timeout) {
       this.reservation = reservation;
       this.clientRequestId = clientRequestId;
+      this.timeout = timeout;
+    }
+
+    /** The request's own deadline ({@code X-Request-Timeout}), if it asked for one. */
+    public java.util.Optional<java.time.Duration> timeout() {
+      return java.util.Optional.ofNullable(timeout);
     }
 
     public Reservation reservation() {
@@ -66,7 +73,12 @@ public class LiveRequests {
    * X-Client-Request-Id}, may be null).
    */
   public Live open(Reservation reservation, String clientRequestId) {
-    Live l = new Live(reservation, clientRequestId);
+    return open(reservation, clientRequestId, null);
+  }
+
+  /** As {@link #open(Reservation, String)}, with the request's own deadline (null: none). */
+  public Live open(Reservation reservation, String clientRequestId, java.time.Duration timeout) {
+    Live l = new Live(reservation, clientRequestId, timeout);
     live.put(reservation.requestId(), l);
     return l;
   }
@@ -74,7 +86,7 @@ public class LiveRequests {
   /** The request admitted under {@code requestId}; a new, unregistered one if it is not live. */
   public Live of(Reservation reservation) {
     Live l = live.get(reservation.requestId());
-    return l != null ? l : new Live(reservation, null);
+    return l != null ? l : new Live(reservation, null, null);
   }
 
   /** Forgets a request once it is settled. */

@@ -11,6 +11,7 @@ public class RequestContext {
 
   private final UUID requestId = UUID.randomUUID();
   private String clientRequestId;
+  private java.time.Duration requestTimeout;
   private Caller caller;
   private String model;
   private int promptTokens = -1;
@@ -43,6 +44,15 @@ public class RequestContext {
 
   public void clientRequestId(String id) {
     this.clientRequestId = id;
+  }
+
+  /** The request's own deadline ({@code X-Request-Timeout}), or null for the platform's. */
+  public java.time.Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  public void requestTimeout(java.time.Duration timeout) {
+    this.requestTimeout = timeout;
   }
 
   /** The authenticated caller; 401 when the request carried no valid credentials. */

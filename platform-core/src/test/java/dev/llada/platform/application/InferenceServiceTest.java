@@ -429,7 +429,7 @@ class InferenceServiceTest {
     QuotaExceededException e =
         assertThrows(
             QuotaExceededException.class,
-            () -> s.admit(UUID.randomUUID(), null, caller, prepared(), "/v1/completions"));
+            () -> s.admit(UUID.randomUUID(), null, null, caller, prepared(), "/v1/completions"));
     assertEquals("tenant_queue_full", e.code());
     assertEquals(List.of(), settled, "nothing reserved, nothing to settle");
   }

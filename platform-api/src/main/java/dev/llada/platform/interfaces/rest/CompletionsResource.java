@@ -113,7 +113,12 @@ public class CompletionsResource {
     }
     Reservation reservation =
         inference.admit(
-            context.requestId(), context.clientRequestId(), caller, prepared, kind.endpoint);
+            context.requestId(),
+            context.clientRequestId(),
+            context.requestTimeout(),
+            caller,
+            prepared,
+            kind.endpoint);
     String id = kind.idPrefix + context.requestId().toString().replace("-", "");
     long created = Instant.now().getEpochSecond();
     java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);

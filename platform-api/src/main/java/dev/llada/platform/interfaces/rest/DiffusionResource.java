@@ -89,6 +89,7 @@ public class DiffusionResource {
         inference.admit(
             context.requestId(),
             context.clientRequestId(),
+            context.requestTimeout(),
             caller,
             prepared,
             "/v1/diffusion/generate");
@@ -250,6 +251,7 @@ public class DiffusionResource {
         inference.admit(
             context.requestId(),
             context.clientRequestId(),
+            context.requestTimeout(),
             caller,
             model,
             "/v1/loglikelihood",

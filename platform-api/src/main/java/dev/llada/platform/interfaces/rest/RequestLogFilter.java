@@ -60,6 +60,26 @@ public class RequestLogFilter implements ContainerRequestFilter, ContainerRespon
       }
       context.clientRequestId(clientId);
     }
+    String timeout = request.getHeaderString("X-Request-Timeout");
+    if (timeout != null) {
+      context.requestTimeout(timeout(timeout));
+    }
+  }
+
+  /** {@code X-Request-Timeout}: seconds, a decimal number (the deadline, queue time included). */
+  private static java.time.Duration timeout(String header) {
+    try {
+      double seconds = Double.parseDouble(header.trim());
+      if (seconds > 0 && seconds <= 86_400) {
+        return java.time.Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new dev.llada.platform.domain.InvalidRequestException(
+        "invalid_request_timeout",
+        "X-Request-Timeout",
+        "X-Request-Timeout must be a number of seconds greater than 0, got '" + header + "'.");
   }
 
   @Override
