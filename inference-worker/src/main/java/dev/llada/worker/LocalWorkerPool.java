@@ -231,6 +231,9 @@ public final class LocalWorkerPool implements WorkerPool {
 
   @Override
   public void checkRoom(String tenant) {
+    if (closed || draining) {
+      throw stopping();
+    }
     synchronized (waiting) {
       java.util.ArrayDeque<Pending> mine = waiting.get(tenant);
       if (mine != null && mine.size() >= maxQueuedPerTenant) {
@@ -623,8 +626,11 @@ public final class LocalWorkerPool implements WorkerPool {
       inference.execute(
           () -> {
             long start = System.nanoTime();
-            metrics.waited(job.model().name(), (start - submitted) / 1e9);
             try {
+              if (closed) {
+                throw new WorkerStoppingException("the worker pool is shut down");
+              }
+              metrics.waited(job.model().name(), (start - submitted) / 1e9);
               if (job.cancelled().getAsBoolean()) {
                 throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
               }

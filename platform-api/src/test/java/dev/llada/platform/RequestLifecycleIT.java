@@ -360,4 +360,41 @@ class RequestLifecycleIT {
         "every admitted one settled; the refused one reserved nothing");
     consistent("queue-cap");
   }
+
+  /**
+   * Streams hold no executor thread while they run (a blocked one per stream once starved every
+   * settlement): twelve at once all end with [DONE] and settle.
+   */
+  @Test
+  void manyStreamsAtOnceAllFinish() throws Exception {
+    createTenant("streams", null, "INSTRUCT");
+    ApiClient a = new ApiClient(createKey("streams", null));
+    List<CompletableFuture<HttpResponse<String>>> streams = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      streams.add(
+          ApiClient.HTTP.sendAsync(
+              a.request("/v1/completions")
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\""
+                              + MODEL
+                              + "\",\"prompt\":\"sort "
+                              + (31 + i)
+                              + ":\",\"max_tokens\":16,\"steps\":16,\"stream\":true}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var f : streams) {
+      HttpResponse<String> r = f.get(120, TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode());
+      assertTrue(r.body().contains("data: [DONE]"), r.body());
+    }
+    String count = "SELECT count(*)" + ledger("streams") + " AND l.entry = 'SETTLE'";
+    for (int i = 0; i < 100 && ItDatabase.queryLong(count) < 12; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(12, ItDatabase.queryLong(count));
+    consistent("streams");
+  }
 }

@@ -283,6 +283,8 @@ public class InferenceService {
       pool.checkRoom(caller.tenantId() == null ? "" : caller.tenantId().toString());
     } catch (WorkerBusyException e) {
       throw busy(e, null);
+    } catch (dev.llada.worker.WorkerStoppingException e) {
+      throw shuttingDown();
     }
     Reservation reservation =
         ledger.reserve(
@@ -308,9 +310,10 @@ public class InferenceService {
       String endpoint,
       int promptTokens,
       long units) {
+    checkTimeout(timeout);
     Reservation reservation =
         ledger.reserve(requestId, caller, model.name(), endpoint, promptTokens, 0, units, lease());
-    requests.open(reservation, clientRequestId);
+    requests.open(reservation, clientRequestId, timeout);
     return reservation;
   }
 
@@ -407,7 +410,7 @@ public class InferenceService {
           } catch (ClientGoneException e) { // the client left before the whole answer reached it
             settle(reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits());
             throw e;
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             settle(reservation, Outcome.ERROR, 0, result.computeUnits());
             throw e;
           }
@@ -478,7 +481,7 @@ public class InferenceService {
           T answer;
           try {
             answer = respond.apply(result);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             settle(reservation, Outcome.ERROR, 0, units);
             throw e;
           }
@@ -525,7 +528,16 @@ public class InferenceService {
 
   /** Where requests settle and answers are built: never the inference thread (database writes). */
   private java.util.concurrent.Executor settling() {
-    return executor != null ? executor : Runnable::run;
+    if (executor == null) {
+      return Runnable::run;
+    }
+    return task -> {
+      try {
+        executor.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        task.run(); // the executor is going away (shutdown): settle here rather than never
+      }
+    };
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -612,7 +624,6 @@ public class InferenceService {
    * settles it as EXPIRED later (QuotaLedger#expire).
    */
   public void settle(Reservation reservation, Outcome outcome, int tokens, long units) {
-    requests.close(reservation.requestId());
     metrics.settled(outcome);
     try {
       if (!ledger.settle(reservation, outcome, tokens, units)) {
@@ -629,6 +640,8 @@ public class InferenceService {
           Level.SEVERE,
           "could not settle request " + reservation.requestId() + " as " + outcome,
           e);
+    } finally {
+      requests.close(reservation.requestId()); // after the ledger write: a drain waits for it
     }
   }
 }

@@ -55,7 +55,7 @@ public class RetentionSweeper {
       int expiredReservations) {}
 
   /** Expired reservations settled per sweep at most (the rest wait for the next one). */
-  static final int EXPIRE_PER_SWEEP = 1000;
+  static final int EXPIRE_PER_SWEEP = 100;
 
   /** How often a sweep is attempted (at least every second). */
   public Duration period() {

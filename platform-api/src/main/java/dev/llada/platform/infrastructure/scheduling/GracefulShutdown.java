@@ -15,7 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * there (the web module stops before Payara removes the application's resources, an EJB's {@code
  * PreDestroy} after): a graceful drain (issue #16) — the worker takes no new work (503
  * shutting_down, Retry-After), the requests it has finish within {@code
- * llada.shutdown.grace-seconds} (20; the launcher waits 30 s before it kills Payara) and settle;
+ * llada.shutdown.grace-seconds} (15; the launcher waits 30 s before it kills Payara) and settle;
  * what is left then is stopped and settled with what ran — and then the sweeper's lease is given
  * up.
  */
@@ -29,7 +29,7 @@ public class GracefulShutdown implements ServletContextListener {
   @Inject LiveRequests requests;
 
   @Inject
-  @ConfigProperty(name = "llada.shutdown.grace-seconds", defaultValue = "20")
+  @ConfigProperty(name = "llada.shutdown.grace-seconds", defaultValue = "15")
   long graceSeconds;
 
   @Override

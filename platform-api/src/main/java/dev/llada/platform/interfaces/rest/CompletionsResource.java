@@ -17,8 +17,6 @@ import dev.llada.platform.interfaces.rest.OpenAiObjects.Kind;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -63,8 +61,6 @@ public class CompletionsResource {
   @Inject InferenceService inference;
   @Inject RequestContext context;
   @Inject RequestLog requestLog;
-
-  @Resource ManagedExecutorService executor;
 
   @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest servletRequest;
 
@@ -227,7 +223,6 @@ public class CompletionsResource {
               .toString());
     }
     sse.run(
-        executor,
         inference,
         reservation,
         prepared,

@@ -14,8 +14,6 @@ import dev.llada.worker.GenerationResult;
 import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
 import dev.llada.worker.ModelRef;
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -59,8 +57,6 @@ public class DiffusionResource {
   @Inject InferenceService inference;
   @Inject RequestContext context;
   @Inject RequestLog requestLog;
-
-  @Resource ManagedExecutorService executor;
 
   @Context HttpServletRequest servletRequest;
 
@@ -136,7 +132,6 @@ public class DiffusionResource {
       BooleanSupplier connected) {
     StepStream sse = new StepStream(output);
     sse.run(
-        executor,
         inference,
         reservation,
         prepared,

@@ -9,14 +9,12 @@ import dev.llada.platform.domain.ClientGoneException;
 import dev.llada.platform.domain.PlatformException;
 import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import dev.llada.worker.GenerationResult;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,7 +68,6 @@ final class StepStream {
    * the platform failed.
    */
   void run(
-      ManagedExecutorService executor,
       InferenceService inference,
       Reservation reservation,
       PreparedRequest prepared,
@@ -83,28 +80,28 @@ final class StepStream {
     AtomicBoolean gone = new AtomicBoolean();
     CompletableFuture<GenerationResult> finished = new CompletableFuture<>();
     CompletableFuture<Void> written = new CompletableFuture<>();
-    Future<GenerationResult> run =
-        executor.submit(
-            () ->
-                inference.generate(
-                    reservation,
-                    prepared,
-                    events::add,
-                    () -> gone.get() || !connected.getAsBoolean(),
-                    r -> {
-                      finished.complete(r);
-                      try {
-                        written.get();
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new ClientGoneException(r.steps());
-                      } catch (ExecutionException e) {
-                        throw e.getCause() instanceof RuntimeException re
-                            ? re
-                            : new ClientGoneException(r.steps());
-                      }
-                      return r;
-                    }));
+    // no thread of its own: the generation runs on the worker, its answer step on the settling
+    // executor (a blocked executor thread per stream would starve the settlements of all)
+    CompletableFuture<GenerationResult> run =
+        inference.generateAsync(
+            reservation,
+            prepared,
+            events::add,
+            () -> gone.get() || !connected.getAsBoolean(),
+            r -> {
+              finished.complete(r);
+              try {
+                written.get();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClientGoneException(r.steps());
+              } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re
+                    ? re
+                    : new ClientGoneException(r.steps());
+              }
+              return r;
+            });
     try {
       while (true) {
         StepEvent e = events.poll(50, TimeUnit.MILLISECONDS);
@@ -120,11 +117,13 @@ final class StepStream {
         }
       }
       if (!finished.isDone()) { // the generation failed: its error, then [DONE]
+        int status = 500;
         try {
           run.get();
         } catch (ExecutionException failed) {
           Throwable cause = failed.getCause();
           if (cause instanceof PlatformException pe) {
+            status = pe.status();
             send(ErrorEnvelope.of(pe.status(), pe.code(), pe.param(), pe.getMessage()).toJson());
           } else {
             LOG.log(Level.SEVERE, "streamed generation failed", cause);
@@ -132,7 +131,7 @@ final class StepStream {
           }
           send("[DONE]");
         }
-        log.complete(requestId, 500, 0, 0, millis(start));
+        log.complete(requestId, status, 0, 0, millis(start));
         return;
       }
       GenerationResult result = finished.join();
