@@ -72,6 +72,9 @@ public final class LocalWorkerPool implements WorkerPool {
   /** Work taken and not yet answered (generations and likelihoods). */
   private final AtomicInteger outstanding = new AtomicInteger();
 
+  /** Likelihoods taken and not yet answered: at most {@code maxQueued} (they wait in turn). */
+  private final AtomicInteger likelihoods = new AtomicInteger();
+
   private volatile WorkerMetrics metrics = WorkerMetrics.NONE;
 
   /** The running and resident part of {@link #load()}, published by the inference thread. */
@@ -620,8 +623,13 @@ public final class LocalWorkerPool implements WorkerPool {
           closed ? new WorkerStoppingException("the worker pool is shut down") : stopping());
     }
     tokens(job.model()); // fail fast on a broken model directory
+    if (likelihoods.incrementAndGet() > maxQueued) {
+      likelihoods.decrementAndGet();
+      return CompletableFuture.failedFuture(new WorkerBusyException(false, maxQueued));
+    }
     long submitted = System.nanoTime();
     CompletableFuture<LikelihoodResult> future = counted(new CompletableFuture<>());
+    future.whenComplete((r, e) -> likelihoods.decrementAndGet());
     try {
       inference.execute(
           () -> {

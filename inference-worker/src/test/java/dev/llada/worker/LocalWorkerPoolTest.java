@@ -451,4 +451,36 @@ class LocalWorkerPoolTest {
       assertEquals(direct.standardError(), r.standardError(), 1e-9);
     }
   }
+
+  /** Likelihoods are bounded too: past maxQueued taken, one is refused at once (503's cause). */
+  @Test
+  void aFloodOfLikelihoodsIsRefusedPastTheQueueBound() throws Exception {
+    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", 1, 1, 2, 3)) {
+      int[] context = chat("sort 321:");
+      int[] continuation = small.encode(model, "123");
+      List<java.util.concurrent.CompletableFuture<LikelihoodResult>> taken = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        taken.add(
+            small.loglikelihood(new LikelihoodJob(model, context, continuation, 64, 1, 0, i)));
+      }
+      ExecutionException refused =
+          assertThrows(
+              ExecutionException.class,
+              small.loglikelihood(new LikelihoodJob(model, context, continuation, 4, 1, 0, 9))
+                  ::get);
+      assertTrue(
+          !assertInstanceOf(WorkerBusyException.class, refused.getCause()).tenantLimit(),
+          "the platform's bound");
+      for (var f : taken) {
+        assertEquals(64, f.get(120, TimeUnit.SECONDS).mcNum());
+      }
+      assertEquals(
+          4,
+          small
+              .loglikelihood(new LikelihoodJob(model, context, continuation, 4, 1, 0, 9))
+              .get(60, TimeUnit.SECONDS)
+              .mcNum(),
+          "room again once they are done");
+    }
+  }
 }
