@@ -25,21 +25,72 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-process worker: one dedicated inference thread (DJL is not thread-safe per model, and grad
- * mode is per thread: djl.md, stack-djl-payara.md §5), a small LRU of resident models keyed by
- * content digest, and tokenizers shared by all threads (the Rust tokenizer is thread-safe).
+ * mode is per thread: djl.md, stack-djl-payara.md §5), resident models keyed by content digest
+ * under a memory budget, and tokenizers shared by all threads (the Rust tokenizer is thread-safe).
  * Generations run with step-level continuous batching ({@link StepBatcher}): they join and leave
  * between steps; each step takes up to {@code maxBatch} of them, chosen by per-tenant fair share
  * ({@link FairShare}), in shared forwards; waiting ones are admitted by fair share too, and a
  * tenant's or the worker's full queue refuses at once ({@link WorkerBusyException}); a cancelled
- * one leaves at the next step, a waiting one as soon as its caller gives up. Likelihoods and model
- * loads run between two steps.
+ * one leaves at the next step, a waiting one as soon as its caller gives up. Likelihoods run one
+ * Monte Carlo batch between two steps.
+ *
+ * <p>Models load on a thread of their own, off the inference path (issue #16 item 3): while one
+ * tenant's cold model loads, the others' batches keep stepping. Admission is by memory: a model
+ * reserves its {@link ModelFootprint} (weights + a full batch's working set) of the worker's
+ * budget; idle models are unloaded least recently used first until it fits; one that cannot fit
+ * even alone is refused at once ({@link ModelDoesNotFitException}); one that must wait for busy
+ * models' memory stops new work joining them, so that it loads once they drain (no starvation).
  */
 public final class LocalWorkerPool implements WorkerPool {
 
   private final ExecutorService inference;
   private final String device;
-  private final int residentModels;
-  private final Map<String, DjlMaskPredictor> resident = new LinkedHashMap<>(4, 0.75f, true);
+
+  /** What models may reserve on the device, in bytes ({@link ModelFootprint}). */
+  private final long memoryBytes;
+
+  private final ModelLoader loader;
+
+  /** The thread models load on. */
+  private final ExecutorService loads;
+
+  /** Resident models by digest, least recently used first (inference thread only). */
+  private final Map<String, Resident> resident = new LinkedHashMap<>(4, 0.75f, true);
+
+  /** Models wanted and not resident: loading, or waiting for memory (inference thread only). */
+  private final Map<String, Wanted> wanted = new LinkedHashMap<>();
+
+  /** Likelihoods running on a model, by digest: it is not unloaded under them. */
+  private final Map<String, Integer> scoring = new ConcurrentHashMap<>();
+
+  /** A model on the device and the memory it reserves. */
+  private record Resident(DjlMaskPredictor predictor, long bytes) {}
+
+  /** Who waits for a model to load (a likelihood; generations wait in their queue). */
+  private interface ModelWaiter {
+    void ready(DjlMaskPredictor predictor);
+
+    void failed(Throwable why);
+  }
+
+  /** A model wanted on the device: its reservation, whether it is loading, who waits for it. */
+  private static final class Wanted {
+    final ModelRef model;
+    final long bytes;
+
+    /** Arrivals before it was wanted: work that came earlier keeps its model; later work waits. */
+    final long since;
+
+    boolean loading;
+    final List<ModelWaiter> waiters = new ArrayList<>();
+
+    Wanted(ModelRef model, long bytes, long since) {
+      this.model = model;
+      this.bytes = bytes;
+      this.since = since;
+    }
+  }
+
   private final Map<String, Tokens> tokenizers = new ConcurrentHashMap<>();
   private final int maxBatch;
 
@@ -78,7 +129,7 @@ public final class LocalWorkerPool implements WorkerPool {
   private volatile WorkerMetrics metrics = WorkerMetrics.NONE;
 
   /** The running and resident part of {@link #load()}, published by the inference thread. */
-  private volatile WorkerLoad published = new WorkerLoad(Map.of(), Map.of(), Map.of());
+  private volatile WorkerLoad published;
 
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
@@ -93,26 +144,22 @@ public final class LocalWorkerPool implements WorkerPool {
   public static final int DEFAULT_MAX_QUEUED = 256;
 
   /**
-   * @param threads where the inference thread comes from (a container's managed factory)
+   * @param threads where the inference and loading threads come from (a container's managed
+   *     factory)
    * @param device {@code cpu} or {@code gpuN}
-   * @param residentModels how many models stay loaded (least recently used one goes first)
+   * @param memoryBytes what resident models may reserve on the device ({@link ModelFootprint};
+   *     {@link DeviceMemory#defaultBudget} when not told)
    */
-  public LocalWorkerPool(ThreadFactory threads, String device, int residentModels) {
-    this(threads, device, residentModels, DEFAULT_MAX_BATCH);
+  public LocalWorkerPool(ThreadFactory threads, String device, long memoryBytes) {
+    this(threads, device, memoryBytes, DEFAULT_MAX_BATCH);
   }
 
   /**
    * @param maxBatch generations that take a step together (share its forwards); up to four times as
    *     many are in flight, and fair sharing picks who steps
    */
-  public LocalWorkerPool(ThreadFactory threads, String device, int residentModels, int maxBatch) {
-    this(
-        threads,
-        device,
-        residentModels,
-        maxBatch,
-        DEFAULT_MAX_QUEUED_PER_TENANT,
-        DEFAULT_MAX_QUEUED);
+  public LocalWorkerPool(ThreadFactory threads, String device, long memoryBytes, int maxBatch) {
+    this(threads, device, memoryBytes, maxBatch, DEFAULT_MAX_QUEUED_PER_TENANT, DEFAULT_MAX_QUEUED);
   }
 
   /**
@@ -122,30 +169,48 @@ public final class LocalWorkerPool implements WorkerPool {
   public LocalWorkerPool(
       ThreadFactory threads,
       String device,
-      int residentModels,
+      long memoryBytes,
       int maxBatch,
       int maxQueuedPerTenant,
       int maxQueued) {
-    if (residentModels < 1 || maxBatch < 1 || maxQueuedPerTenant < 1 || maxQueued < 1) {
-      throw new IllegalArgumentException(
-          "residentModels, maxBatch and the queue bounds must be >= 1");
+    this(threads, device, memoryBytes, maxBatch, maxQueuedPerTenant, maxQueued, ModelLoader.DJL);
+  }
+
+  /**
+   * @param loader how models are put on the device (a test's seam)
+   */
+  public LocalWorkerPool(
+      ThreadFactory threads,
+      String device,
+      long memoryBytes,
+      int maxBatch,
+      int maxQueuedPerTenant,
+      int maxQueued,
+      ModelLoader loader) {
+    if (memoryBytes < 1 || maxBatch < 1 || maxQueuedPerTenant < 1 || maxQueued < 1) {
+      throw new IllegalArgumentException("memoryBytes, maxBatch and the queue bounds must be >= 1");
     }
+    this.memoryBytes = memoryBytes;
+    this.loader = java.util.Objects.requireNonNull(loader, "loader");
     this.maxBatch = maxBatch;
     this.maxInFlight = 4 * maxBatch;
     this.fill = !device.startsWith("cpu");
     this.maxQueuedPerTenant = maxQueuedPerTenant;
     this.maxQueued = maxQueued;
     this.device = device;
-    this.residentModels = residentModels;
+    this.inference = Executors.newSingleThreadExecutor(named(threads, "llada-inference-"));
+    this.loads = Executors.newSingleThreadExecutor(named(threads, "llada-loader-"));
+    this.published = new WorkerLoad(Map.of(), Map.of(), Map.of(device, 0L));
+  }
+
+  private static ThreadFactory named(ThreadFactory threads, String prefix) {
     AtomicInteger n = new AtomicInteger();
-    this.inference =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = threads.newThread(r);
-              t.setName("llada-inference-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    return r -> {
+      Thread t = threads.newThread(r);
+      t.setName(prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Tells {@code metrics} of every wait and step from now on. */
@@ -177,8 +242,8 @@ public final class LocalWorkerPool implements WorkerPool {
       }
     }
     long bytes = 0;
-    for (DjlMaskPredictor p : resident.values()) {
-      bytes += 4 * p.config().parameterCount(); // f32 on the device, whatever the files hold
+    for (Resident r : resident.values()) {
+      bytes += r.bytes(); // the footprint reserved: weights + a full batch's working set
     }
     published = new WorkerLoad(Map.of(), runs, Map.of(device, bytes));
   }
@@ -194,6 +259,28 @@ public final class LocalWorkerPool implements WorkerPool {
           LladaTokenizer tokenizer = LladaTokenizer.load(model.directory());
           return new Tokens(tokenizer, config, SpecialTokens.of(config, tokenizer));
         });
+  }
+
+  /** What {@code model} reserves on this worker's device when resident. */
+  public ModelFootprint footprint(ModelRef model) {
+    return ModelFootprint.of(
+        tokens(model).config(), maxBatch, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+  }
+
+  @Override
+  public void checkFits(ModelRef model) {
+    ModelDoesNotFitException tooLarge = tooLarge(model);
+    if (tooLarge != null) {
+      throw tooLarge;
+    }
+  }
+
+  /** The refusal of a model too large for the whole budget, or null when it can fit. */
+  private ModelDoesNotFitException tooLarge(ModelRef model) {
+    ModelFootprint need = footprint(model);
+    return need.bytes() > memoryBytes
+        ? new ModelDoesNotFitException(model.name(), need, memoryBytes, device)
+        : null;
   }
 
   @Override
@@ -268,7 +355,11 @@ public final class LocalWorkerPool implements WorkerPool {
           closed ? new WorkerStoppingException("the worker pool is shut down") : stopping());
       return future;
     }
-    tokens(job.model()); // fail fast on a broken model directory
+    ModelDoesNotFitException tooLarge = tooLarge(job.model()); // also: a broken model directory
+    if (tooLarge != null) {
+      future.completeExceptionally(tooLarge);
+      return future;
+    }
     synchronized (waiting) {
       try {
         checkRoom(job.tenant());
@@ -353,6 +444,7 @@ public final class LocalWorkerPool implements WorkerPool {
    */
   private void pump() {
     pumpQueued.set(false);
+    boolean stalled = false;
     try {
       if (closed) {
         shutDownWork(new WorkerStoppingException("the worker pool is shut down"));
@@ -363,7 +455,10 @@ public final class LocalWorkerPool implements WorkerPool {
       for (Running r : running.values()) { // first, so that their places count as free
         r.live().removeIf(l -> guarded(r, l, this::leftIfCancelled));
       }
-      admit();
+      if (!wanted.isEmpty()) {
+        startLoads(); // memory freed since (a batch drained, a likelihood ended)
+      }
+      stalled = admit();
       for (var it = running.entrySet().iterator(); it.hasNext(); ) {
         Running r = it.next().getValue();
         List<Live> chosen = fairStep(r.live());
@@ -397,11 +492,17 @@ public final class LocalWorkerPool implements WorkerPool {
       synchronized (waiting) {
         more = !waiting.isEmpty();
       }
-      if (!running.isEmpty() || more) {
+      if (!running.isEmpty() || (more && !stalled)) {
         schedulePump();
+      } else if (more) { // all that waits, waits for a model: look again soon (cancels, deadlines)
+        CompletableFuture.delayedExecutor(STALLED_PUMP_MILLIS, TimeUnit.MILLISECONDS)
+            .execute(this::schedulePump);
       }
     }
   }
+
+  /** How often a worker whose waiting work all waits for a model load looks at it again. */
+  private static final long STALLED_PUMP_MILLIS = 100;
 
   /**
    * {@code check} on one live request; if it throws, that request alone fails and leaves (true:
@@ -521,20 +622,27 @@ public final class LocalWorkerPool implements WorkerPool {
     all.forEach(p -> p.future().completeExceptionally(why));
   }
 
-  private void admit() {
+  /**
+   * Waiting generations join their model's batch while there is room, by fair share; those whose
+   * model is not resident (or must make way for one that waits for memory) wait, and their tenant's
+   * later ones behind them. True when all that still waits is held so (stalled).
+   */
+  private boolean admit() {
     int inFlight = running.values().stream().mapToInt(r -> r.live().size()).sum();
     java.util.Set<String> held = new java.util.HashSet<>(); // tenants whose next job must wait
     while (inFlight < maxInFlight) {
       Pending p = nextWaiting(held);
       if (p == null) {
-        return;
+        synchronized (waiting) {
+          return !held.isEmpty() && held.containsAll(waiting.keySet());
+        }
       }
       GenerationJob job = p.job();
       if (job.cancelled().getAsBoolean()) {
         p.future().completeExceptionally(new GenerationCancelledException(0));
         continue;
       }
-      if (!loadable(job.model())) { // every resident model is busy: wait instead of overloading
+      if (!ready(job.model(), p.seq())) { // its model loads, or another waits for memory
         synchronized (waiting) {
           waiting.computeIfAbsent(job.tenant(), t -> new java.util.ArrayDeque<>()).addFirst(p);
         }
@@ -547,7 +655,8 @@ public final class LocalWorkerPool implements WorkerPool {
         if (r == null) {
           r =
               new Running(
-                  new StepBatcher(predictor(job.model()), tokens.special()), new ArrayList<>());
+                  new StepBatcher(resident.get(job.model().digest()).predictor(), tokens.special()),
+                  new ArrayList<>());
           running.put(job.model().digest(), r);
         }
         Denoising d =
@@ -561,21 +670,166 @@ public final class LocalWorkerPool implements WorkerPool {
         r.live().add(new Live(job, p.future(), d, System.nanoTime()));
         metrics.waited(job.model().name(), (System.nanoTime() - p.submitted()) / 1e9);
         inFlight++;
-      } catch (RuntimeException | Error e) { // a bad request or a model that does not load
+      } catch (RuntimeException | Error e) { // a bad request
         p.future().completeExceptionally(e);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether job number {@code seq} of {@code model} may start now: the model is resident and no
+   * model wanted before the job arrived waits for memory (work that came later waits behind that
+   * load, so that the busy models drain and make room: no starvation). Otherwise the model's load
+   * is wanted (started as soon as memory allows).
+   */
+  private boolean ready(ModelRef model, long seq) {
+    if (resident.containsKey(model.digest())) {
+      return wanted.values().stream().noneMatch(w -> !w.loading && w.since < seq);
+    }
+    want(model, seq);
+    return false;
+  }
+
+  /**
+   * {@code model} is wanted on the device by work number {@code seq}: its load starts when its
+   * footprint fits.
+   */
+  private Wanted want(ModelRef model, long seq) {
+    Wanted w = wanted.get(model.digest());
+    if (w == null) {
+      w = new Wanted(model, footprint(model).bytes(), seq);
+      wanted.put(model.digest(), w);
+    }
+    startLoads();
+    return w;
+  }
+
+  /**
+   * Whether a resident model may be unloaded to make room for {@code w}: no batch and no likelihood
+   * runs on it, and no generation that came before {@code w} was wanted waits for it (else a model
+   * just loaded for its waiting work could be unloaded before that work joins: thrashing).
+   */
+  private boolean evictable(String digest, Wanted w) {
+    if (running.containsKey(digest) || scoring.getOrDefault(digest, 0) > 0) {
+      return false;
+    }
+    synchronized (waiting) {
+      for (java.util.ArrayDeque<Pending> q : waiting.values()) {
+        for (Pending p : q) {
+          if (p.seq() < w.since && p.job().model().digest().equals(digest)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Starts the loads of wanted models whose footprint fits, unloading idle models least recently
+   * used first to make room (inference thread). Memory reserved counts resident and loading models.
+   */
+  private void startLoads() {
+    for (Wanted w : wanted.values()) {
+      if (w.loading) {
+        continue;
+      }
+      long reserved =
+          resident.values().stream().mapToLong(Resident::bytes).sum()
+              + wanted.values().stream().filter(x -> x.loading).mapToLong(x -> x.bytes).sum();
+      long idleBytes =
+          resident.entrySet().stream()
+              .filter(e -> evictable(e.getKey(), w))
+              .mapToLong(e -> e.getValue().bytes())
+              .sum();
+      if (memoryBytes - reserved + idleBytes < w.bytes) {
+        continue; // busy models hold the memory: they drain first (ready() holds new work)
+      }
+      for (var it = resident.entrySet().iterator();
+          memoryBytes - reserved < w.bytes && it.hasNext(); ) {
+        var e = it.next();
+        if (evictable(e.getKey(), w)) {
+          e.getValue().predictor().close();
+          reserved -= e.getValue().bytes();
+          it.remove();
+        }
+      }
+      w.loading = true;
+      try {
+        loads.execute(() -> load(w));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        loaded(w, null, new WorkerStoppingException("the worker pool is shut down"));
+        return; // loaded() changed wanted
+      }
+    }
+    publish();
+  }
+
+  /** On the loading thread: puts the model on the device, then hands it to the inference thread. */
+  private void load(Wanted w) {
+    DjlMaskPredictor predictor = null;
+    Throwable failure = null;
+    try {
+      predictor = loader.load(w.model, device);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    DjlMaskPredictor loadedOne = predictor;
+    Throwable why = failure;
+    try {
+      inference.execute(() -> loaded(w, loadedOne, why));
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      if (loadedOne != null) {
+        loadedOne.close();
       }
     }
   }
 
-  /**
-   * Whether a job of {@code model} can start now: the model is resident, or there is room for it,
-   * or a resident model without a running batch can make room.
-   */
-  private boolean loadable(ModelRef model) {
-    if (resident.containsKey(model.digest()) || resident.size() < residentModels) {
-      return true;
+  /** On the inference thread: a load finished; who waits for the model goes on, or fails. */
+  private void loaded(Wanted w, DjlMaskPredictor predictor, Throwable failure) {
+    wanted.remove(w.model.digest());
+    if (predictor != null && (failure != null || closed)) {
+      predictor.close();
     }
-    return resident.keySet().stream().anyMatch(d -> !running.containsKey(d));
+    if (failure == null && closed) {
+      failure = new WorkerStoppingException("the worker pool is shut down");
+    }
+    if (failure != null) {
+      Throwable why = failure;
+      w.waiters.forEach(x -> x.failed(why));
+      failWaitingFor(w.model.digest(), why);
+    } else {
+      DjlMaskPredictor.inferenceOnThisThread(); // grad mode off here too (it loaded elsewhere)
+      resident.put(w.model.digest(), new Resident(predictor, w.bytes));
+      for (ModelWaiter x : w.waiters) {
+        x.ready(predictor);
+      }
+    }
+    publish();
+    schedulePump();
+  }
+
+  /** Fails the waiting generations of one model (its load failed). */
+  private void failWaitingFor(String digest, Throwable why) {
+    List<Pending> failed = new ArrayList<>();
+    synchronized (waiting) {
+      for (var it = waiting.values().iterator(); it.hasNext(); ) {
+        java.util.ArrayDeque<Pending> q = it.next();
+        q.removeIf(
+            p -> {
+              boolean mine = p.job().model().digest().equals(digest);
+              if (mine) {
+                failed.add(p);
+              }
+              return mine;
+            });
+        if (q.isEmpty()) {
+          it.remove();
+        }
+      }
+    }
+    failed.forEach(p -> p.future().completeExceptionally(why));
   }
 
   /** A cancelled generation leaves its batch and answers with the steps it ran. */
@@ -622,12 +876,19 @@ public final class LocalWorkerPool implements WorkerPool {
       return CompletableFuture.failedFuture(
           closed ? new WorkerStoppingException("the worker pool is shut down") : stopping());
     }
-    tokens(job.model()); // fail fast on a broken model directory
+    ModelDoesNotFitException tooLarge = tooLarge(job.model()); // also: a broken model directory
+    if (tooLarge != null) {
+      return CompletableFuture.failedFuture(tooLarge);
+    }
     if (likelihoods.incrementAndGet() > maxQueued) {
       likelihoods.decrementAndGet();
       return CompletableFuture.failedFuture(new WorkerBusyException(false, maxQueued));
     }
     long submitted = System.nanoTime();
+    long seq;
+    synchronized (waiting) {
+      seq = arrivals++; // its place among generations when it waits for its model
+    }
     CompletableFuture<LikelihoodResult> future = counted(new CompletableFuture<>());
     future.whenComplete((r, e) -> likelihoods.decrementAndGet());
     try {
@@ -642,16 +903,40 @@ public final class LocalWorkerPool implements WorkerPool {
               if (job.cancelled().getAsBoolean()) {
                 throw new GenerationCancelledException("likelihood cancelled before it ran", 0);
               }
-              LogLikelihood.Stepwise estimate =
-                  new LogLikelihood(predictor(job.model()))
-                      .start(
-                          job.contextIds(),
-                          job.continuationIds(),
-                          job.mcNum(),
-                          job.batchSize(),
-                          job.cfgScale(),
-                          new SplittableRandom(job.seed()));
-              likelihoodBatch(job, estimate, future, start);
+              withModel(
+                  job.model(),
+                  seq,
+                  new ModelWaiter() {
+                    @Override
+                    public void ready(DjlMaskPredictor predictor) {
+                      try {
+                        LogLikelihood.Stepwise estimate =
+                            new LogLikelihood(predictor)
+                                .start(
+                                    job.contextIds(),
+                                    job.continuationIds(),
+                                    job.mcNum(),
+                                    job.batchSize(),
+                                    job.cfgScale(),
+                                    new SplittableRandom(job.seed()));
+                        String digest = job.model().digest();
+                        scoring.merge(digest, 1, Integer::sum); // not unloaded under it
+                        future.whenComplete(
+                            (r, e) -> {
+                              scoring.computeIfPresent(digest, (d, n) -> n == 1 ? null : n - 1);
+                              schedulePump(); // a load may wait for this model's memory
+                            });
+                        likelihoodBatch(job, estimate, future, start);
+                      } catch (Throwable t) {
+                        future.completeExceptionally(t);
+                      }
+                    }
+
+                    @Override
+                    public void failed(Throwable why) {
+                      future.completeExceptionally(why);
+                    }
+                  });
             } catch (Throwable t) {
               future.completeExceptionally(t);
             }
@@ -701,24 +986,17 @@ public final class LocalWorkerPool implements WorkerPool {
     }
   }
 
-  /** Runs on the inference thread: the resident predictor of {@code model}, loading it once. */
-  private DjlMaskPredictor predictor(ModelRef model) {
-    DjlMaskPredictor p = resident.get(model.digest());
-    if (p == null) {
-      // the least recently used model goes, but never one a running batch uses
-      for (var it = resident.entrySet().iterator();
-          resident.size() >= residentModels && it.hasNext(); ) {
-        var e = it.next();
-        if (!running.containsKey(e.getKey())) {
-          e.getValue().close();
-          it.remove();
-        }
-      }
-      p = DjlMaskPredictor.load(model.directory(), device);
-      resident.put(model.digest(), p);
-      publish();
+  /**
+   * On the inference thread: {@code waiter} (work number {@code seq}) gets {@code model}'s
+   * predictor, now or once loaded.
+   */
+  private void withModel(ModelRef model, long seq, ModelWaiter waiter) {
+    Resident r = resident.get(model.digest());
+    if (r != null) {
+      waiter.ready(r.predictor());
+    } else {
+      want(model, seq).waiters.add(waiter);
     }
-    return p;
   }
 
   /** Frees every resident model's native memory on the inference thread, then stops it. */
@@ -728,16 +1006,24 @@ public final class LocalWorkerPool implements WorkerPool {
     try {
       inference.execute(
           () -> {
-            shutDownWork(new WorkerStoppingException("the worker pool is shut down"));
-            resident.values().forEach(DjlMaskPredictor::close);
+            WorkerStoppingException down =
+                new WorkerStoppingException("the worker pool is shut down");
+            shutDownWork(down);
+            for (Wanted w : wanted.values()) { // a load still running is closed when it ends
+              w.waiters.forEach(x -> x.failed(down));
+            }
+            wanted.clear();
+            resident.values().forEach(r -> r.predictor().close());
             resident.clear();
           });
     } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
       return;
     }
+    loads.shutdown();
     inference.shutdown();
     try {
       inference.awaitTermination(10, TimeUnit.SECONDS);
+      loads.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

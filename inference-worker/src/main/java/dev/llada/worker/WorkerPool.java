@@ -26,6 +26,12 @@ public interface WorkerPool extends AutoCloseable {
    */
   void checkRoom(String tenant);
 
+  /**
+   * Throws {@link ModelDoesNotFitException} when {@code model} cannot be loaded on this worker even
+   * alone (checked before anything is reserved); {@link #generate} checks again.
+   */
+  default void checkFits(ModelRef model) {}
+
   /** Queues a generation; the future fails with {@link GenerationCancelledException} if stopped. */
   CompletableFuture<GenerationResult> generate(GenerationJob job);
 

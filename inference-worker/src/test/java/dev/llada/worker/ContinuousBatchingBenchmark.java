@@ -27,6 +27,9 @@ class ContinuousBatchingBenchmark {
 
   private static final Path INSTRUCT = Path.of("..", "models", "llada-tiny-instruct");
 
+  /** A budget that holds the tiny models many times over. */
+  static final long MEMORY = 1L << 30;
+
   @Test
   void batchedAgainstOneAtATime() throws Exception {
     ModelRef model =
@@ -37,7 +40,7 @@ class ContinuousBatchingBenchmark {
     for (boolean fast : new boolean[] {false, true}) {
       for (int round = 0; round < 2; round++) { // the second round is the measurement
         for (int maxBatch : new int[] {1, 8}) {
-          try (LocalWorkerPool pool = new LocalWorkerPool(Thread::new, "cpu", 1, maxBatch)) {
+          try (LocalWorkerPool pool = new LocalWorkerPool(Thread::new, "cpu", MEMORY, maxBatch)) {
             List<GenerationJob> jobs = new ArrayList<>();
             for (int i = 0; i < 48; i++) {
               int[] prompt =

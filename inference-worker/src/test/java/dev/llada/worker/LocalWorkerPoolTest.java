@@ -2,6 +2,7 @@ package dev.llada.worker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.llada.core.weights.ModelDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,12 +26,16 @@ import org.junit.jupiter.api.Test;
 class LocalWorkerPoolTest {
 
   private static final Path INSTRUCT = Path.of("..", "models", "llada-tiny-instruct");
+
+  /** A budget that holds the tiny models many times over. */
+  static final long MEMORY = 1L << 30;
+
   private static LocalWorkerPool pool;
   private static ModelRef model;
 
   @BeforeAll
   static void start() {
-    pool = new LocalWorkerPool(Thread::new, "cpu", 1);
+    pool = new LocalWorkerPool(Thread::new, "cpu", MEMORY);
     model =
         new ModelRef("llada-tiny-instruct", INSTRUCT, ModelDirectory.describe(INSTRUCT).digest());
   }
@@ -141,7 +147,7 @@ class LocalWorkerPoolTest {
       jobs.add(new GenerationJob(model, chat(prompts[i]), config, i, null, null, fast));
     }
     List<GenerationResult> solo = new ArrayList<>();
-    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", 1, 1)) {
+    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 1)) {
       for (GenerationJob j : jobs) {
         solo.add(one.generate(j).get(60, TimeUnit.SECONDS));
       }
@@ -173,7 +179,7 @@ class LocalWorkerPoolTest {
   /** Fair share: a tenant's one request is not stuck behind another tenant's flood. */
   @Test
   void aLightTenantIsNotStarvedByAFlood() throws Exception {
-    try (LocalWorkerPool fair = new LocalWorkerPool(Thread::new, "cpu", 1, 4)) {
+    try (LocalWorkerPool fair = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 4)) {
       fair.generate(of("warm", "x", 4)).get(60, TimeUnit.SECONDS); // loads the model
       List<java.util.concurrent.CompletableFuture<GenerationResult>> flood = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
@@ -213,7 +219,8 @@ class LocalWorkerPoolTest {
             positions.addAndGet(p);
           }
         };
-    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 1).observedBy(metrics)) {
+    try (LocalWorkerPool p =
+        new LocalWorkerPool(Thread::new, "cpu", MEMORY, 1).observedBy(metrics)) {
       var first =
           p.generate(
               new GenerationJob(
@@ -267,7 +274,7 @@ class LocalWorkerPoolTest {
    */
   @Test
   void aDrainFinishesWhatItTookAndRefusesTheRest() throws Exception {
-    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 2)) {
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 2)) {
       p.generate(of("warm", "x", 2)).get(60, TimeUnit.SECONDS);
       var taken = p.generate(of("a", "sort 12:", 8));
       assertTrue(p.drain(java.time.Duration.ofSeconds(60)), "finished within the grace");
@@ -282,7 +289,7 @@ class LocalWorkerPoolTest {
       assertInstanceOf(WorkerStoppingException.class, refusedToo.getCause());
     }
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", 1, 2);
+    LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 2);
     var stuck =
         p.generate(
             new GenerationJob(
@@ -312,7 +319,7 @@ class LocalWorkerPoolTest {
   void fullQueuesRefuseAtOnceAndGivenUpRequestsNeverRun() throws Exception {
     java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", 1, 1, 2, 3)) {
+    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 1, 2, 3)) {
       GenerationJob blocker =
           new GenerationJob(
               model,
@@ -360,13 +367,14 @@ class LocalWorkerPoolTest {
   }
 
   /**
-   * With room for one model, a job of another waits for the running batch instead of overloading.
+   * With memory for one model, a job of another waits for the running batch instead of overloading.
    */
   @Test
   void aJobOfAnotherModelWaitsWhileEveryResidentModelIsBusy() throws Exception {
     Path base = Path.of("..", "models", "llada-tiny-base");
     ModelRef other = new ModelRef("llada-tiny-base", base, ModelDirectory.describe(base).digest());
-    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", 1, 4)) {
+    long room = (long) (1.5 * footprint(4)); // one model's footprint, not two
+    try (LocalWorkerPool one = new LocalWorkerPool(Thread::new, "cpu", room, 4)) {
       one.generate(of("warm", "x", 2)).get(60, TimeUnit.SECONDS); // the Instruct model resident
       var busy = one.generate(of("a", "sort 98765:", 32));
       var waits =
@@ -381,7 +389,7 @@ class LocalWorkerPoolTest {
 
   @Test
   void closingAnswersEverythingInFlightAndWaitingAndRefusesWhatComesAfter() throws Exception {
-    LocalWorkerPool closing = new LocalWorkerPool(Thread::new, "cpu", 1, 2);
+    LocalWorkerPool closing = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 2);
     List<java.util.concurrent.CompletableFuture<GenerationResult>> futures = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       futures.add(closing.generate(of("t" + (i % 3), "sort 5432" + i + ":", 32)));
@@ -455,7 +463,7 @@ class LocalWorkerPoolTest {
   /** Likelihoods are bounded too: past maxQueued taken, one is refused at once (503's cause). */
   @Test
   void aFloodOfLikelihoodsIsRefusedPastTheQueueBound() throws Exception {
-    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", 1, 1, 2, 3)) {
+    try (LocalWorkerPool small = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 1, 2, 3)) {
       int[] context = chat("sort 321:");
       int[] continuation = small.encode(model, "123");
       List<java.util.concurrent.CompletableFuture<LikelihoodResult>> taken = new ArrayList<>();
@@ -481,6 +489,149 @@ class LocalWorkerPoolTest {
               .get(60, TimeUnit.SECONDS)
               .mcNum(),
           "room again once they are done");
+    }
+  }
+
+  // --- model loading and memory admission (issue #16 item 3) ----------------------------------
+
+  /** The zoo model under another digest: another model, as far as the worker knows. */
+  private static ModelRef alias(String digest) {
+    return new ModelRef("alias-" + digest, INSTRUCT, "sha256:" + digest);
+  }
+
+  private static GenerationJob on(ModelRef m, String tenant, int steps) {
+    return new GenerationJob(
+        m, chat("sort 42:"), greedy(steps, steps), 1, null, null, null, tenant, 1);
+  }
+
+  /** What one tiny model reserves in a pool of {@code maxBatch}. */
+  private static long footprint(int maxBatch) {
+    return ModelFootprint.of(
+            dev.llada.core.config.LladaConfig.read(INSTRUCT),
+            maxBatch,
+            dev.llada.core.sampling.StepBatcher.DEFAULT_MAX_LOGITS_VALUES)
+        .bytes();
+  }
+
+  /**
+   * A cold model loads on the loading thread: while it loads (held here by a latch), another
+   * model's generation runs and answers; then the cold one's request runs too.
+   */
+  @Test
+  void aColdModelLoadsOffTheInferenceThreadWhileOthersAnswer() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+    List<String> loadThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+    ModelLoader slow =
+        (m, device) -> {
+          loadThreads.add(Thread.currentThread().getName());
+          if (m.digest().equals("sha256:cold")) {
+            loading.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return ModelLoader.DJL.load(m, device);
+        };
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 4, 8, 8, slow)) {
+      var warm = p.generate(on(alias("warm"), "b", 4));
+      warm.get(60, TimeUnit.SECONDS); // resident now
+      var cold = p.generate(on(alias("cold"), "a", 4));
+      assertTrue(loading.await(30, TimeUnit.SECONDS), "the cold model's load started");
+      GenerationResult other = p.generate(on(alias("warm"), "b", 4)).get(60, TimeUnit.SECONDS);
+      assertEquals(4, other.steps(), "another model answers while the cold one loads");
+      assertFalse(cold.isDone(), "the cold model's request waits for its load");
+      release.countDown();
+      assertEquals(4, cold.get(60, TimeUnit.SECONDS).steps());
+      assertTrue(
+          loadThreads.stream().allMatch(n -> n.startsWith("llada-loader-")),
+          loadThreads.toString());
+      assertEquals(
+          2 * footprint(4), p.load().residentBytes().get("cpu"), "both fit, both stay resident");
+    }
+  }
+
+  /**
+   * Unloading is by memory, not count: with room for one model and a half, each switch of model
+   * unloads the other (three loads for A, B, A); with room for two, nothing is unloaded.
+   */
+  @Test
+  void idleModelsAreUnloadedLeastRecentlyUsedFirstWhenMemoryRunsShort() throws Exception {
+    for (double room : new double[] {1.5, 2.5}) {
+      List<String> loads = java.util.Collections.synchronizedList(new ArrayList<>());
+      ModelLoader counting =
+          (m, device) -> {
+            loads.add(m.digest());
+            return ModelLoader.DJL.load(m, device);
+          };
+      long budget = (long) (room * footprint(2));
+      try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, counting)) {
+        for (String d : List.of("a", "b", "a")) {
+          assertEquals(2, p.generate(on(alias(d), "t", 2)).get(60, TimeUnit.SECONDS).steps());
+        }
+        long resident = p.load().residentBytes().get("cpu");
+        if (room < 2) {
+          assertEquals(List.of("sha256:a", "sha256:b", "sha256:a"), loads);
+          assertEquals(footprint(2), resident);
+        } else {
+          assertEquals(List.of("sha256:a", "sha256:b"), loads);
+          assertEquals(2 * footprint(2), resident);
+        }
+      }
+    }
+  }
+
+  /**
+   * A model that waits for memory held by a busy one loads once that one drains: new work for the
+   * busy model waits behind it instead of starving it.
+   */
+  @Test
+  void aModelWaitingForMemoryIsNotStarvedByTheBusyOnesTraffic() throws Exception {
+    long budget = (long) (1.5 * footprint(2));
+    try (LocalWorkerPool p =
+        new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, ModelLoader.DJL)) {
+      List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+      var a1 = p.generate(on(alias("a"), "t1", 32));
+      Thread.sleep(200); // a1 runs
+      var b = p.generate(on(alias("b"), "t2", 2));
+      var a2 = p.generate(on(alias("a"), "t3", 2));
+      a1.whenComplete((r, e) -> order.add("a1"));
+      b.whenComplete((r, e) -> order.add("b"));
+      a2.whenComplete((r, e) -> order.add("a2"));
+      CompletableFuture.allOf(a1, b, a2).get(120, TimeUnit.SECONDS);
+      assertEquals(List.of("a1", "b", "a2"), order);
+    }
+  }
+
+  /** A model larger than the whole budget is refused at once, and nothing is loaded. */
+  @Test
+  void aModelLargerThanTheWholeBudgetIsRefusedAtOnce() throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    ModelLoader counting =
+        (m, device) -> {
+          loads.incrementAndGet();
+          return ModelLoader.DJL.load(m, device);
+        };
+    long budget = footprint(2) - 1;
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, counting)) {
+      ExecutionException g =
+          assertThrows(ExecutionException.class, p.generate(on(model, "t", 2))::get);
+      ModelDoesNotFitException refusal =
+          assertInstanceOf(ModelDoesNotFitException.class, g.getCause());
+      assertTrue(
+          refusal.getMessage().contains("'llada-tiny-instruct' needs "), refusal.getMessage());
+      assertTrue(refusal.getMessage().contains(ByteSize.format(budget)), refusal.getMessage());
+      ExecutionException l =
+          assertThrows(
+              ExecutionException.class,
+              p.loglikelihood(
+                      new LikelihoodJob(model, chat("sort 1:"), new int[] {5, 6}, 4, 4, 0.0, 1))
+                  ::get);
+      assertInstanceOf(ModelDoesNotFitException.class, l.getCause());
+      assertEquals(0, loads.get());
+      assertEquals(0L, p.load().residentBytes().get("cpu"));
     }
   }
 }

@@ -103,6 +103,7 @@ record LauncherOptions(
                     "llada.runtime", home.resolve("platform-launcher/target/runtime").toString()))
             .toAbsolutePath()
             .normalize();
+    checkWorkerSettings(env);
     String javaOpts = env.getOrDefault("LLADA_JAVA_OPTS", DEFAULT_JAVA_OPTS).trim();
     List<String> jvm =
         new ArrayList<>(javaOpts.isEmpty() ? List.of() : List.of(javaOpts.split("\\s+")));
@@ -146,6 +147,28 @@ record LauncherOptions(
       throw new LaunchException(LaunchException.USAGE, flag + " needs a value (try --help)");
     }
     return args[i];
+  }
+
+  /**
+   * The in-process worker's settings, which the platform reads: checked here too, so that a typo is
+   * one clear line at start rather than a platform whose first inference request fails.
+   */
+  private static void checkWorkerSettings(Map<String, String> env) throws LaunchException {
+    String memory = env.getOrDefault("LLADA_WORKER_MEMORY", "").strip();
+    java.util.regex.Matcher size =
+        java.util.regex.Pattern.compile(
+                "(\\d+(?:\\.\\d+)?)\\s*[kmgt]?(?:i?b)?", java.util.regex.Pattern.CASE_INSENSITIVE)
+            .matcher(memory);
+    if (!memory.isEmpty() && !(size.matches() && Double.parseDouble(size.group(1)) > 0)) {
+      throw new LaunchException(
+          LaunchException.USAGE,
+          "LLADA_WORKER_MEMORY must be a size such as 8g, 512MiB or 1073741824, got '"
+              + memory
+              + "'");
+    }
+    if (env.containsKey("LLADA_WORKER_MAX_BATCH")) {
+      number(env.get("LLADA_WORKER_MAX_BATCH"), "LLADA_WORKER_MAX_BATCH", 1, 4096);
+    }
   }
 
   private static int number(String value, String what, int min, int max) throws LaunchException {

@@ -179,6 +179,14 @@ class PlatformLauncherIT {
         2,
         "must be a number from 1 to 65535");
     assertFailsWith(launch(Map.of(), "--frobnicate"), 2, "unknown option '--frobnicate'");
+    assertFailsWith(
+        launch(Map.of("LLADA_WORKER_MEMORY", "lots")),
+        2,
+        "LLADA_WORKER_MEMORY must be a size such as 8g");
+    assertFailsWith(
+        launch(Map.of("LLADA_WORKER_MAX_BATCH", "0")),
+        2,
+        "LLADA_WORKER_MAX_BATCH must be a number from 1 to 4096, got '0'");
     Path precious = temp.resolve("precious");
     Files.createDirectories(precious);
     Files.writeString(precious.resolve("thesis.txt"), "do not delete");

@@ -129,9 +129,17 @@ public final class DjlMaskPredictor implements MaskPredictor {
   /** The device, with the natives loaded and autograd off on this thread. */
   private static Device prepare(String device) {
     Device target = device(device);
-    Engine.getEngine("PyTorch"); // loads the natives before the first JNI call
-    JniUtils.setGradMode(false); // inference only; grad mode is per thread (djl.md §4)
+    inferenceOnThisThread();
     return target;
+  }
+
+  /**
+   * Loads the natives and turns autograd off on the calling thread: a thread that runs forwards of
+   * a predictor loaded on another thread calls it first (grad mode is per thread: djl.md §4).
+   */
+  public static void inferenceOnThisThread() {
+    Engine.getEngine("PyTorch"); // loads the natives before the first JNI call
+    JniUtils.setGradMode(false); // inference only
   }
 
   /**

@@ -20,6 +20,7 @@ import dev.llada.worker.GenerationJob;
 import dev.llada.worker.GenerationResult;
 import dev.llada.worker.LikelihoodJob;
 import dev.llada.worker.LikelihoodResult;
+import dev.llada.worker.ModelDoesNotFitException;
 import dev.llada.worker.ModelLimits;
 import dev.llada.worker.ModelRef;
 import dev.llada.worker.WorkerBusyException;
@@ -281,8 +282,11 @@ public class InferenceService {
     checkTimeout(timeout);
     try { // a full queue is refused before anything is reserved: at once, no database
       pool.checkRoom(caller.tenantId() == null ? "" : caller.tenantId().toString());
+      pool.checkFits(r.ref());
     } catch (WorkerBusyException e) {
       throw busy(e, null);
+    } catch (ModelDoesNotFitException e) {
+      throw doesNotFit(e);
     } catch (dev.llada.worker.WorkerStoppingException e) {
       throw shuttingDown();
     }
@@ -385,24 +389,16 @@ public class InferenceService {
                         1.0))); // fair shares by tenant, equal weights until tenants carry one
     return future.handleAsync(
         (result, error) -> {
-          if (error != null) {
-            Throwable cause = unwrap(error);
-            if (cause instanceof WorkerBusyException e) { // refused at once: nothing ran
-              settle(reservation, Outcome.ERROR, 0, 0);
-              throw busy(e, reservation);
-            }
-            if (cause instanceof GenerationCancelledException e) {
-              Outcome outcome =
-                  disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
-              settle(reservation, outcome, committed.get(), computed.get());
-              throw stopped(deadline, live, outcome, e.stepsRun());
-            }
-            if (cause instanceof dev.llada.worker.WorkerStoppingException) {
-              settle(reservation, Outcome.CANCELLED, committed.get(), computed.get());
-              throw shuttingDown();
-            }
-            settle(reservation, Outcome.ERROR, 0, computed.get());
-            throw failure(cause);
+          if (error != null) { // what the forwards that ran computed is charged
+            throw ended(
+                reservation,
+                unwrap(error),
+                deadline,
+                live,
+                disconnected,
+                committed.get(),
+                stepsRun -> computed.get(),
+                computed.get());
           }
           T answer;
           try {
@@ -454,29 +450,18 @@ public class InferenceService {
                             deadline.passed() || live.cancelled() || disconnected.getAsBoolean())));
     return future.handleAsync(
         (result, error) -> {
-          if (error != null) {
+          if (error != null) { // the Monte Carlo batches that ran are charged
             Throwable cause = unwrap(error);
-            if (cause instanceof WorkerBusyException e) {
-              settle(reservation, Outcome.ERROR, 0, 0);
-              throw busy(e, reservation);
-            }
-            if (cause instanceof GenerationCancelledException e) {
-              int batches = Math.max(1, job.mcNum() / Math.max(1, job.batchSize()));
-              Outcome outcome =
-                  disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
-              settle(reservation, outcome, 0, units * e.stepsRun() / batches); // what ran
-              throw stopped(deadline, live, outcome, e.stepsRun());
-            }
-            if (cause instanceof dev.llada.worker.WorkerStoppingException) {
-              settle(reservation, Outcome.CANCELLED, 0, 0);
-              throw shuttingDown();
-            }
-            settle(
+            int batches = Math.max(1, job.mcNum() / Math.max(1, job.batchSize()));
+            throw ended(
                 reservation,
-                Outcome.ERROR,
+                cause,
+                deadline,
+                live,
+                disconnected,
                 0,
+                batchesRun -> units * batchesRun / batches,
                 cause instanceof IllegalArgumentException ? 0 : units);
-            throw failure(cause);
           }
           T answer;
           try {
@@ -489,6 +474,45 @@ public class InferenceService {
           return answer;
         },
         settling());
+  }
+
+  /**
+   * Settles a job that ended without an answer and gives the refusal its caller gets, the same for
+   * every kind of job: refused at once by the worker (a full queue, a model too large: nothing ran,
+   * nothing charged); stopped early by its deadline, a cancel or a disconnect ({@code ranUnits} of
+   * the steps or batches run are charged); the node shutting down; or a failure ({@code
+   * failedUnits} charged).
+   *
+   * @param committed the tokens committed before it ended
+   */
+  private RuntimeException ended(
+      Reservation reservation,
+      Throwable cause,
+      Deadline deadline,
+      LiveRequests.Live live,
+      BooleanSupplier disconnected,
+      int committed,
+      java.util.function.IntToLongFunction ranUnits,
+      long failedUnits) {
+    if (cause instanceof WorkerBusyException e) {
+      settle(reservation, Outcome.ERROR, 0, 0);
+      return busy(e, reservation);
+    }
+    if (cause instanceof ModelDoesNotFitException e) {
+      settle(reservation, Outcome.ERROR, 0, 0);
+      return doesNotFit(e);
+    }
+    if (cause instanceof GenerationCancelledException e) {
+      Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
+      settle(reservation, outcome, committed, ranUnits.applyAsLong(e.stepsRun()));
+      return stopped(deadline, live, outcome, e.stepsRun());
+    }
+    if (cause instanceof dev.llada.worker.WorkerStoppingException) {
+      settle(reservation, Outcome.CANCELLED, committed, ranUnits.applyAsLong(0));
+      return shuttingDown();
+    }
+    settle(reservation, Outcome.ERROR, 0, failedUnits);
+    return failure(cause);
   }
 
   /** A request's deadline: the request timeout from when it was dispatched (queue time counts). */
@@ -559,6 +583,15 @@ public class InferenceService {
     }
     LOG.log(Level.SEVERE, "inference failed", cause);
     return new ServiceUnavailableException("worker_failed", "The inference worker failed.");
+  }
+
+  /** A model too large for the worker's memory: no retry helps until an operator acts. */
+  private static ServiceUnavailableException doesNotFit(ModelDoesNotFitException e) {
+    return new ServiceUnavailableException(
+        "model_does_not_fit",
+        "This platform cannot load the model: "
+            + e.getMessage()
+            + ". An operator can raise LLADA_WORKER_MEMORY or lower LLADA_WORKER_MAX_BATCH.");
   }
 
   /** This node is draining: another node (or this one restarted) answers a retry. */

@@ -3,6 +3,7 @@ package dev.llada.platform.application;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llada.core.sampling.Remasking;
 import dev.llada.core.sampling.SamplingConfig;
@@ -314,6 +315,11 @@ class InferenceServiceTest {
     }
 
     @Override
+    public void checkFits(ModelRef model) {
+      inner.checkFits(model);
+    }
+
+    @Override
     public void close() {}
   }
 
@@ -432,5 +438,79 @@ class InferenceServiceTest {
             () -> s.admit(UUID.randomUUID(), null, null, caller, prepared(), "/v1/completions"));
     assertEquals("tenant_queue_full", e.code());
     assertEquals(List.of(), settled, "nothing reserved, nothing to settle");
+  }
+
+  private static dev.llada.worker.ModelDoesNotFitException tooLarge() {
+    return new dev.llada.worker.ModelDoesNotFitException(
+        "m", new dev.llada.worker.ModelFootprint(3L << 30, 1L << 30), 1L << 30, "cpu");
+  }
+
+  /**
+   * Issue #16 item 3: a model too large for the worker's memory is a 503 model_does_not_fit that
+   * says what it needs and what an operator can change, without Retry-After (retrying does not
+   * help); refused before the reservation, or settled at 0 when the worker finds it later.
+   */
+  @Test
+  void aModelTooLargeForTheWorkerIsAClearUnavailableChargedNothing() {
+    InferenceService s = service();
+    s.pool =
+        new Delegating(s.pool) {
+          @Override
+          public void checkFits(ModelRef model) {
+            throw tooLarge();
+          }
+        };
+    dev.llada.platform.domain.Caller caller =
+        new dev.llada.platform.domain.Caller(
+            UUID.randomUUID(),
+            "acme",
+            UUID.randomUUID(),
+            "llk_k",
+            java.util.Set.of(dev.llada.platform.domain.Scope.INFERENCE),
+            false);
+    ServiceUnavailableException before =
+        assertThrows(
+            ServiceUnavailableException.class,
+            () -> s.admit(UUID.randomUUID(), null, null, caller, prepared(), "/v1/completions"));
+    assertEquals("model_does_not_fit", before.code());
+    assertEquals(0, before.retryAfterSeconds());
+    assertTrue(
+        before.getMessage().contains("needs 4.0 GiB on cpu")
+            && before.getMessage().contains("LLADA_WORKER_MEMORY"),
+        before.getMessage());
+    assertEquals(List.of(), settled, "nothing reserved");
+
+    InferenceService later = service();
+    later.pool =
+        new Delegating(later.pool) {
+          @Override
+          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+            return CompletableFuture.failedFuture(tooLarge());
+          }
+
+          @Override
+          public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+            return CompletableFuture.failedFuture(tooLarge());
+          }
+        };
+    assertEquals(
+        "model_does_not_fit",
+        assertThrows(
+                ServiceUnavailableException.class,
+                () -> later.generate(reservation(), prepared(), ev -> {}, () -> false))
+            .code());
+    assertEquals(
+        "model_does_not_fit",
+        assertThrows(
+                ServiceUnavailableException.class,
+                () ->
+                    later.loglikelihood(
+                        reservation(),
+                        new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 8, 0, 0),
+                        96,
+                        () -> false,
+                        r -> r))
+            .code());
+    assertEquals(List.of("ERROR 0 0", "ERROR 0 0"), settled);
   }
 }

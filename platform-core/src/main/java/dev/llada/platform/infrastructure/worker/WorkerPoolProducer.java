@@ -13,7 +13,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The in-process worker (ARCHITECTURE: single-machine default): one inference thread from the
  * container's managed thread factory, models resident by digest, closed (native memory freed) when
- * the application stops. {@code llada.device} ({@code cpu}, {@code gpu0}, ...) picks the device.
+ * the application stops. {@code llada.device} ({@code cpu}, {@code gpu0}, ...) picks the device,
+ * {@code llada.worker.memory} the memory its models may reserve.
  */
 @ApplicationScoped
 public class WorkerPoolProducer {
@@ -25,9 +26,14 @@ public class WorkerPoolProducer {
   @ConfigProperty(name = "llada.device", defaultValue = "cpu")
   String device;
 
+  /**
+   * What resident models may reserve on the device ({@code 8g}, {@code 512MiB}; blank: half the
+   * machine's memory on a CPU, 90% of a GPU's): each model reserves its weights and a full batch's
+   * working set ({@link dev.llada.worker.ModelFootprint}); idle ones are unloaded to make room.
+   */
   @Inject
-  @ConfigProperty(name = "llada.worker.resident-models", defaultValue = "2")
-  int residentModels;
+  @ConfigProperty(name = "llada.worker.memory", defaultValue = " ")
+  String memory;
 
   /** Generations that step together (continuous batching); 1 serves one at a time. */
   @Inject
@@ -40,7 +46,16 @@ public class WorkerPoolProducer {
   @Produces
   @ApplicationScoped
   WorkerPool workerPool() {
-    return new LocalWorkerPool(threads, device, residentModels, maxBatch).observedBy(metrics);
+    long budget;
+    try {
+      budget =
+          memory.isBlank()
+              ? dev.llada.worker.DeviceMemory.defaultBudget(device)
+              : dev.llada.worker.ByteSize.parse(memory);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("LLADA_WORKER_MEMORY: " + e.getMessage(), e);
+    }
+    return new LocalWorkerPool(threads, device, budget, maxBatch).observedBy(metrics);
   }
 
   void close(@Disposes WorkerPool pool) {

@@ -1,0 +1,44 @@
+package dev.llada.worker;
+
+import dev.llada.core.config.LladaConfig;
+
+/**
+ * What a model holds on its device while it serves (issue #16 item 3, memory admission): its
+ * weights in float32 (whatever dtype the files hold) and the working set of a full batch — {@code
+ * maxBatch} rows of the whole context. An upper bound, so that a model admitted never runs out:
+ *
+ * <ul>
+ *   <li>KV caches (the fast sampler's): {@code 2 · layers · context · kvDim} per row;
+ *   <li>one layer's attention scores, {@code heads · context²} per row (the forward materialises
+ *       them);
+ *   <li>one layer's projections, {@code context · (4·d + 2·kvDim + 3·mlp)} per row;
+ *   <li>the logits of one forward and their softmax, at most the batcher's bound ({@code
+ *       maxLogitsValues}) whatever the vocabulary.
+ * </ul>
+ *
+ * @param weightBytes the parameters in float32
+ * @param workingBytes caches and activations of a full batch
+ */
+public record ModelFootprint(long weightBytes, long workingBytes) {
+
+  private static final long F32 = Float.BYTES;
+
+  /** The footprint of {@code config} served {@code maxBatch} rows at a time. */
+  public static ModelFootprint of(LladaConfig config, int maxBatch, long maxLogitsValues) {
+    long rows = maxBatch;
+    long context = config.maxSequenceLength();
+    long d = config.dModel();
+    long kvDim = (long) config.nKvHeads() * config.headDim();
+    long kvCache = rows * 2 * config.nLayers() * context * kvDim;
+    long scores = rows * config.nHeads() * context * context;
+    long projections = rows * context * (4 * d + 2 * kvDim + 3L * config.mlpHiddenSize());
+    long logits = 2 * Math.min(maxLogitsValues, rows * context * config.vocabSize());
+    return new ModelFootprint(
+        F32 * config.parameterCount(), F32 * (kvCache + scores + projections + logits));
+  }
+
+  /** Weights and working set together: what admission reserves. */
+  public long bytes() {
+    return weightBytes + workingBytes;
+  }
+}

@@ -1,0 +1,55 @@
+package dev.llada.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.sampling.StepBatcher;
+import org.junit.jupiter.api.Test;
+
+/** The memory a model reserves (issue #16 item 3), and the sizes operators write. */
+class ModelFootprintTest {
+
+  /** LLaDA-8B's shapes (llada-spec §1): d 4096, 32 heads, 32 layers, MLP 12,288, V 126,464. */
+  private static final LladaConfig LLADA_8B =
+      new LladaConfig(
+          4096, 32, 32, 32, 12288, 126464, 126464, 500000.0, 1e-5, 4096, 126336, 126081, 126081);
+
+  @Test
+  void llada8bWeighs32GigabytesInFloat32AndItsWorkingSetGrowsWithTheBatch() {
+    ModelFootprint one = ModelFootprint.of(LLADA_8B, 1, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+    ModelFootprint eight = ModelFootprint.of(LLADA_8B, 8, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+    assertEquals(4 * LLADA_8B.parameterCount(), one.weightBytes());
+    assertTrue(one.weightBytes() > 29L << 30 && one.weightBytes() < 31L << 30, "" + one); // 32 GB
+    assertEquals(one.weightBytes(), eight.weightBytes());
+    // per row of 4,096 positions: KV 2·32·4096·4096·4 = 4 GiB, scores 32·4096²·4 = 2 GiB, ...
+    long kv = 2L * 32 * 4096 * 4096 * 4;
+    long scores = 32L * 4096 * 4096 * 4;
+    long projections = 4096L * (4 * 4096 + 2 * 4096 + 3 * 12288) * 4;
+    long logits = 2L * 4 * Math.min(StepBatcher.DEFAULT_MAX_LOGITS_VALUES, 4096L * 126464);
+    assertEquals(kv + scores + projections + logits, one.workingBytes());
+    assertEquals(8 * (kv + scores + projections) + logits, eight.workingBytes(), "logits bounded");
+    assertTrue(
+        eight.bytes() > 85L << 30 && eight.bytes() < 87L << 30, ByteSize.format(eight.bytes()));
+  }
+
+  @Test
+  void sizesAreReadAsOperatorsWriteThem() {
+    assertEquals(4096, ByteSize.parse("4096"));
+    assertEquals(512L << 20, ByteSize.parse("512m"));
+    assertEquals(512L << 20, ByteSize.parse("512MiB"));
+    assertEquals(8L << 30, ByteSize.parse(" 8g "));
+    assertEquals(8L << 30, ByteSize.parse("8GB"));
+    assertEquals(3L << 29, ByteSize.parse("1.5GiB"));
+    assertEquals(2L << 40, ByteSize.parse("2t"));
+    for (String bad : new String[] {"", "lots", "-1g", "0", "8x", "1e9", "9999999999t"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(bad), bad);
+      assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+    }
+    assertEquals("512 B", ByteSize.format(512));
+    assertEquals("1.5 KiB", ByteSize.format(1536));
+    assertEquals("92.1 GiB", ByteSize.format((long) (92.1 * (1L << 30))));
+  }
+}

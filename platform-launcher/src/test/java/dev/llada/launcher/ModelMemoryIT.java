@@ -1,0 +1,214 @@
+package dev.llada.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.sampling.StepBatcher;
+import dev.llada.db.EmbeddedDatabase;
+import dev.llada.worker.ModelFootprint;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #16 item 3 on a real platform (launcher, Payara Micro, PostgreSQL): models are admitted by
+ * memory. With {@code LLADA_WORKER_MEMORY} room for one zoo model and a half, serving the other
+ * model unloads the idle one (the resident bytes on {@code /metrics} are one footprint, not two); a
+ * model whose footprint exceeds the whole budget is refused at once with 503 {@code
+ * model_does_not_fit}, nothing reserved, nothing unloaded for it, and the platform goes on serving.
+ */
+class ModelMemoryIT {
+
+  private static final int PORT = Integer.getInteger("it.http.port", 18091);
+  private static final int DB_PORT = Integer.getInteger("it.db.port", 18434);
+  private static final Path ZOO = Path.of("..", "models").toAbsolutePath().normalize();
+  private static final String MASTER = "two-platforms-master-key-42";
+  private static final int MAX_BATCH = 2;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir Path temp;
+
+  private static long footprint(Path model) {
+    return ModelFootprint.of(
+            LladaConfig.read(model), MAX_BATCH, StepBatcher.DEFAULT_MAX_LOGITS_VALUES)
+        .bytes();
+  }
+
+  @Test
+  void modelsAreAdmittedByMemoryAndOneTooLargeIsRefusedClearly() throws Exception {
+    long instruct = footprint(ZOO.resolve("llada-tiny-instruct"));
+    long base = footprint(ZOO.resolve("llada-tiny-base"));
+    long budget = Math.max(instruct, base) + Math.min(instruct, base) / 2; // one, never both
+    // the Instruct model with a 4,096-token context: the same weights, a far larger working set
+    Path wide = temp.resolve("llada-tiny-wide");
+    Files.createDirectories(wide);
+    try (Stream<Path> files = Files.list(ZOO.resolve("llada-tiny-instruct"))) {
+      for (Path f : files.toList()) {
+        Path to = wide.resolve(f.getFileName().toString());
+        if (f.getFileName().toString().equals("config.json")) {
+          Files.writeString(
+              to,
+              Files.readString(f)
+                  .replaceAll("\"max_sequence_length\":\\s*\\d+", "\"max_sequence_length\": 4096"));
+        } else {
+          Files.createSymbolicLink(to, f);
+        }
+      }
+    }
+    assertTrue(footprint(wide) > budget);
+
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
+      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      PlatformLauncherIT.Launched platform =
+          TwoPlatformsIT.platform(
+              temp,
+              "m",
+              PORT,
+              ZOO,
+              url,
+              Map.of(
+                  "LLADA_WORKER_MEMORY", Long.toString(budget),
+                  "LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH)));
+      try {
+        platform.awaitLine("is ready in", Duration.ofSeconds(240));
+        assertEquals(
+            201,
+            post(
+                    "/v1/admin/tenants",
+                    MASTER,
+                    "{\"slug\":\"mem\",\"display_name\":\"Mem\","
+                        + "\"entitlements\":[\"INSTRUCT\",\"BASE\"]}")
+                .statusCode());
+        String key =
+            json(post("/v1/admin/tenants/mem/keys", MASTER, "{\"name\":\"k\"}").body())
+                .getString("secret");
+
+        assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
+        awaitResident(instruct);
+        assertEquals(200, complete(key, "llada-tiny-base").statusCode());
+        awaitResident(base); // the idle Instruct model was unloaded to make room
+
+        HttpResponse<String> reg =
+            post(
+                "/v1/admin/models",
+                MASTER,
+                Json.createObjectBuilder()
+                    .add("name", "llada-tiny-wide")
+                    .add("variant", "INSTRUCT")
+                    .add("path", wide.toString())
+                    .build()
+                    .toString());
+        assertEquals(201, reg.statusCode(), reg.body());
+        HttpResponse<String> alias =
+            HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:" + PORT + "/v1/admin/aliases/llada-tiny-wide"))
+                    .header("Authorization", "Bearer " + MASTER)
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"version\":\"llada-tiny-wide:1\"}"))
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(alias.statusCode() / 100 == 2, alias.body()); // served under its name
+        HttpResponse<String> refused = complete(key, "llada-tiny-wide");
+        assertEquals(503, refused.statusCode(), refused.body());
+        JsonObject error = json(refused.body()).getJsonObject("error");
+        assertEquals("model_does_not_fit", error.getString("code"));
+        assertTrue(
+            error.getString("message").contains("'llada-tiny-wide' needs ")
+                && error.getString("message").contains("LLADA_WORKER_MEMORY"),
+            refused.body());
+        assertTrue(refused.headers().firstValue("Retry-After").isEmpty(), "retrying won't help");
+        assertEquals(2, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE entry = 'RESERVE'"));
+        assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"));
+        awaitResident(base); // nothing was unloaded for the model that cannot fit
+
+        assertEquals(200, get("/health/ready").statusCode());
+        assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
+        awaitResident(instruct);
+      } finally {
+        platform.kill();
+      }
+    }
+  }
+
+  private static HttpResponse<String> complete(String key, String model) throws Exception {
+    return post(
+        "/v1/completions",
+        key,
+        "{\"model\":\"" + model + "\",\"prompt\":\"sort 21:\",\"max_tokens\":4,\"steps\":4}");
+  }
+
+  /**
+   * Waits until {@code /metrics} reports {@code bytes} resident on the CPU (refreshed each 5 s).
+   */
+  private static void awaitResident(long bytes) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    double seen = -1;
+    while (System.nanoTime() < deadline) {
+      Matcher m =
+          Pattern.compile("(?m)^llada_resident_model_bytes\\{[^}]*device=\"cpu\"[^}]*\\}\\s+(\\S+)")
+              .matcher(get("/metrics").body());
+      seen = m.find() ? Double.parseDouble(m.group(1)) : -1;
+      if (seen == bytes) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    assertEquals((double) bytes, seen, "resident model bytes on /metrics");
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
+            .header("Accept", "text/plain")
+            .timeout(Duration.ofSeconds(30))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> post(String path, String key, String json) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(60))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(String body) {
+    try (var reader = Json.createReader(new StringReader(body))) {
+      return reader.readObject();
+    }
+  }
+
+  private static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      assertTrue(rs.next(), sql);
+      return rs.getLong(1);
+    }
+  }
+}
