@@ -71,15 +71,32 @@ public final class LocalWorkerPool implements WorkerPool {
     void ready(DjlMaskPredictor predictor);
 
     void failed(Throwable why);
+
+    /** True once its caller gave up (a deadline, a cancel): it fails without waiting longer. */
+    default boolean cancelled() {
+      return false;
+    }
   }
+
+  /** A likelihood whose model is resident but must wait behind a model wanted earlier. */
+  private record Deferred(ModelRef model, long seq, ModelWaiter waiter) {}
+
+  /** Likelihoods held so (inference thread only); looked at again on each pump. */
+  private final List<Deferred> deferred = new ArrayList<>();
+
+  /** Whether a delayed pump is armed (a worker whose waiting work all waits for a model). */
+  private final java.util.concurrent.atomic.AtomicBoolean timerArmed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** A model wanted on the device: its reservation, whether it is loading, who waits for it. */
   private static final class Wanted {
     final ModelRef model;
     final long bytes;
 
-    /** Arrivals before it was wanted: work that came earlier keeps its model; later work waits. */
-    final long since;
+    /**
+     * The earliest work that wants it: work that came earlier keeps its model; later work waits.
+     */
+    long since;
 
     boolean loading;
     final List<ModelWaiter> waiters = new ArrayList<>();
@@ -130,6 +147,11 @@ public final class LocalWorkerPool implements WorkerPool {
 
   /** The running and resident part of {@link #load()}, published by the inference thread. */
   private volatile WorkerLoad published;
+
+  /** Digests of the models resident or loading, and the memory reserved: for routing. */
+  private volatile java.util.Set<String> holding = java.util.Set.of();
+
+  private volatile long reservedBytes;
 
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean pumpQueued =
@@ -246,6 +268,14 @@ public final class LocalWorkerPool implements WorkerPool {
       bytes += r.bytes(); // the footprint reserved: weights + a full batch's working set
     }
     published = new WorkerLoad(Map.of(), runs, Map.of(device, bytes));
+    java.util.Set<String> now = new java.util.HashSet<>(resident.keySet());
+    long loading = 0;
+    for (Wanted w : wanted.values()) {
+      now.add(w.model.digest());
+      loading += w.loading ? w.bytes : 0;
+    }
+    holding = java.util.Set.copyOf(now);
+    reservedBytes = bytes + loading;
   }
 
   /** The tokenizer and the special ids of one model, loaded once. */
@@ -259,6 +289,65 @@ public final class LocalWorkerPool implements WorkerPool {
           LladaTokenizer tokenizer = LladaTokenizer.load(model.directory());
           return new Tokens(tokenizer, config, SpecialTokens.of(config, tokenizer));
         });
+  }
+
+  /** The device this worker runs on ({@code cpu}, {@code gpu0}, ...). */
+  public String device() {
+    return device;
+  }
+
+  /** Whether {@code model} is resident here or wanted (loading, or waiting for memory). */
+  public boolean holds(ModelRef model) {
+    return holding.contains(model.digest());
+  }
+
+  /** The memory not reserved by resident or loading models now. */
+  public long freeBytes() {
+    return memoryBytes - reservedBytes;
+  }
+
+  /** Work taken and not yet answered (generations and likelihoods, waiting or running). */
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /**
+   * Loads {@code model} ahead of its first request ({@code LLADA_PRELOAD}); completes once it is
+   * resident. It stays resident like any other model: unloaded when idle and its memory is needed.
+   */
+  @Override
+  public CompletableFuture<Void> preload(ModelRef model) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    try {
+      checkFits(model);
+      if (closed || draining) {
+        throw stopping();
+      }
+      long seq;
+      synchronized (waiting) {
+        seq = arrivals++;
+      }
+      inference.execute(
+          () ->
+              withModel(
+                  model,
+                  seq,
+                  new ModelWaiter() {
+                    @Override
+                    public void ready(DjlMaskPredictor predictor) {
+                      done.complete(null);
+                    }
+
+                    @Override
+                    public void failed(Throwable why) {
+                      done.completeExceptionally(why);
+                    }
+                  }));
+    } catch (RuntimeException e) {
+      done.completeExceptionally(
+          e instanceof java.util.concurrent.RejectedExecutionException ? stopping() : e);
+    }
+    return done;
   }
 
   /** What {@code model} reserves on this worker's device when resident. */
@@ -456,11 +545,12 @@ public final class LocalWorkerPool implements WorkerPool {
         r.live().removeIf(l -> guarded(r, l, this::leftIfCancelled));
       }
       if (!wanted.isEmpty()) {
-        startLoads(); // memory freed since (a batch drained, a likelihood ended)
+        startLoads(); // memory freed since (a likelihood ended)
       }
       stalled = admit();
       for (var it = running.entrySet().iterator(); it.hasNext(); ) {
-        Running r = it.next().getValue();
+        var entry = it.next();
+        Running r = entry.getValue();
         List<Live> chosen = fairStep(r.live());
         chosen.forEach(l -> l.lastStep = pumpSteps);
         List<Denoising> batch = chosen.stream().map(Live::state).toList();
@@ -483,8 +573,13 @@ public final class LocalWorkerPool implements WorkerPool {
         }
         r.live().removeIf(l -> guarded(r, l, this::answeredIfDone));
         if (r.live().isEmpty()) {
+          resident.get(entry.getKey()); // least recently used counts from when its batch ended
           it.remove();
         }
+      }
+      if (!wanted.isEmpty() || !deferred.isEmpty()) {
+        sweepWaiters();
+        startLoads(); // memory freed by the batches that drained in this step
       }
     } finally { // whatever failed above, the work left is not forgotten
       publish();
@@ -494,9 +589,49 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       if (!running.isEmpty() || (more && !stalled)) {
         schedulePump();
-      } else if (more) { // all that waits, waits for a model: look again soon (cancels, deadlines)
-        CompletableFuture.delayedExecutor(STALLED_PUMP_MILLIS, TimeUnit.MILLISECONDS)
-            .execute(this::schedulePump);
+      } else if (more || !wanted.isEmpty() || !deferred.isEmpty()) {
+        armTimer(); // all that waits, waits for a model: look again soon (cancels, deadlines)
+      }
+    }
+  }
+
+  /** One delayed pump at a time, {@link #STALLED_PUMP_MILLIS} from now. */
+  private void armTimer() {
+    if (timerArmed.compareAndSet(false, true)) {
+      CompletableFuture.delayedExecutor(STALLED_PUMP_MILLIS, TimeUnit.MILLISECONDS)
+          .execute(
+              () -> {
+                timerArmed.set(false);
+                schedulePump();
+              });
+    }
+  }
+
+  /**
+   * Likelihoods waiting for a model: those whose caller gave up fail now; those held behind an
+   * earlier model are looked at again (inference thread).
+   */
+  private void sweepWaiters() {
+    for (Wanted w : wanted.values()) {
+      w.waiters.removeIf(
+          x -> {
+            if (x.cancelled()) {
+              x.failed(new GenerationCancelledException("likelihood cancelled before it ran", 0));
+              return true;
+            }
+            return false;
+          });
+    }
+    if (!deferred.isEmpty()) {
+      List<Deferred> again = new ArrayList<>(deferred);
+      deferred.clear();
+      for (Deferred d : again) {
+        if (d.waiter().cancelled()) {
+          d.waiter()
+              .failed(new GenerationCancelledException("likelihood cancelled before it ran", 0));
+        } else {
+          withModel(d.model(), d.seq(), d.waiter());
+        }
       }
     }
   }
@@ -652,11 +787,9 @@ public final class LocalWorkerPool implements WorkerPool {
       try {
         Tokens tokens = tokens(job.model());
         Running r = running.get(job.model().digest());
+        DjlMaskPredictor predictor = resident.get(job.model().digest()).predictor(); // LRU touch
         if (r == null) {
-          r =
-              new Running(
-                  new StepBatcher(resident.get(job.model().digest()).predictor(), tokens.special()),
-                  new ArrayList<>());
+          r = new Running(new StepBatcher(predictor, tokens.special()), new ArrayList<>());
           running.put(job.model().digest(), r);
         }
         Denoising d =
@@ -688,12 +821,14 @@ public final class LocalWorkerPool implements WorkerPool {
       return wanted.values().stream().noneMatch(w -> !w.loading && w.since < seq);
     }
     want(model, seq);
+    startLoads();
     return false;
   }
 
   /**
-   * {@code model} is wanted on the device by work number {@code seq}: its load starts when its
-   * footprint fits.
+   * {@code model} is wanted on the device by work number {@code seq} (its earliest claimant counts,
+   * whoever asked first: admission is by fair share, not arrival); {@link #startLoads} starts the
+   * load when its footprint fits.
    */
   private Wanted want(ModelRef model, long seq) {
     Wanted w = wanted.get(model.digest());
@@ -701,7 +836,7 @@ public final class LocalWorkerPool implements WorkerPool {
       w = new Wanted(model, footprint(model).bytes(), seq);
       wanted.put(model.digest(), w);
     }
-    startLoads();
+    // MUTANT w.since = Math.min(w.since, seq);
     return w;
   }
 
@@ -731,7 +866,9 @@ public final class LocalWorkerPool implements WorkerPool {
    * used first to make room (inference thread). Memory reserved counts resident and loading models.
    */
   private void startLoads() {
-    for (Wanted w : wanted.values()) {
+    List<Wanted> byAge = new ArrayList<>(wanted.values());
+    byAge.sort(java.util.Comparator.comparingLong(w -> w.since));
+    for (Wanted w : byAge) {
       if (w.loading) {
         continue;
       }
@@ -744,7 +881,8 @@ public final class LocalWorkerPool implements WorkerPool {
               .mapToLong(e -> e.getValue().bytes())
               .sum();
       if (memoryBytes - reserved + idleBytes < w.bytes) {
-        continue; // busy models hold the memory: they drain first (ready() holds new work)
+        break; // busy models hold the memory: they drain first (ready() holds new work); later
+        // wants wait their turn (loading one now, ready() would hold its work anyway: thrashing)
       }
       for (var it = resident.entrySet().iterator();
           memoryBytes - reserved < w.bytes && it.hasNext(); ) {
@@ -771,6 +909,9 @@ public final class LocalWorkerPool implements WorkerPool {
     DjlMaskPredictor predictor = null;
     Throwable failure = null;
     try {
+      if (closed) { // closing: no native memory is taken any more
+        throw new WorkerStoppingException("the worker pool is shut down");
+      }
       predictor = loader.load(w.model, device);
     } catch (Throwable t) {
       failure = t;
@@ -936,6 +1077,11 @@ public final class LocalWorkerPool implements WorkerPool {
                     public void failed(Throwable why) {
                       future.completeExceptionally(why);
                     }
+
+                    @Override
+                    public boolean cancelled() {
+                      return job.cancelled().getAsBoolean();
+                    }
                   });
             } catch (Throwable t) {
               future.completeExceptionally(t);
@@ -992,10 +1138,13 @@ public final class LocalWorkerPool implements WorkerPool {
    */
   private void withModel(ModelRef model, long seq, ModelWaiter waiter) {
     Resident r = resident.get(model.digest());
-    if (r != null) {
+    if (r != null && ready(model, seq)) {
       waiter.ready(r.predictor());
+    } else if (r != null) { // a model wanted before it waits for memory: this one waits its turn
+      deferred.add(new Deferred(model, seq, waiter));
     } else {
-      want(model, seq).waiters.add(waiter);
+      want(model, seq).waiters.add(waiter); // before startLoads: a refused load fails it too
+      startLoads();
     }
   }
 
@@ -1013,13 +1162,15 @@ public final class LocalWorkerPool implements WorkerPool {
               w.waiters.forEach(x -> x.failed(down));
             }
             wanted.clear();
+            deferred.forEach(d -> d.waiter().failed(down));
+            deferred.clear();
             resident.values().forEach(r -> r.predictor().close());
             resident.clear();
           });
     } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
       return;
     }
-    loads.shutdown();
+    loads.shutdownNow(); // a load not started yet never starts; one running ends, then is closed
     inference.shutdown();
     try {
       inference.awaitTermination(10, TimeUnit.SECONDS);

@@ -32,6 +32,14 @@ public interface WorkerPool extends AutoCloseable {
    */
   default void checkFits(ModelRef model) {}
 
+  /**
+   * Loads {@code model} ahead of its first request ({@code LLADA_PRELOAD}); the future completes
+   * once it is resident, or fails with why it could not load.
+   */
+  default CompletableFuture<Void> preload(ModelRef model) {
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** Queues a generation; the future fails with {@link GenerationCancelledException} if stopped. */
   CompletableFuture<GenerationResult> generate(GenerationJob job);
 

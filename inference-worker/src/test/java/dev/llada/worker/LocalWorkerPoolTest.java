@@ -536,6 +536,19 @@ class LocalWorkerPoolTest {
           return ModelLoader.DJL.load(m, device);
         };
     try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", MEMORY, 4, 8, 8, slow)) {
+      assertColdLoadRunsAside(p, loading, release, loadThreads);
+    } finally {
+      release.countDown(); // never leave the loading thread blocked
+    }
+  }
+
+  private void assertColdLoadRunsAside(
+      LocalWorkerPool p,
+      java.util.concurrent.CountDownLatch loading,
+      java.util.concurrent.CountDownLatch release,
+      List<String> loadThreads)
+      throws Exception {
+    {
       var warm = p.generate(on(alias("warm"), "b", 4));
       warm.get(60, TimeUnit.SECONDS); // resident now
       var cold = p.generate(on(alias("cold"), "a", 4));
@@ -554,11 +567,34 @@ class LocalWorkerPoolTest {
   }
 
   /**
+   * Unloading is by memory, least recently used first: with room for two models and a half, A, B,
+   * A, C unloads B (A was used since), and B then unloads A; nothing else is loaded twice.
+   */
+  @Test
+  void idleModelsAreUnloadedLeastRecentlyUsedFirst() throws Exception {
+    List<String> loads = java.util.Collections.synchronizedList(new ArrayList<>());
+    ModelLoader counting =
+        (m, device) -> {
+          loads.add(m.digest());
+          return ModelLoader.DJL.load(m, device);
+        };
+    long budget = (long) (2.5 * footprint(2));
+    try (LocalWorkerPool p = new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, counting)) {
+      for (String d : List.of("a", "b", "a", "c", "b")) {
+        assertEquals(2, p.generate(on(alias(d), "t", 2)).get(60, TimeUnit.SECONDS).steps());
+      }
+      assertEquals(List.of("sha256:a", "sha256:b", "sha256:c", "sha256:b"), loads);
+      assertEquals(2 * footprint(2), p.load().residentBytes().get("cpu"));
+      assertTrue(p.holds(alias("b")) && p.holds(alias("c")) && !p.holds(alias("a")));
+    }
+  }
+
+  /**
    * Unloading is by memory, not count: with room for one model and a half, each switch of model
    * unloads the other (three loads for A, B, A); with room for two, nothing is unloaded.
    */
   @Test
-  void idleModelsAreUnloadedLeastRecentlyUsedFirstWhenMemoryRunsShort() throws Exception {
+  void idleModelsAreUnloadedWhenMemoryRunsShort() throws Exception {
     for (double room : new double[] {1.5, 2.5}) {
       List<String> loads = java.util.Collections.synchronizedList(new ArrayList<>());
       ModelLoader counting =
@@ -593,13 +629,32 @@ class LocalWorkerPoolTest {
     try (LocalWorkerPool p =
         new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, ModelLoader.DJL)) {
       List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-      var a1 = p.generate(on(alias("a"), "t1", 32));
-      Thread.sleep(200); // a1 runs
-      var b = p.generate(on(alias("b"), "t2", 2));
-      var a2 = p.generate(on(alias("a"), "t3", 2));
+      java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+      // a1's first step waits until b and a2 are queued: a1 is running when they arrive
+      var a1 =
+          p.generate(
+              new GenerationJob(
+                  alias("a"),
+                  chat("sort 42:"),
+                  greedy(32, 32),
+                  1,
+                  e -> {
+                    try {
+                      queued.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException ie) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  null,
+                  null,
+                  "t1",
+                  1));
       a1.whenComplete((r, e) -> order.add("a1"));
+      var b = p.generate(on(alias("b"), "t2", 2));
       b.whenComplete((r, e) -> order.add("b"));
+      var a2 = p.generate(on(alias("a"), "t3", 2));
       a2.whenComplete((r, e) -> order.add("a2"));
+      queued.countDown();
       CompletableFuture.allOf(a1, b, a2).get(120, TimeUnit.SECONDS);
       assertEquals(List.of("a1", "b", "a2"), order);
     }
@@ -632,6 +687,69 @@ class LocalWorkerPoolTest {
       assertInstanceOf(ModelDoesNotFitException.class, l.getCause());
       assertEquals(0, loads.get());
       assertEquals(0L, p.load().residentBytes().get("cpu"));
+    }
+  }
+
+  /** A generation of {@code m} for {@code tenant} whose first step waits for {@code gate}. */
+  private static GenerationJob gated(
+      ModelRef m, String tenant, int steps, java.util.concurrent.CountDownLatch gate) {
+    return new GenerationJob(
+        m,
+        chat("sort 42:"),
+        greedy(steps, steps),
+        1,
+        e -> {
+          try {
+            gate.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+          }
+        },
+        null,
+        null,
+        tenant,
+        1);
+  }
+
+  /**
+   * A likelihood whose model waits for memory held by a running batch runs once that batch drains
+   * (nothing else is waiting then, so only the worker's own re-look can start the load).
+   */
+  @Test
+  void aLikelihoodWaitingForMemoryRunsOnceTheBusyModelDrains() throws Exception {
+    long budget = (long) (1.5 * footprint(2));
+    try (LocalWorkerPool p =
+        new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, ModelLoader.DJL)) {
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      var busy = p.generate(gated(alias("a"), "t1", 8, gate));
+      var estimate =
+          p.loglikelihood(
+              new LikelihoodJob(alias("b"), chat("sort 1:"), new int[] {5, 6}, 4, 4, 0.0, 1));
+      gate.countDown();
+      assertEquals(8, busy.get(60, TimeUnit.SECONDS).steps());
+      assertTrue(Double.isFinite(estimate.get(60, TimeUnit.SECONDS).logLikelihood()));
+      assertTrue(p.holds(alias("b")) && !p.holds(alias("a")));
+    }
+  }
+
+  /**
+   * Fair-share admission is not arrival order: a later tenant's job can be the first to want a
+   * model. The model's claim is its earliest job's, so an earlier job of the busy model does not
+   * keep that model resident forever (a deadlock: it waits behind its own tenant's earlier job for
+   * the other model).
+   */
+  @Test
+  void aModelWantedFirstByALaterJobStillLoadsWhenTheBusyOneDrains() throws Exception {
+    long budget = (long) (1.5 * footprint(2));
+    try (LocalWorkerPool p =
+        new LocalWorkerPool(Thread::new, "cpu", budget, 2, 8, 8, ModelLoader.DJL)) {
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      var a0 = p.generate(gated(alias("a"), "t1", 8, gate)); // t1 has one in flight
+      var b1 = p.generate(on(alias("b"), "t1", 2));
+      var a1 = p.generate(on(alias("a"), "t1", 2));
+      var b2 = p.generate(on(alias("b"), "t2", 2)); // admitted first: t2 has none in flight
+      gate.countDown();
+      CompletableFuture.allOf(a0, b1, a1, b2).get(60, TimeUnit.SECONDS);
     }
   }
 }

@@ -166,6 +166,14 @@ record LauncherOptions(
               + memory
               + "'");
     }
+    String devices = env.getOrDefault("LLADA_DEVICES", "").strip();
+    String device = "\\s*(cpu|gpu\\d{0,2})(:\\d{1,2})?\\s*";
+    if (!devices.isEmpty()
+        && !devices.toLowerCase(java.util.Locale.ROOT).matches(device + "(," + device + ")*")) {
+      throw new LaunchException(
+          LaunchException.USAGE,
+          "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1, got '" + devices + "'");
+    }
     if (env.containsKey("LLADA_WORKER_MAX_BATCH")) {
       number(env.get("LLADA_WORKER_MAX_BATCH"), "LLADA_WORKER_MAX_BATCH", 1, 4096);
     }

@@ -29,10 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #16 item 3 on a real platform (launcher, Payara Micro, PostgreSQL): models are admitted by
- * memory. With {@code LLADA_WORKER_MEMORY} room for one zoo model and a half, serving the other
- * model unloads the idle one (the resident bytes on {@code /metrics} are one footprint, not two); a
- * model whose footprint exceeds the whole budget is refused at once with 503 {@code
- * model_does_not_fit}, nothing reserved, nothing unloaded for it, and the platform goes on serving.
+ * memory. With {@code LLADA_WORKER_MEMORY} room for one of two models (the zoo's Instruct model at
+ * its 128-token context and at 256) and not both, serving the other unloads the idle one (the
+ * resident bytes on {@code /metrics} are its footprint); a model whose footprint exceeds the whole
+ * budget is refused at once with 503 {@code model_does_not_fit}, nothing reserved, nothing unloaded
+ * for it, and the platform goes on serving.
  */
 class ModelMemoryIT {
 
@@ -55,25 +56,11 @@ class ModelMemoryIT {
   @Test
   void modelsAreAdmittedByMemoryAndOneTooLargeIsRefusedClearly() throws Exception {
     long instruct = footprint(ZOO.resolve("llada-tiny-instruct"));
-    long base = footprint(ZOO.resolve("llada-tiny-base"));
-    long budget = Math.max(instruct, base) + Math.min(instruct, base) / 2; // one, never both
-    // the Instruct model with a 4,096-token context: the same weights, a far larger working set
-    Path wide = temp.resolve("llada-tiny-wide");
-    Files.createDirectories(wide);
-    try (Stream<Path> files = Files.list(ZOO.resolve("llada-tiny-instruct"))) {
-      for (Path f : files.toList()) {
-        Path to = wide.resolve(f.getFileName().toString());
-        if (f.getFileName().toString().equals("config.json")) {
-          Files.writeString(
-              to,
-              Files.readString(f)
-                  .replaceAll("\"max_sequence_length\":\\s*\\d+", "\"max_sequence_length\": 4096"));
-        } else {
-          Files.createSymbolicLink(to, f);
-        }
-      }
-    }
-    assertTrue(footprint(wide) > budget);
+    // the Instruct model with longer contexts: the same weights, larger working sets
+    Path longer = withContext(temp.resolve("llada-tiny-long"), 256);
+    Path wide = withContext(temp.resolve("llada-tiny-wide"), 4096);
+    long budget = footprint(longer) + instruct / 2; // one of the two, never both
+    assertTrue(footprint(longer) > instruct && footprint(wide) > budget);
 
     try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
       String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
@@ -94,41 +81,19 @@ class ModelMemoryIT {
             post(
                     "/v1/admin/tenants",
                     MASTER,
-                    "{\"slug\":\"mem\",\"display_name\":\"Mem\","
-                        + "\"entitlements\":[\"INSTRUCT\",\"BASE\"]}")
+                    "{\"slug\":\"mem\",\"display_name\":\"Mem\",\"entitlements\":[\"INSTRUCT\"]}")
                 .statusCode());
         String key =
             json(post("/v1/admin/tenants/mem/keys", MASTER, "{\"name\":\"k\"}").body())
                 .getString("secret");
+        register("llada-tiny-long", longer);
+        register("llada-tiny-wide", wide);
 
         assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
         awaitResident(instruct);
-        assertEquals(200, complete(key, "llada-tiny-base").statusCode());
-        awaitResident(base); // the idle Instruct model was unloaded to make room
+        assertEquals(200, complete(key, "llada-tiny-long").statusCode());
+        awaitResident(footprint(longer)); // the idle Instruct model was unloaded to make room
 
-        HttpResponse<String> reg =
-            post(
-                "/v1/admin/models",
-                MASTER,
-                Json.createObjectBuilder()
-                    .add("name", "llada-tiny-wide")
-                    .add("variant", "INSTRUCT")
-                    .add("path", wide.toString())
-                    .build()
-                    .toString());
-        assertEquals(201, reg.statusCode(), reg.body());
-        HttpResponse<String> alias =
-            HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            "http://127.0.0.1:" + PORT + "/v1/admin/aliases/llada-tiny-wide"))
-                    .header("Authorization", "Bearer " + MASTER)
-                    .header("Content-Type", "application/json")
-                    .PUT(HttpRequest.BodyPublishers.ofString("{\"version\":\"llada-tiny-wide:1\"}"))
-                    .timeout(Duration.ofSeconds(30))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertTrue(alias.statusCode() / 100 == 2, alias.body()); // served under its name
         HttpResponse<String> refused = complete(key, "llada-tiny-wide");
         assertEquals(503, refused.statusCode(), refused.body());
         JsonObject error = json(refused.body()).getJsonObject("error");
@@ -140,7 +105,8 @@ class ModelMemoryIT {
         assertTrue(refused.headers().firstValue("Retry-After").isEmpty(), "retrying won't help");
         assertEquals(2, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE entry = 'RESERVE'"));
         assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"));
-        awaitResident(base); // nothing was unloaded for the model that cannot fit
+        Thread.sleep(6_000); // a gauge refresh later: nothing was unloaded for the model
+        awaitResident(footprint(longer));
 
         assertEquals(200, get("/health/ready").statusCode());
         assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
@@ -149,6 +115,111 @@ class ModelMemoryIT {
         platform.kill();
       }
     }
+  }
+
+  /**
+   * Issue #16 item 5: {@code LLADA_DEVICES=cpu:2} gives two slots, {@code LLADA_PRELOAD} loads a
+   * model before its first request (its footprint is resident once the platform is up), and
+   * concurrent requests are all served.
+   */
+  @Test
+  void twoSlotsServeAndAPreloadedModelIsResidentBeforeItsFirstRequest() throws Exception {
+    long instruct = footprint(ZOO.resolve("llada-tiny-instruct"));
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
+      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      PlatformLauncherIT.Launched platform =
+          TwoPlatformsIT.platform(
+              temp,
+              "d",
+              PORT,
+              ZOO,
+              url,
+              Map.of(
+                  "LLADA_DEVICES", "cpu:2",
+                  "LLADA_PRELOAD", "llada-tiny-instruct",
+                  "LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH)));
+      try {
+        platform.awaitLine("is ready in", Duration.ofSeconds(240));
+        awaitResident(instruct); // preloaded: no request has been made
+        assertEquals(
+            201,
+            post(
+                    "/v1/admin/tenants",
+                    MASTER,
+                    "{\"slug\":\"dev\",\"display_name\":\"Dev\",\"entitlements\":[\"INSTRUCT\"]}")
+                .statusCode());
+        String key =
+            json(post("/v1/admin/tenants/dev/keys", MASTER, "{\"name\":\"k\"}").body())
+                .getString("secret");
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+            new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+          calls.add(
+              java.util.concurrent.CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return complete(key, "llada-tiny-instruct");
+                    } catch (Exception e) {
+                      throw new java.util.concurrent.CompletionException(e);
+                    }
+                  }));
+        }
+        for (var c : calls) {
+          HttpResponse<String> r = c.get(120, java.util.concurrent.TimeUnit.SECONDS);
+          assertEquals(200, r.statusCode(), r.body());
+        }
+        assertEquals(
+            12, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE outcome = 'SUCCESS'"));
+      } finally {
+        platform.kill();
+      }
+    }
+  }
+
+  /** The zoo's Instruct model (links to its files) with a config of another context length. */
+  private static Path withContext(Path dir, int context) throws Exception {
+    Files.createDirectories(dir);
+    try (Stream<Path> files = Files.list(ZOO.resolve("llada-tiny-instruct"))) {
+      for (Path f : files.toList()) {
+        Path to = dir.resolve(f.getFileName().toString());
+        if (f.getFileName().toString().equals("config.json")) {
+          Files.writeString(
+              to,
+              Files.readString(f)
+                  .replaceAll(
+                      "\"max_sequence_length\":\\s*\\d+", "\"max_sequence_length\": " + context));
+        } else {
+          Files.createSymbolicLink(to, f);
+        }
+      }
+    }
+    return dir;
+  }
+
+  /** Registers {@code dir} as version 1 of {@code name}, served under its name (a global alias). */
+  private static void register(String name, Path dir) throws Exception {
+    HttpResponse<String> reg =
+        post(
+            "/v1/admin/models",
+            MASTER,
+            Json.createObjectBuilder()
+                .add("name", name)
+                .add("variant", "INSTRUCT")
+                .add("path", dir.toString())
+                .build()
+                .toString());
+    assertEquals(201, reg.statusCode(), reg.body());
+    HttpResponse<String> alias =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + PORT + "/v1/admin/aliases/" + name))
+                .header("Authorization", "Bearer " + MASTER)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + name + ":1\"}"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertTrue(alias.statusCode() / 100 == 2, alias.body());
   }
 
   private static HttpResponse<String> complete(String key, String model) throws Exception {

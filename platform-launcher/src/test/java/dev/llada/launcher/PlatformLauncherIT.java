@@ -184,6 +184,10 @@ class PlatformLauncherIT {
         2,
         "LLADA_WORKER_MEMORY must be a size such as 8g");
     assertFailsWith(
+        launch(Map.of("LLADA_DEVICES", "tpu0")),
+        2,
+        "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1, got 'tpu0'");
+    assertFailsWith(
         launch(Map.of("LLADA_WORKER_MAX_BATCH", "0")),
         2,
         "LLADA_WORKER_MAX_BATCH must be a number from 1 to 4096, got '0'");

@@ -315,6 +315,11 @@ public class InferenceService {
       int promptTokens,
       long units) {
     checkTimeout(timeout);
+    try { // a model that cannot load here is refused before anything is reserved
+      pool.checkFits(model);
+    } catch (ModelDoesNotFitException e) {
+      throw doesNotFit(e);
+    }
     Reservation reservation =
         ledger.reserve(requestId, caller, model.name(), endpoint, promptTokens, 0, units, lease());
     requests.open(reservation, clientRequestId, timeout);

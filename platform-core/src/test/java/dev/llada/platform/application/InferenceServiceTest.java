@@ -478,6 +478,14 @@ class InferenceServiceTest {
         before.getMessage().contains("needs 4.0 GiB on cpu")
             && before.getMessage().contains("LLADA_WORKER_MEMORY"),
         before.getMessage());
+    assertEquals(
+        "model_does_not_fit",
+        assertThrows(
+                ServiceUnavailableException.class,
+                () ->
+                    s.admit(
+                        UUID.randomUUID(), null, null, caller, MODEL, "/v1/loglikelihood", 2, 96))
+            .code());
     assertEquals(List.of(), settled, "nothing reserved");
 
     InferenceService later = service();

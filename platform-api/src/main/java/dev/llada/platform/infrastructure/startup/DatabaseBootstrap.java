@@ -55,11 +55,16 @@ public class DatabaseBootstrap {
 
   @Inject ZooRegistration zoo;
 
-  /** Migrates, then registers the bundled models, so they are listed from the first request on. */
+  @Inject dev.llada.platform.application.ModelPreloader preloader;
+
+  /**
+   * Migrates, then registers the bundled models, so they are listed from the first request on, then
+   * starts the loads of {@code LLADA_PRELOAD}'s models.
+   */
   @PostConstruct
   void migrateAtStartup() {
-    if (ensureMigrated()) {
-      zoo.ensureRegistered();
+    if (ensureMigrated() && zoo.ensureRegistered()) {
+      preloader.preloadConfigured();
     }
   }
 

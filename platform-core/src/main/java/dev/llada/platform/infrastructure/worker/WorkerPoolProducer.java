@@ -1,6 +1,8 @@
 package dev.llada.platform.infrastructure.worker;
 
-import dev.llada.worker.LocalWorkerPool;
+import dev.llada.worker.ByteSize;
+import dev.llada.worker.DeviceMemory;
+import dev.llada.worker.DevicePool;
 import dev.llada.worker.WorkerPool;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
@@ -8,13 +10,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The in-process worker (ARCHITECTURE: single-machine default): one inference thread from the
- * container's managed thread factory, models resident by digest, closed (native memory freed) when
- * the application stops. {@code llada.device} ({@code cpu}, {@code gpu0}, ...) picks the device,
- * {@code llada.worker.memory} the memory its models may reserve.
+ * The in-process worker (ARCHITECTURE: single-machine default): one slot per device entry of {@code
+ * llada.devices} ({@code LLADA_DEVICES}, e.g. {@code cpu:2} or {@code gpu0,gpu1}; unset: the one
+ * {@code llada.device}), each with an inference thread from the container's managed thread factory
+ * and models resident by digest under its share of {@code llada.worker.memory}; closed (native
+ * memory freed) when the application stops.
  */
 @ApplicationScoped
 public class WorkerPoolProducer {
@@ -22,18 +26,30 @@ public class WorkerPoolProducer {
   @Resource(lookup = "java:comp/DefaultManagedThreadFactory")
   ManagedThreadFactory threads;
 
+  /** The one device when {@code llada.devices} is not set ({@code LLADA_DEVICE}). */
   @Inject
   @ConfigProperty(name = "llada.device", defaultValue = "cpu")
   String device;
 
+  /** Devices and their slots ({@code LLADA_DEVICES}); blank: {@code llada.device}, one slot. */
+  @Inject
+  @ConfigProperty(name = "llada.devices", defaultValue = " ")
+  String devices;
+
   /**
-   * What resident models may reserve on the device ({@code 8g}, {@code 512MiB}; blank: half the
-   * machine's memory on a CPU, 90% of a GPU's): each model reserves its weights and a full batch's
-   * working set ({@link dev.llada.worker.ModelFootprint}); idle ones are unloaded to make room.
+   * What resident models may reserve on each device ({@code 8g}, {@code 512MiB}; blank: half the
+   * machine's memory on a CPU, 90% of a GPU's), shared equally by the device's slots: each model
+   * reserves its weights and a full batch's working set ({@link dev.llada.worker.ModelFootprint});
+   * idle ones are unloaded to make room.
    */
   @Inject
   @ConfigProperty(name = "llada.worker.memory", defaultValue = " ")
   String memory;
+
+  /** Models pinned to devices ({@code LLADA_MODEL_DEVICES}: {@code model=gpu0,gpu1;other=cpu}). */
+  @Inject
+  @ConfigProperty(name = "llada.model.devices", defaultValue = " ")
+  String pinning;
 
   /** Generations that step together (continuous batching); 1 serves one at a time. */
   @Inject
@@ -46,16 +62,27 @@ public class WorkerPoolProducer {
   @Produces
   @ApplicationScoped
   WorkerPool workerPool() {
-    long budget;
     try {
-      budget =
-          memory.isBlank()
-              ? dev.llada.worker.DeviceMemory.defaultBudget(device)
-              : dev.llada.worker.ByteSize.parse(memory);
+      Map<String, Integer> slots =
+          devices.isBlank() ? Map.of(device, 1) : DevicePool.parseDevices(devices);
+      return DevicePool.of(
+          threads,
+          slots,
+          d -> memory.isBlank() ? DeviceMemory.defaultBudget(d) : budget(memory),
+          maxBatch,
+          DevicePool.parsePinning(pinning),
+          metrics);
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("LLADA_WORKER_MEMORY: " + e.getMessage(), e);
+      throw new IllegalStateException("the worker's settings: " + e.getMessage(), e);
     }
-    return new LocalWorkerPool(threads, device, budget, maxBatch).observedBy(metrics);
+  }
+
+  private static long budget(String memory) {
+    try {
+      return ByteSize.parse(memory);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("LLADA_WORKER_MEMORY: " + e.getMessage(), e);
+    }
   }
 
   void close(@Disposes WorkerPool pool) {

@@ -1,0 +1,73 @@
+package dev.llada.platform.application;
+
+import dev.llada.registry.domain.ModelCatalog;
+import dev.llada.registry.domain.ServedModel;
+import dev.llada.worker.ModelRef;
+import dev.llada.worker.WorkerPool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Loads the models named in {@code llada.preload} ({@code LLADA_PRELOAD}, comma-separated served
+ * names) once the zoo is registered, so that their first requests do not wait for a load (issue #16
+ * item 5); on the devices they are pinned to, else on the best slot. The loads run on the workers'
+ * loading threads: startup does not wait for them. Creating the worker here also reports bad worker
+ * settings at startup rather than at the first request.
+ */
+@ApplicationScoped
+public class ModelPreloader {
+
+  private static final Logger LOG = Logger.getLogger(ModelPreloader.class.getName());
+
+  @Inject
+  @ConfigProperty(name = "llada.preload", defaultValue = " ")
+  String preload;
+
+  @Inject ModelCatalog catalog;
+
+  @Inject WorkerPool pool;
+
+  /** Starts the configured loads; a name that cannot be loaded is logged, never fatal. */
+  public void preloadConfigured() {
+    try {
+      pool.load(); // the worker exists from now on: its settings are checked here
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "the inference worker cannot start: " + e.getMessage(), e);
+      return;
+    }
+    for (String name : preload.split(",")) {
+      if (name.isBlank()) {
+        continue;
+      }
+      String id = name.strip();
+      Optional<ServedModel> model = catalog.findModel(id);
+      Optional<Path> dir = model.flatMap(ServedModel::localDirectory);
+      if (dir.isEmpty() || model.get().digest() == null) {
+        LOG.warning(
+            "LLADA_PRELOAD names '" + id + "', which has no registered version on this node");
+        continue;
+      }
+      long start = System.nanoTime();
+      pool.preload(new ModelRef(id, dir.get(), model.get().digest()))
+          .whenComplete(
+              (done, failure) -> {
+                if (failure != null) {
+                  LOG.warning("could not preload '" + id + "': " + failure.getMessage());
+                } else {
+                  LOG.info(
+                      () ->
+                          "preloaded '"
+                              + id
+                              + "' in "
+                              + (System.nanoTime() - start) / 1_000_000
+                              + " ms");
+                }
+              });
+    }
+  }
+}
