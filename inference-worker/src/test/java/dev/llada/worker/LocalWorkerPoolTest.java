@@ -631,24 +631,7 @@ class LocalWorkerPoolTest {
       List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
       java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
       // a1's first step waits until b and a2 are queued: a1 is running when they arrive
-      var a1 =
-          p.generate(
-              new GenerationJob(
-                  alias("a"),
-                  chat("sort 42:"),
-                  greedy(32, 32),
-                  1,
-                  e -> {
-                    try {
-                      queued.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException ie) {
-                      Thread.currentThread().interrupt();
-                    }
-                  },
-                  null,
-                  null,
-                  "t1",
-                  1));
+      var a1 = p.generate(gated(alias("a"), "t1", 32, queued));
       a1.whenComplete((r, e) -> order.add("a1"));
       var b = p.generate(on(alias("b"), "t2", 2));
       b.whenComplete((r, e) -> order.add("b"));

@@ -139,6 +139,12 @@ final class EdgeFuzz {
                 new Field("mc_num", Kind.INT, "4"),
                 new Field("batch_size", Kind.INT, "4")),
             new Endpoint("models", "GET", "/v1/models", false, false),
+            new Endpoint(
+                "cancel",
+                "POST",
+                "/v1/requests/" + new UUID(random.nextLong(), random.nextLong()) + "/cancel",
+                false,
+                false),
             new Endpoint("model", "GET", "/v1/models/" + model, false, false),
             new Endpoint("usage", "GET", "/v1/usage?from=2026-11-01", false, false),
             new Endpoint(
@@ -631,7 +637,12 @@ final class EdgeFuzz {
                 "/v1/admin/aliases",
                 "/nothing%20here",
                 "/v1/admin/tenants/no-such-tenant",
-                "/v1/admin/tenants/no-such-tenant/usage/reconcile");
+                "/v1/admin/tenants/no-such-tenant/usage/reconcile",
+                "/v1/requests/" + "r".repeat(513 + random.nextInt(2000)) + "/cancel",
+                "/v1/requests/%20/cancel",
+                "/v1/requests/caf%C3%A9/cancel",
+                "/v1/requests/no-such-request/cancel",
+                "/v1/requests//cancel");
         String method = path.endsWith("reconcile") ? "POST" : pick("GET", "POST", "DELETE");
         yield new Case(
             Category.PATHS, "unknown", json(method, path, key, null), true, Set.of(), !e.admin());
@@ -723,7 +734,28 @@ final class EdgeFuzz {
     String key = e.admin() ? masterKey : tenantKey;
     List<String[]> h = new ArrayList<>(auth(key));
     Set<Integer> expected;
-    switch (random.nextInt(5)) {
+    switch (random.nextInt(7)) {
+      case 5 -> { // a deadline that is not a positive number of seconds (issue #16)
+        h.add(
+            new String[] {
+              "X-Request-Timeout",
+              pick("NaN", "-1", "0", "-0.0", "1e9", "Infinity", "abc", "5s", "0x10", "86401")
+            });
+        expected = Set.of(400);
+      }
+      case 6 -> { // a client request id that is not 1 to 512 printable ASCII characters
+        h.add(
+            new String[] {
+              pick("X-Client-Request-Id", "X-Request-Id"),
+              pick(
+                  "a".repeat(513 + random.nextInt(3000)),
+                  "job 7",
+                  "j\u00f6b-7",
+                  "\u65e5\u672c-1",
+                  "id\"quoted\"")
+            });
+        expected = Set.of(400);
+      }
       case 0 -> {
         h.add(new String[] {"X-Big", "b".repeat(16_500 + random.nextInt(30_000))});
         expected = Set.of(431);

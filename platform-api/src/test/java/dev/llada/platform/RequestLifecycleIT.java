@@ -77,6 +77,18 @@ class RequestLifecycleIT {
   }
 
   /** Cancels {@code id} as {@code client}, retrying 404 until the request has been admitted. */
+  /** A slow non-streaming completion of {@code client}'s, sent under the client id {@code id}. */
+  private static CompletableFuture<HttpResponse<String>> slowCall(ApiClient client, String id) {
+    return ApiClient.HTTP.sendAsync(
+        client
+            .request("/v1/completions")
+            .header("Content-Type", "application/json")
+            .header("X-Client-Request-Id", id)
+            .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static HttpResponse<String> cancelWhenLive(ApiClient client, String id) throws Exception {
     HttpResponse<String> r = null;
     for (int i = 0; i < 200; i++) {
@@ -95,14 +107,7 @@ class RequestLifecycleIT {
     createTenant("cancel-b", null, "INSTRUCT");
     ApiClient a = new ApiClient(createKey("cancel-a", null));
     ApiClient b = new ApiClient(createKey("cancel-b", null));
-    CompletableFuture<HttpResponse<String>> call =
-        ApiClient.HTTP.sendAsync(
-            a.request("/v1/completions")
-                .header("Content-Type", "application/json")
-                .header("X-Client-Request-Id", "nightly-job-7")
-                .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> call = slowCall(a, "nightly-job-7");
     // another tenant's key finds nothing under that id, and stops nothing
     Thread.sleep(500);
     HttpResponse<String> foreign = b.post("/v1/requests/nightly-job-7/cancel", "");
@@ -125,6 +130,21 @@ class RequestLifecycleIT {
     consistent("cancel-a");
     // once it has ended there is nothing left to cancel
     assertEquals(404, a.post("/v1/requests/nightly-job-7/cancel", "").statusCode());
+  }
+
+  /** The master key may cancel any tenant's request (an operator stopping runaway work). */
+  @Test
+  void theMasterKeyCancelsAnyTenantsRequest() throws Exception {
+    createTenant("cancel-admin", null, "INSTRUCT");
+    ApiClient a = new ApiClient(createKey("cancel-admin", null));
+    CompletableFuture<HttpResponse<String>> call = slowCall(a, "runaway-1");
+    HttpResponse<String> cancel = cancelWhenLive(ApiClient.admin(), "runaway-1");
+    assertEquals(200, cancel.statusCode(), cancel.body());
+    HttpResponse<String> answer = call.get(60, TimeUnit.SECONDS);
+    assertEquals(409, answer.statusCode(), answer.body());
+    assertEquals("request_cancelled", json(answer).getJsonObject("error").getString("code"));
+    assertEquals("CANCELLED", settled("cancel-admin"));
+    consistent("cancel-admin");
   }
 
   @Test
@@ -258,14 +278,7 @@ class RequestLifecycleIT {
     // queued: eight slow requests of the tenant run; a ninth waits and is dropped at its deadline
     List<CompletableFuture<HttpResponse<String>>> slow = new java.util.ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      slow.add(
-          ApiClient.HTTP.sendAsync(
-              a.request("/v1/completions")
-                  .header("Content-Type", "application/json")
-                  .header("X-Client-Request-Id", "slow-" + i)
-                  .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
+      slow.add(slowCall(a, "slow-" + i));
     }
     String open =
         "SELECT count(*) FROM reservation_lease l JOIN tenant t ON t.id = l.tenant_id"
@@ -324,14 +337,7 @@ class RequestLifecycleIT {
     ApiClient a = new ApiClient(createKey("queue-cap", null));
     List<CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
     for (int i = 0; i < 72; i++) {
-      sent.add(
-          ApiClient.HTTP.sendAsync(
-              a.request("/v1/completions")
-                  .header("Content-Type", "application/json")
-                  .header("X-Client-Request-Id", "cap-" + i)
-                  .POST(HttpRequest.BodyPublishers.ofString(SLOW + "}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
+      sent.add(slowCall(a, "cap-" + i));
     }
     String open =
         "SELECT count(*) FROM reservation_lease l JOIN tenant t ON t.id = l.tenant_id"

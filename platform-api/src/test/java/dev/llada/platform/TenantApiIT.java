@@ -247,6 +247,26 @@ class TenantApiIT {
             .getJsonObject("limits")
             .getInt("requests_per_minute"),
         "a refused update leaves the stored limits alone");
+    // the queue weight (issue #16: weighted fair queueing): 1 unless set, 1 to 100
+    assertEquals(1, json(admin().get("/v1/admin/tenants/anvil")).getInt("queue_weight"));
+    HttpResponse<String> weighted =
+        admin().patch("/v1/admin/tenants/anvil", "{\"queue_weight\":4}");
+    assertEquals(200, weighted.statusCode(), weighted.body());
+    assertEquals(4, json(weighted).getInt("queue_weight"));
+    for (String w : new String[] {"0", "101", "-2", "2.5", "\"3\"", "true"}) {
+      HttpResponse<String> refused =
+          admin().patch("/v1/admin/tenants/anvil", "{\"queue_weight\":" + w + "}");
+      assertEquals(400, refused.statusCode(), w + ": " + refused.body());
+      assertEquals("queue_weight", json(refused).getJsonObject("error").getString("param"), w);
+    }
+    assertEquals(4, json(admin().get("/v1/admin/tenants/anvil")).getInt("queue_weight"));
+    HttpResponse<String> heavy =
+        admin()
+            .post(
+                "/v1/admin/tenants",
+                "{\"slug\":\"anvil-heavy\",\"display_name\":\"H\",\"queue_weight\":100}");
+    assertEquals(201, heavy.statusCode(), heavy.body());
+    assertEquals(100, json(heavy).getInt("queue_weight"));
 
     String secret = createKey("anvil", "\"scopes\":[\"inference\",\"models:read\"]");
     assertTrue(secret.startsWith("llk_") && secret.length() == 44, secret);

@@ -9,16 +9,12 @@ import dev.llada.db.EmbeddedDatabase;
 import dev.llada.worker.ModelFootprint;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -62,58 +58,34 @@ class ModelMemoryIT {
     long budget = footprint(longer) + instruct / 2; // one of the two, never both
     assertTrue(footprint(longer) > instruct && footprint(wide) > budget);
 
-    try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
-      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
-      PlatformLauncherIT.Launched platform =
-          TwoPlatformsIT.platform(
-              temp,
-              "m",
-              PORT,
-              ZOO,
-              url,
-              Map.of(
-                  "LLADA_WORKER_MEMORY", Long.toString(budget),
-                  "LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH)));
-      try {
-        platform.awaitLine("is ready in", Duration.ofSeconds(240));
-        assertEquals(
-            201,
-            post(
-                    "/v1/admin/tenants",
-                    MASTER,
-                    "{\"slug\":\"mem\",\"display_name\":\"Mem\",\"entitlements\":[\"INSTRUCT\"]}")
-                .statusCode());
-        String key =
-            json(post("/v1/admin/tenants/mem/keys", MASTER, "{\"name\":\"k\"}").body())
-                .getString("secret");
-        register("llada-tiny-long", longer);
-        register("llada-tiny-wide", wide);
+    try (Started started = start("m", Map.of("LLADA_WORKER_MEMORY", Long.toString(budget)))) {
+      EmbeddedDatabase db = started.db();
+      String key = tenantKey("mem");
+      register("llada-tiny-long", longer);
+      register("llada-tiny-wide", wide);
 
-        assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
-        awaitResident(instruct);
-        assertEquals(200, complete(key, "llada-tiny-long").statusCode());
-        awaitResident(footprint(longer)); // the idle Instruct model was unloaded to make room
+      assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
+      awaitResident(instruct);
+      assertEquals(200, complete(key, "llada-tiny-long").statusCode());
+      awaitResident(footprint(longer)); // the idle Instruct model was unloaded to make room
 
-        HttpResponse<String> refused = complete(key, "llada-tiny-wide");
-        assertEquals(503, refused.statusCode(), refused.body());
-        JsonObject error = json(refused.body()).getJsonObject("error");
-        assertEquals("model_does_not_fit", error.getString("code"));
-        assertTrue(
-            error.getString("message").contains("'llada-tiny-wide' needs ")
-                && error.getString("message").contains("LLADA_WORKER_MEMORY"),
-            refused.body());
-        assertTrue(refused.headers().firstValue("Retry-After").isEmpty(), "retrying won't help");
-        assertEquals(2, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE entry = 'RESERVE'"));
-        assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"));
-        Thread.sleep(6_000); // a gauge refresh later: nothing was unloaded for the model
-        awaitResident(footprint(longer));
+      HttpResponse<String> refused = complete(key, "llada-tiny-wide");
+      assertEquals(503, refused.statusCode(), refused.body());
+      JsonObject error = json(refused.body()).getJsonObject("error");
+      assertEquals("model_does_not_fit", error.getString("code"));
+      assertTrue(
+          error.getString("message").contains("'llada-tiny-wide' needs ")
+              && error.getString("message").contains("LLADA_WORKER_MEMORY"),
+          refused.body());
+      assertTrue(refused.headers().firstValue("Retry-After").isEmpty(), "retrying won't help");
+      assertEquals(2, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE entry = 'RESERVE'"));
+      assertEquals(0, queryLong(db, "SELECT count(*) FROM reservation_lease"));
+      Thread.sleep(6_000); // a gauge refresh later: nothing was unloaded for the model
+      awaitResident(footprint(longer));
 
-        assertEquals(200, get("/health/ready").statusCode());
-        assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
-        awaitResident(instruct);
-      } finally {
-        platform.kill();
-      }
+      assertEquals(200, get("/health/ready").statusCode());
+      assertEquals(200, complete(key, "llada-tiny-instruct").statusCode());
+      awaitResident(instruct);
     }
   }
 
@@ -125,54 +97,73 @@ class ModelMemoryIT {
   @Test
   void twoSlotsServeAndAPreloadedModelIsResidentBeforeItsFirstRequest() throws Exception {
     long instruct = footprint(ZOO.resolve("llada-tiny-instruct"));
-    try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
-      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
-      PlatformLauncherIT.Launched platform =
+    try (Started started =
+        start(
+            "d",
+            Map.of(
+                "LLADA_DEVICES", "cpu:2",
+                "LLADA_PRELOAD", "llada-tiny-instruct"))) {
+      EmbeddedDatabase db = started.db();
+      awaitResident(instruct); // preloaded: no request has been made
+      String key = tenantKey("dev");
+      java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        calls.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return complete(key, "llada-tiny-instruct");
+                  } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                  }
+                }));
+      }
+      for (var c : calls) {
+        HttpResponse<String> r = c.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+      }
+      assertEquals(
+          12, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE outcome = 'SUCCESS'"));
+    }
+  }
+
+  /** A platform process and its database, stopped and closed together. */
+  private record Started(EmbeddedDatabase db, PlatformLauncherIT.Launched platform)
+      implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      try {
+        platform.kill();
+      } finally {
+        db.close();
+      }
+    }
+  }
+
+  /** A platform (batch {@link #MAX_BATCH}, settings {@code env}) on its own database, ready. */
+  private Started start(String name, Map<String, String> env) throws Exception {
+    EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg-" + name), DB_PORT, false);
+    PlatformLauncherIT.Launched platform = null;
+    try {
+      Map<String, String> all = new java.util.HashMap<>(env);
+      all.put("LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH));
+      platform =
           TwoPlatformsIT.platform(
               temp,
-              "d",
+              name,
               PORT,
               ZOO,
-              url,
-              Map.of(
-                  "LLADA_DEVICES", "cpu:2",
-                  "LLADA_PRELOAD", "llada-tiny-instruct",
-                  "LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH)));
-      try {
-        platform.awaitLine("is ready in", Duration.ofSeconds(240));
-        awaitResident(instruct); // preloaded: no request has been made
-        assertEquals(
-            201,
-            post(
-                    "/v1/admin/tenants",
-                    MASTER,
-                    "{\"slug\":\"dev\",\"display_name\":\"Dev\",\"entitlements\":[\"INSTRUCT\"]}")
-                .statusCode());
-        String key =
-            json(post("/v1/admin/tenants/dev/keys", MASTER, "{\"name\":\"k\"}").body())
-                .getString("secret");
-        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
-            new java.util.ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-          calls.add(
-              java.util.concurrent.CompletableFuture.supplyAsync(
-                  () -> {
-                    try {
-                      return complete(key, "llada-tiny-instruct");
-                    } catch (Exception e) {
-                      throw new java.util.concurrent.CompletionException(e);
-                    }
-                  }));
-        }
-        for (var c : calls) {
-          HttpResponse<String> r = c.get(120, java.util.concurrent.TimeUnit.SECONDS);
-          assertEquals(200, r.statusCode(), r.body());
-        }
-        assertEquals(
-            12, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE outcome = 'SUCCESS'"));
-      } finally {
+              "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada",
+              all);
+      platform.awaitLine("is ready in", Duration.ofSeconds(240));
+      return new Started(db, platform);
+    } catch (Exception | Error e) {
+      if (platform != null) {
         platform.kill();
       }
+      db.close();
+      throw e;
     }
   }
 
@@ -222,6 +213,36 @@ class ModelMemoryIT {
     assertTrue(alias.statusCode() / 100 == 2, alias.body());
   }
 
+  private static HttpResponse<String> post(String path, String key, String json) throws Exception {
+    return TwoPlatformsIT.post(PORT, path, key, json);
+  }
+
+  private static JsonObject json(String body) {
+    return TwoPlatformsIT.json(body);
+  }
+
+  private static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
+    return TwoPlatformsIT.queryLong(db, sql);
+  }
+
+  /** A new tenant entitled to INSTRUCT models, and a key of it. */
+  private static String tenantKey(String slug) throws Exception {
+    assertEquals(
+        201,
+        post(
+                "/v1/admin/tenants",
+                MASTER,
+                Json.createObjectBuilder()
+                    .add("slug", slug)
+                    .add("display_name", slug)
+                    .add("entitlements", Json.createArrayBuilder().add("INSTRUCT"))
+                    .build()
+                    .toString())
+            .statusCode());
+    return json(post("/v1/admin/tenants/" + slug + "/keys", MASTER, "{\"name\":\"k\"}").body())
+        .getString("secret");
+  }
+
   private static HttpResponse<String> complete(String key, String model) throws Exception {
     return post(
         "/v1/completions",
@@ -255,31 +276,5 @@ class ModelMemoryIT {
             .timeout(Duration.ofSeconds(30))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> post(String path, String key, String json) throws Exception {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
-            .header("Authorization", "Bearer " + key)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .timeout(Duration.ofSeconds(60))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static JsonObject json(String body) {
-    try (var reader = Json.createReader(new StringReader(body))) {
-      return reader.readObject();
-    }
-  }
-
-  private static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
-    try (Connection c = db.dataSource().getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      assertTrue(rs.next(), sql);
-      return rs.getLong(1);
-    }
   }
 }

@@ -312,7 +312,7 @@ class TwoPlatformsIT {
     }
   }
 
-  private static HttpResponse<String> post(int port, String path, String key, String json)
+  static HttpResponse<String> post(int port, String path, String key, String json)
       throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -324,13 +324,13 @@ class TwoPlatformsIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static JsonObject json(String body) {
+  static JsonObject json(String body) {
     try (var reader = Json.createReader(new StringReader(body))) {
       return reader.readObject();
     }
   }
 
-  private static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
+  static long queryLong(EmbeddedDatabase db, String sql) throws Exception {
     try (Connection c = db.dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {

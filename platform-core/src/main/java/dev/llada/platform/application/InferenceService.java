@@ -391,7 +391,7 @@ public class InferenceService {
                         () -> deadline.passed() || live.cancelled() || disconnected.getAsBoolean(),
                         r.acceleration(),
                         reservation.tenantId() == null ? "" : reservation.tenantId().toString(),
-                        1.0))); // fair shares by tenant, equal weights until tenants carry one
+                        reservation.queueWeight()))); // the tenant's share of the steps
     return future.handleAsync(
         (result, error) -> {
           if (error != null) { // what the forwards that ran computed is charged

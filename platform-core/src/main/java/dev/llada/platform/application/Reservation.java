@@ -12,6 +12,7 @@ import java.util.UUID;
  * @param reservedTokens generated tokens reserved (gen_length)
  * @param reservedUnits compute units reserved (steps × sequence length × (2 with CFG))
  * @param limits what the rate-limit headers report
+ * @param queueWeight the tenant's share of the worker's steps (weighted fair queueing)
  */
 public record Reservation(
     UUID requestId,
@@ -19,4 +20,17 @@ public record Reservation(
     UUID apiKeyId,
     int reservedTokens,
     long reservedUnits,
-    RateLimitStatus limits) {}
+    RateLimitStatus limits,
+    int queueWeight) {
+
+  /** A reservation of a tenant of weight 1. */
+  public Reservation(
+      UUID requestId,
+      UUID tenantId,
+      UUID apiKeyId,
+      int reservedTokens,
+      long reservedUnits,
+      RateLimitStatus limits) {
+    this(requestId, tenantId, apiKeyId, reservedTokens, reservedUnits, limits, 1);
+  }
+}

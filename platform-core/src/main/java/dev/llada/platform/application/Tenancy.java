@@ -13,7 +13,12 @@ import java.util.UUID;
 public interface Tenancy {
 
   /** Creates a tenant; 409 if the slug is taken. */
-  TenantView createTenant(String slug, String displayName, Limits limits, Set<VariantCode> allowed);
+  TenantView createTenant(
+      String slug,
+      String displayName,
+      Limits limits,
+      Set<VariantCode> allowed,
+      Integer queueWeight);
 
   List<TenantView> listTenants();
 
@@ -26,9 +31,17 @@ public interface Tenancy {
    */
   TenantView lockLive(String slug);
 
-  /** Replaces limits, status, body storage and entitlements (null leaves one as it is). */
+  /**
+   * Replaces limits, status, body storage, entitlements and queue weight (null leaves one as it
+   * is).
+   */
   TenantView updateTenant(
-      String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed);
+      String slug,
+      Limits limits,
+      String status,
+      Boolean storeBodies,
+      Set<VariantCode> allowed,
+      Integer queueWeight);
 
   /** A new key; the returned view carries the secret, the only time it is ever shown. */
   KeyView createKey(

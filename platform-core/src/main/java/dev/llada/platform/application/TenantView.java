@@ -13,6 +13,7 @@ public record TenantView(
     String status,
     Limits limits,
     boolean storeBodies,
+    int queueWeight,
     List<String> entitlements,
     Instant createdAt,
     Instant deletedAt) {

@@ -424,14 +424,7 @@ class InferenceServiceTest {
             throw new WorkerBusyException(true, 64);
           }
         };
-    dev.llada.platform.domain.Caller caller =
-        new dev.llada.platform.domain.Caller(
-            UUID.randomUUID(),
-            "acme",
-            UUID.randomUUID(),
-            "llk_k",
-            java.util.Set.of(dev.llada.platform.domain.Scope.INFERENCE),
-            false);
+    dev.llada.platform.domain.Caller caller = tenantCaller();
     QuotaExceededException e =
         assertThrows(
             QuotaExceededException.class,
@@ -460,14 +453,7 @@ class InferenceServiceTest {
             throw tooLarge();
           }
         };
-    dev.llada.platform.domain.Caller caller =
-        new dev.llada.platform.domain.Caller(
-            UUID.randomUUID(),
-            "acme",
-            UUID.randomUUID(),
-            "llk_k",
-            java.util.Set.of(dev.llada.platform.domain.Scope.INFERENCE),
-            false);
+    dev.llada.platform.domain.Caller caller = tenantCaller();
     ServiceUnavailableException before =
         assertThrows(
             ServiceUnavailableException.class,
@@ -520,5 +506,35 @@ class InferenceServiceTest {
                         r -> r))
             .code());
     assertEquals(List.of("ERROR 0 0", "ERROR 0 0"), settled);
+  }
+
+  /** A tenant's key that may run models. */
+  private static dev.llada.platform.domain.Caller tenantCaller() {
+    return new dev.llada.platform.domain.Caller(
+        UUID.randomUUID(),
+        "acme",
+        UUID.randomUUID(),
+        "llk_k",
+        java.util.Set.of(dev.llada.platform.domain.Scope.INFERENCE),
+        false);
+  }
+
+  /** Issue #16: a generation carries its tenant's queue weight to the worker's fair share. */
+  @Test
+  void aGenerationCarriesItsTenantsQueueWeight() {
+    InferenceService s = service();
+    List<Double> weights = new ArrayList<>();
+    s.pool =
+        new Delegating(s.pool) {
+          @Override
+          public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+            weights.add(job.weight());
+            return super.generate(job);
+          }
+        };
+    Reservation heavy = new Reservation(UUID.randomUUID(), UUID.randomUUID(), null, 4, 24, null, 7);
+    s.generate(heavy, prepared(), e -> {}, () -> false);
+    s.generate(reservation(), prepared(), e -> {}, () -> false);
+    assertEquals(List.of(7.0, 1.0), weights);
   }
 }

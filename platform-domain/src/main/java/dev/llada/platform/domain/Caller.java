@@ -12,6 +12,7 @@ import java.util.UUID;
  * @param keyPrefix the key's visible prefix, for logs
  * @param scopes what the key may do ({@link Scope})
  * @param storeBodies whether the tenant opted in to keeping request and response bodies
+ * @param queueWeight the tenant's share of the worker's steps (weighted fair queueing; 1 = equal)
  */
 public record Caller(
     UUID tenantId,
@@ -19,7 +20,19 @@ public record Caller(
     UUID apiKeyId,
     String keyPrefix,
     Set<Scope> scopes,
-    boolean storeBodies) {
+    boolean storeBodies,
+    int queueWeight) {
+
+  /** A caller of weight 1. */
+  public Caller(
+      UUID tenantId,
+      String tenantSlug,
+      UUID apiKeyId,
+      String keyPrefix,
+      Set<Scope> scopes,
+      boolean storeBodies) {
+    this(tenantId, tenantSlug, apiKeyId, keyPrefix, scopes, storeBodies, 1);
+  }
 
   /** The administrator: every scope, no tenant. */
   public static Caller admin() {

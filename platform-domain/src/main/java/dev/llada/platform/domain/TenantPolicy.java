@@ -23,6 +23,25 @@ public final class TenantPolicy {
     }
   }
 
+  /** The most a tenant's queue weight may be (V9). */
+  public static final int MAX_QUEUE_WEIGHT = 100;
+
+  /**
+   * A tenant's share of the worker's steps relative to other tenants' (weighted fair queueing);
+   * null stays null (unchanged, or 1 for a new tenant); 400 outside 1 to 100.
+   */
+  public static Integer queueWeight(Long weight) {
+    if (weight == null) {
+      return null;
+    }
+    if (weight < 1 || weight > MAX_QUEUE_WEIGHT) {
+      throw new InvalidRequestException(
+          "queue_weight",
+          "queue_weight must be an integer from 1 to " + MAX_QUEUE_WEIGHT + ", got " + weight);
+    }
+    return weight.intValue();
+  }
+
   /** The display name as stored (stripped); 400 when blank or over 200 characters. */
   public static String displayName(String displayName) {
     if (displayName == null || displayName.isBlank() || displayName.length() > 200) {

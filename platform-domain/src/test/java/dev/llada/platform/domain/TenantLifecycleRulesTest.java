@@ -62,4 +62,17 @@ class TenantLifecycleRulesTest {
                 InvalidRequestException.class, () -> TenantPolicy.checkUser("iss", "", null, null))
             .param());
   }
+
+  @org.junit.jupiter.api.Test
+  void aQueueWeightIsOneToAHundred() {
+    org.junit.jupiter.api.Assertions.assertNull(TenantPolicy.queueWeight(null));
+    org.junit.jupiter.api.Assertions.assertEquals(1, TenantPolicy.queueWeight(1L));
+    org.junit.jupiter.api.Assertions.assertEquals(100, TenantPolicy.queueWeight(100L));
+    for (long bad : new long[] {0, -1, 101, Long.MAX_VALUE}) {
+      InvalidRequestException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              InvalidRequestException.class, () -> TenantPolicy.queueWeight(bad));
+      org.junit.jupiter.api.Assertions.assertEquals("queue_weight", e.param());
+    }
+  }
 }

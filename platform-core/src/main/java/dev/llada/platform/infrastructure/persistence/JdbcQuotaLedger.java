@@ -187,7 +187,8 @@ public class JdbcQuotaLedger implements QuotaLedger {
               caller.apiKeyId(),
               maxCompletionTokens,
               computeUnits,
-              status);
+              status,
+              caller.queueWeight());
         });
   }
 

@@ -45,7 +45,11 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public TenantView createTenant(
-      String slug, String displayName, Limits limits, Set<VariantCode> allowed) {
+      String slug,
+      String displayName,
+      Limits limits,
+      Set<VariantCode> allowed,
+      Integer queueWeight) {
     TenantPolicy.checkSlug(slug);
     String name = TenantPolicy.displayName(displayName);
     if (find(slug, false).isPresent()) {
@@ -56,6 +60,9 @@ public class JpaTenancy implements Tenancy {
         new TenantRecord(UUID.randomUUID(), slug, name, limits == null ? Limits.NONE : limits);
     if (allowed != null) {
       t.entitlements(allowed);
+    }
+    if (queueWeight != null) {
+      t.queueWeight(queueWeight);
     }
     em.persist(t);
     em.flush();
@@ -98,6 +105,7 @@ public class JpaTenancy implements Tenancy {
         t.status().name(),
         t.limits(),
         t.storeBodies(),
+        t.queueWeight(),
         t.entitlements().stream().map(Enum::name).sorted().toList(),
         t.createdAt(),
         t.deletedAt());
@@ -163,7 +171,12 @@ public class JpaTenancy implements Tenancy {
 
   @Override
   public TenantView updateTenant(
-      String slug, Limits limits, String status, Boolean storeBodies, Set<VariantCode> allowed) {
+      String slug,
+      Limits limits,
+      String status,
+      Boolean storeBodies,
+      Set<VariantCode> allowed,
+      Integer queueWeight) {
     TenantStatus next = status == null ? null : TenantStatus.settable(status);
     TenantRecord t = loadLive(slug);
     if (limits != null) {
@@ -177,6 +190,9 @@ public class JpaTenancy implements Tenancy {
     }
     if (allowed != null) {
       t.entitlements(allowed);
+    }
+    if (queueWeight != null) {
+      t.queueWeight(queueWeight);
     }
     em.flush();
     return view(t);
@@ -280,7 +296,8 @@ public class JpaTenancy implements Tenancy {
             .orElseThrow(KeyPolicy::unknownKey);
     TenantRecord t = k.tenant();
     KeyPolicy.admit(k.revokedAt(), k.expiresAt(), t.status(), Instant.now());
-    return new Caller(t.id(), t.slug(), k.id(), k.prefix(), k.scopes(), t.storeBodies());
+    return new Caller(
+        t.id(), t.slug(), k.id(), k.prefix(), k.scopes(), t.storeBodies(), t.queueWeight());
   }
 
   private static UserView view(TenantUserRecord u) {

@@ -47,6 +47,9 @@ public class TenantRecord {
   @Column(name = "store_bodies", nullable = false)
   private boolean storeBodies;
 
+  @Column(name = "queue_weight", nullable = false)
+  private int queueWeight = 1;
+
   @ElementCollection(fetch = FetchType.LAZY) // read where a view is built, not on authentication
   @CollectionTable(name = "tenant_entitlement", joinColumns = @JoinColumn(name = "tenant_id"))
   @Enumerated(EnumType.STRING)
@@ -101,6 +104,14 @@ public class TenantRecord {
 
   public boolean storeBodies() {
     return storeBodies;
+  }
+
+  public int queueWeight() {
+    return queueWeight;
+  }
+
+  public void queueWeight(int queueWeight) {
+    this.queueWeight = queueWeight;
   }
 
   public void storeBodies(boolean storeBodies) {

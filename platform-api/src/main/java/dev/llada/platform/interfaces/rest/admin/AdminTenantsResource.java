@@ -11,6 +11,7 @@ import dev.llada.platform.application.UserView;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.Limits;
 import dev.llada.platform.domain.Scope;
+import dev.llada.platform.domain.TenantPolicy;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;
@@ -73,7 +74,8 @@ public class AdminTenantsResource {
             JsonFields.requiredString(b, "slug"),
             JsonFields.string(b, "display_name", JsonFields.string(b, "slug", null)),
             limits(JsonFields.object(b, "limits")),
-            variants(JsonFields.strings(b, "entitlements")));
+            variants(JsonFields.strings(b, "entitlements")),
+            TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
     return Response.status(201).entity(t).build();
   }
 
@@ -114,7 +116,8 @@ public class AdminTenantsResource {
 
   @PATCH
   @Path("{slug}")
-  @Operation(summary = "Change a tenant's limits, status, body storage or entitlements")
+  @Operation(
+      summary = "Change a tenant's limits, status, body storage, entitlements or queue weight")
   public TenantView update(@PathParam("slug") String slug, JsonObject body) {
     admin();
     JsonObject b = JsonFields.body(body);
@@ -123,7 +126,8 @@ public class AdminTenantsResource {
         JsonFields.present(b, "limits") ? limits(JsonFields.object(b, "limits")) : null,
         JsonFields.string(b, "status", null),
         JsonFields.bool(b, "store_bodies", null),
-        variants(JsonFields.strings(b, "entitlements")));
+        variants(JsonFields.strings(b, "entitlements")),
+        TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
   }
 
   @POST
