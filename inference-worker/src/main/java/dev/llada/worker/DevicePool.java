@@ -176,12 +176,16 @@ public final class DevicePool implements WorkerPool {
     if (mine.isEmpty() && refusal != null) {
       throw refusal;
     }
-    Function<LocalWorkerPool, Integer> cost =
-        s -> s.outstanding() + (s.holds(model) ? 0 : coldPenalty);
-    mine.sort(
-        Comparator.comparing(cost)
-            .thenComparing(Comparator.comparingLong(LocalWorkerPool::freeBytes).reversed()));
-    return mine;
+    record Ranked(LocalWorkerPool slot, int cost, long free) {}
+    // one snapshot of each slot's load: the slots change it while we sort
+    return mine.stream()
+        .map(
+            s -> new Ranked(s, s.outstanding() + (s.holds(model) ? 0 : coldPenalty), s.freeBytes()))
+        .sorted(
+            Comparator.comparingInt(Ranked::cost)
+                .thenComparing(Comparator.comparingLong(Ranked::free).reversed()))
+        .map(Ranked::slot)
+        .toList();
   }
 
   @Override

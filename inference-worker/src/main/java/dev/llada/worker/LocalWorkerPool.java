@@ -452,8 +452,8 @@ public final class LocalWorkerPool implements WorkerPool {
     synchronized (waiting) {
       try {
         checkRoom(job.tenant());
-      } catch (WorkerBusyException full) {
-        future.completeExceptionally(full);
+      } catch (WorkerBusyException | WorkerStoppingException refused) {
+        future.completeExceptionally(refused);
         return future;
       }
       waiting
@@ -541,6 +541,9 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       pumpSteps++;
       dropCancelledWaiting();
+      if (!wanted.isEmpty() || !deferred.isEmpty()) {
+        sweepWaiters();
+      }
       for (Running r : running.values()) { // first, so that their places count as free
         r.live().removeIf(l -> guarded(r, l, this::leftIfCancelled));
       }
@@ -577,8 +580,7 @@ public final class LocalWorkerPool implements WorkerPool {
           it.remove();
         }
       }
-      if (!wanted.isEmpty() || !deferred.isEmpty()) {
-        sweepWaiters();
+      if (!wanted.isEmpty()) {
         startLoads(); // memory freed by the batches that drained in this step
       }
     } finally { // whatever failed above, the work left is not forgotten
@@ -608,8 +610,9 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   /**
-   * Likelihoods waiting for a model: those whose caller gave up fail now; those held behind an
-   * earlier model are looked at again (inference thread).
+   * Likelihoods waiting for a model: those whose caller gave up fail now; a model nobody waits for
+   * any more is no longer wanted; those held behind an earlier model are looked at again (inference
+   * thread).
    */
   private void sweepWaiters() {
     for (Wanted w : wanted.values()) {
@@ -622,6 +625,14 @@ public final class LocalWorkerPool implements WorkerPool {
             return false;
           });
     }
+    // a model nobody waits for any more (its callers gave up) is not loaded, nor held for
+    java.util.Set<String> queued = new java.util.HashSet<>();
+    synchronized (waiting) {
+      waiting.values().forEach(q -> q.forEach(p -> queued.add(p.job().model().digest())));
+    }
+    wanted
+        .values()
+        .removeIf(w -> !w.loading && w.waiters.isEmpty() && !queued.contains(w.model.digest()));
     if (!deferred.isEmpty()) {
       List<Deferred> again = new ArrayList<>(deferred);
       deferred.clear();
@@ -836,7 +847,7 @@ public final class LocalWorkerPool implements WorkerPool {
       w = new Wanted(model, footprint(model).bytes(), seq);
       wanted.put(model.digest(), w);
     }
-    // MUTANT w.since = Math.min(w.since, seq);
+    w.since = Math.min(w.since, seq);
     return w;
   }
 

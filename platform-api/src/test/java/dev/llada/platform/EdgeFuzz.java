@@ -139,12 +139,6 @@ final class EdgeFuzz {
                 new Field("mc_num", Kind.INT, "4"),
                 new Field("batch_size", Kind.INT, "4")),
             new Endpoint("models", "GET", "/v1/models", false, false),
-            new Endpoint(
-                "cancel",
-                "POST",
-                "/v1/requests/" + new UUID(random.nextLong(), random.nextLong()) + "/cancel",
-                false,
-                false),
             new Endpoint("model", "GET", "/v1/models/" + model, false, false),
             new Endpoint("usage", "GET", "/v1/usage?from=2026-11-01", false, false),
             new Endpoint(
@@ -747,12 +741,7 @@ final class EdgeFuzz {
         h.add(
             new String[] {
               pick("X-Client-Request-Id", "X-Request-Id"),
-              pick(
-                  "a".repeat(513 + random.nextInt(3000)),
-                  "job 7",
-                  "j\u00f6b-7",
-                  "\u65e5\u672c-1",
-                  "id\"quoted\"")
+              pick("a".repeat(513 + random.nextInt(3000)), "job 7", "job\t7", "a b c")
             });
         expected = Set.of(400);
       }

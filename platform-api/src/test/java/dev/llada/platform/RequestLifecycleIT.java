@@ -76,7 +76,6 @@ class RequestLifecycleIT {
     assertTrue(json(drift).getBoolean("consistent"), drift.body());
   }
 
-  /** Cancels {@code id} as {@code client}, retrying 404 until the request has been admitted. */
   /** A slow non-streaming completion of {@code client}'s, sent under the client id {@code id}. */
   private static CompletableFuture<HttpResponse<String>> slowCall(ApiClient client, String id) {
     return ApiClient.HTTP.sendAsync(
@@ -89,6 +88,7 @@ class RequestLifecycleIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Cancels {@code id} as {@code client}, retrying 404 until the request has been admitted. */
   private static HttpResponse<String> cancelWhenLive(ApiClient client, String id) throws Exception {
     HttpResponse<String> r = null;
     for (int i = 0; i < 200; i++) {

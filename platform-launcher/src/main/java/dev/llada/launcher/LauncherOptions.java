@@ -167,12 +167,22 @@ record LauncherOptions(
               + "'");
     }
     String devices = env.getOrDefault("LLADA_DEVICES", "").strip();
-    String device = "\\s*(cpu|gpu\\d{0,2})(:\\d{1,2})?\\s*";
-    if (!devices.isEmpty()
-        && !devices.toLowerCase(java.util.Locale.ROOT).matches(device + "(," + device + ")*")) {
-      throw new LaunchException(
-          LaunchException.USAGE,
-          "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1, got '" + devices + "'");
+    if (!devices.isEmpty()) { // each device once (gpu is gpu0), 1 to 64 slots: DevicePool's rules
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (String entry : devices.toLowerCase(java.util.Locale.ROOT).split(",", -1)) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile(
+                    "\\s*(cpu|gpu\\d{0,2})(?::([1-9]|[1-5]\\d|6[0-4]))?\\s*")
+                .matcher(entry);
+        if (!m.matches() || !seen.add(m.group(1).equals("gpu") ? "gpu0" : m.group(1))) {
+          throw new LaunchException(
+              LaunchException.USAGE,
+              "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1 (each once, 1 to"
+                  + " 64 slots), got '"
+                  + devices
+                  + "'");
+        }
+      }
     }
     if (env.containsKey("LLADA_WORKER_MAX_BATCH")) {
       number(env.get("LLADA_WORKER_MAX_BATCH"), "LLADA_WORKER_MAX_BATCH", 1, 4096);

@@ -106,25 +106,24 @@ class ModelMemoryIT {
       EmbeddedDatabase db = started.db();
       awaitResident(instruct); // preloaded: no request has been made
       String key = tenantKey("dev");
-      java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
-          new java.util.ArrayList<>();
-      for (int i = 0; i < 12; i++) {
-        calls.add(
-            java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return complete(key, "llada-tiny-instruct");
-                  } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                  }
-                }));
-      }
-      for (var c : calls) {
-        HttpResponse<String> r = c.get(120, java.util.concurrent.TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode(), r.body());
+      java.util.concurrent.ExecutorService clients =
+          java.util.concurrent.Executors.newFixedThreadPool(12);
+      try {
+        java.util.List<java.util.concurrent.Future<HttpResponse<String>>> calls =
+            new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) { // 12 at once: more than a cold start's worth on one slot
+          calls.add(clients.submit(() -> complete(key, "llada-tiny-instruct", 32)));
+        }
+        for (var c : calls) {
+          HttpResponse<String> r = c.get(120, java.util.concurrent.TimeUnit.SECONDS);
+          assertEquals(200, r.statusCode(), r.body());
+        }
+      } finally {
+        clients.shutdownNow();
       }
       assertEquals(
           12, queryLong(db, "SELECT count(*) FROM usage_ledger WHERE outcome = 'SUCCESS'"));
+      awaitResident(2 * instruct); // the burst loaded a second copy on the other slot
     }
   }
 
@@ -244,10 +243,21 @@ class ModelMemoryIT {
   }
 
   private static HttpResponse<String> complete(String key, String model) throws Exception {
+    return complete(key, model, 4);
+  }
+
+  private static HttpResponse<String> complete(String key, String model, int steps)
+      throws Exception {
     return post(
         "/v1/completions",
         key,
-        "{\"model\":\"" + model + "\",\"prompt\":\"sort 21:\",\"max_tokens\":4,\"steps\":4}");
+        "{\"model\":\""
+            + model
+            + "\",\"prompt\":\"sort 21:\",\"max_tokens\":"
+            + steps
+            + ",\"steps\":"
+            + steps
+            + "}");
   }
 
   /**

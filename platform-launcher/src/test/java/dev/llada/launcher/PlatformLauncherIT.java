@@ -186,7 +186,11 @@ class PlatformLauncherIT {
     assertFailsWith(
         launch(Map.of("LLADA_DEVICES", "tpu0")),
         2,
-        "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1, got 'tpu0'");
+        "LLADA_DEVICES must list devices such as cpu, cpu:2 or gpu0,gpu1");
+    assertFailsWith(
+        launch(Map.of("LLADA_DEVICES", "cpu:2,cpu")),
+        2,
+        "(each once, 1 to 64 slots), got 'cpu:2,cpu'");
     assertFailsWith(
         launch(Map.of("LLADA_WORKER_MAX_BATCH", "0")),
         2,

@@ -32,25 +32,44 @@ public class ModelPreloader {
 
   @Inject WorkerPool pool;
 
-  /** Starts the configured loads; a name that cannot be loaded is logged, never fatal. */
-  public void preloadConfigured() {
-    try {
-      pool.load(); // the worker exists from now on: its settings are checked here
-    } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "the inference worker cannot start: " + e.getMessage(), e);
-      return;
-    }
-    for (String name : preload.split(",")) {
-      if (name.isBlank()) {
-        continue;
+  private final java.util.concurrent.atomic.AtomicBoolean started =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Why the worker cannot start (its settings), or null. */
+  private volatile String problem;
+
+  /**
+   * Creates the worker and starts the configured loads, once (later calls return at once); a name
+   * that cannot be loaded is logged, never fatal.
+   *
+   * @return why the worker cannot start, if it cannot (readiness then stays DOWN)
+   */
+  public Optional<String> start() {
+    if (started.compareAndSet(false, true)) {
+      try {
+        pool.load(); // the worker exists from now on: its settings are checked here
+      } catch (RuntimeException e) {
+        problem = e.getMessage();
+        LOG.log(Level.SEVERE, "the inference worker cannot start: " + problem, e);
+        return Optional.of(problem);
       }
-      String id = name.strip();
+      for (String name : preload.split(",")) {
+        if (!name.isBlank()) {
+          preload(name.strip());
+        }
+      }
+    }
+    return Optional.ofNullable(problem);
+  }
+
+  private void preload(String id) {
+    try {
       Optional<ServedModel> model = catalog.findModel(id);
       Optional<Path> dir = model.flatMap(ServedModel::localDirectory);
       if (dir.isEmpty() || model.get().digest() == null) {
         LOG.warning(
             "LLADA_PRELOAD names '" + id + "', which has no registered version on this node");
-        continue;
+        return;
       }
       long start = System.nanoTime();
       pool.preload(new ModelRef(id, dir.get(), model.get().digest()))
@@ -68,6 +87,8 @@ public class ModelPreloader {
                               + " ms");
                 }
               });
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not preload '" + id + "': " + e.getMessage(), e);
     }
   }
 }

@@ -36,6 +36,10 @@ public class RetentionSweeper {
   @Inject IdempotencyStore idempotency;
   @Inject RequestLog requestLog;
   @Inject QuotaLedger ledger;
+
+  /** Counts the reservations it settles as EXPIRED in {@code llada_requests_total}. */
+  @Inject RequestMetrics metrics = RequestMetrics.NONE;
+
   @Inject TenantLifecycle lifecycle;
 
   @Inject
@@ -97,7 +101,7 @@ public class RetentionSweeper {
             part("request log", () -> requestLog.purgeOlderThan(requestLogDays)),
             part("counter windows", ledger::purgeCounterWindows),
             part("deleted tenants", lifecycle::finishDeletions),
-            part("expired reservations", () -> ledger.expire(null, EXPIRE_PER_SWEEP)));
+            part("expired reservations", this::expire));
     if (swept.idempotentResponses()
             + swept.requestLogRecords()
             + swept.counterWindows()
@@ -120,6 +124,15 @@ public class RetentionSweeper {
   }
 
   /** One part of a sweep; a failure is logged and leaves the other parts to run. */
+  /** Settles ended leases as EXPIRED (their JVM died), counting each as a request that ended. */
+  private int expire() {
+    int n = ledger.expire(null, EXPIRE_PER_SWEEP);
+    for (int i = 0; i < n; i++) {
+      metrics.settled(Outcome.EXPIRED);
+    }
+    return n;
+  }
+
   private static int part(String what, java.util.function.IntSupplier purge) {
     try {
       return purge.getAsInt();

@@ -126,4 +126,21 @@ class RetentionSweeperIT {
     }
     assertFalse(jvms.isEmpty());
   }
+
+  /** Reservations the sweep settles as EXPIRED count in llada_requests_total{outcome=expired}. */
+  @Test
+  void expiredReservationsAreCountedAsRequestsThatEnded() throws Exception {
+    RetentionSweeper s = jvm("jvm-expiry");
+    s.ledger =
+        new Stubs.Ledger() {
+          @Override
+          public int expire(UUID tenantId, int limit) {
+            return 3;
+          }
+        };
+    List<Outcome> counted = new java.util.ArrayList<>();
+    s.metrics = counted::add;
+    assertEquals(3, s.sweepIfLeader().orElseThrow().expiredReservations());
+    assertEquals(List.of(Outcome.EXPIRED, Outcome.EXPIRED, Outcome.EXPIRED), counted);
+  }
 }

@@ -141,6 +141,15 @@ public class PlatformMetrics implements RequestMetrics, WorkerMetrics {
             new Tag("tenant", q.tenant()));
       }
     }
+    for (var it = queues.iterator(); it.hasNext(); ) { // a queue gone empty: its series goes
+      WorkerLoad.Queue q = it.next(); // (one gauge per tenant ever seen would grow unbounded)
+      if (!now.waiting().containsKey(q)) {
+        registry.remove(
+            new org.eclipse.microprofile.metrics.MetricID(
+                "llada_queue_depth", new Tag("model", q.model()), new Tag("tenant", q.tenant())));
+        it.remove();
+      }
+    }
     for (String model : now.running().keySet()) {
       if (models.add(model)) {
         registry.gauge(
@@ -158,7 +167,9 @@ public class PlatformMetrics implements RequestMetrics, WorkerMetrics {
         registry.gauge(
             Metadata.builder()
                 .withName("llada_resident_model")
-                .withDescription("Bytes of model weights resident on the device")
+                .withDescription(
+                    "Memory reserved by the models resident on the device (weights and a full"
+                        + " batch's working set)")
                 .withUnit(MetricUnits.BYTES)
                 .build(),
             this,

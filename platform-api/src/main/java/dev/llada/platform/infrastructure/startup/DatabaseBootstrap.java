@@ -64,7 +64,7 @@ public class DatabaseBootstrap {
   @PostConstruct
   void migrateAtStartup() {
     if (ensureMigrated() && zoo.ensureRegistered()) {
-      preloader.preloadConfigured();
+      preloader.start();
     }
   }
 

@@ -64,7 +64,7 @@ public class WorkerPoolProducer {
   WorkerPool workerPool() {
     try {
       Map<String, Integer> slots =
-          devices.isBlank() ? Map.of(device, 1) : DevicePool.parseDevices(devices);
+          DevicePool.parseDevices(devices.isBlank() ? device : devices); // gpu = gpu0
       return DevicePool.of(
           threads,
           slots,
