@@ -269,6 +269,40 @@ public class InferenceService {
   }
 
   /**
+   * As {@link #admit(java.util.UUID, String, Duration, Caller, PreparedRequest, String)}, with the
+   * request's ids and deadline read from its context.
+   */
+  public Reservation admit(
+      RequestContext request, Caller caller, PreparedRequest r, String endpoint) {
+    return admit(
+        request.requestId(),
+        request.clientRequestId(),
+        request.requestTimeout(),
+        caller,
+        r,
+        endpoint);
+  }
+
+  /** The likelihood's admission, with the request's ids and deadline read from its context. */
+  public Reservation admit(
+      RequestContext request,
+      Caller caller,
+      ModelRef model,
+      String endpoint,
+      int promptTokens,
+      long units) {
+    return admit(
+        request.requestId(),
+        request.clientRequestId(),
+        request.requestTimeout(),
+        caller,
+        model,
+        endpoint,
+        promptTokens,
+        units);
+  }
+
+  /**
    * Reserves the request's usage (429 when a limit would be passed, 503 when unaccountable) and
    * makes it cancellable under its id and the client's ({@code clientRequestId}, may be null).
    */

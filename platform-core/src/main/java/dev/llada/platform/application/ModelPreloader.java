@@ -16,8 +16,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Loads the models named in {@code llada.preload} ({@code LLADA_PRELOAD}, comma-separated served
  * names) once the zoo is registered, so that their first requests do not wait for a load (issue #16
  * item 5); on the devices they are pinned to, else on the best slot. The loads run on the workers'
- * loading threads: startup does not wait for them. Creating the worker here also reports bad worker
- * settings at startup rather than at the first request.
+ * loading threads: nothing waits for them. Called by the readiness check (after deployment: the
+ * worker's managed thread factory is not there while the application still starts), which also
+ * reports bad worker settings rather than the first inference request.
  */
 @ApplicationScoped
 public class ModelPreloader {
@@ -48,11 +49,13 @@ public class ModelPreloader {
     if (started.compareAndSet(false, true)) {
       try {
         pool.load(); // the worker exists from now on: its settings are checked here
-      } catch (RuntimeException e) {
+      } catch (RuntimeException e) { // asked again at the next probe: a bad setting stays bad
+        started.set(false);
         problem = e.getMessage();
         LOG.log(Level.SEVERE, "the inference worker cannot start: " + problem, e);
         return Optional.of(problem);
       }
+      problem = null;
       for (String name : preload.split(",")) {
         if (!name.isBlank()) {
           preload(name.strip());

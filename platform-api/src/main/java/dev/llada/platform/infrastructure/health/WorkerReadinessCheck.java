@@ -11,8 +11,9 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready when the inference worker exists: its settings ({@code LLADA_DEVICES}, {@code
- * LLADA_WORKER_MEMORY}, {@code LLADA_MODEL_DEVICES}) were accepted. Once the zoo is registered it
- * also starts {@code LLADA_PRELOAD}'s loads (once), if the database was not there at startup.
+ * LLADA_WORKER_MEMORY}, {@code LLADA_MODEL_DEVICES}) were accepted. Once the zoo is registered the
+ * first probe creates the worker and starts {@code LLADA_PRELOAD}'s loads (once); a worker that
+ * could not be created is tried again at the next probe.
  */
 @Readiness
 @ApplicationScoped

@@ -55,16 +55,11 @@ public class DatabaseBootstrap {
 
   @Inject ZooRegistration zoo;
 
-  @Inject dev.llada.platform.application.ModelPreloader preloader;
-
-  /**
-   * Migrates, then registers the bundled models, so they are listed from the first request on, then
-   * starts the loads of {@code LLADA_PRELOAD}'s models.
-   */
+  /** Migrates, then registers the bundled models, so they are listed from the first request on. */
   @PostConstruct
   void migrateAtStartup() {
-    if (ensureMigrated() && zoo.ensureRegistered()) {
-      preloader.start();
+    if (ensureMigrated()) {
+      zoo.ensureRegistered();
     }
   }
 

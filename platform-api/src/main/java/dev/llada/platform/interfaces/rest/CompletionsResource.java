@@ -107,14 +107,7 @@ public class CompletionsResource {
     if (caller.storeBodies()) {
       context.bodies(b.toString(), null);
     }
-    Reservation reservation =
-        inference.admit(
-            context.requestId(),
-            context.clientRequestId(),
-            context.requestTimeout(),
-            caller,
-            prepared,
-            kind.endpoint);
+    Reservation reservation = inference.admit(context, caller, prepared, kind.endpoint);
     String id = kind.idPrefix + context.requestId().toString().replace("-", "");
     long created = Instant.now().getEpochSecond();
     java.util.function.BooleanSupplier connected = ClientConnection.open(servletRequest);

@@ -81,14 +81,7 @@ public class DiffusionResource {
     PreparedRequest prepared =
         inference.prepare(model, prompt, chat ? "messages" : "prompt", DiffusionRequests.params(b));
     context.model(model.name());
-    Reservation reservation =
-        inference.admit(
-            context.requestId(),
-            context.clientRequestId(),
-            context.requestTimeout(),
-            caller,
-            prepared,
-            "/v1/diffusion/generate");
+    Reservation reservation = inference.admit(context, caller, prepared, "/v1/diffusion/generate");
     BooleanSupplier connected = ClientConnection.open(servletRequest);
     RequestContext ctx =
         context.detach().context(); // the answer is built after this thread has gone
@@ -243,15 +236,7 @@ public class DiffusionResource {
     long units = PreparedRequest.computeUnits(mcNum, contextIds.length + continuation.length, cfg);
     context.model(model.name());
     Reservation reservation =
-        inference.admit(
-            context.requestId(),
-            context.clientRequestId(),
-            context.requestTimeout(),
-            caller,
-            model,
-            "/v1/loglikelihood",
-            contextIds.length,
-            units);
+        inference.admit(context, caller, model, "/v1/loglikelihood", contextIds.length, units);
     BooleanSupplier connected = ClientConnection.open(servletRequest);
     RequestContext ctx =
         context.detach().context(); // the answer is built after this thread has gone
