@@ -1115,8 +1115,8 @@ public final class LocalWorkerPool implements WorkerPool {
       CompletableFuture<LikelihoodResult> future,
       long start) {
     try {
-      if (closed) {
-        throw new WorkerStoppingException("the worker pool is shut down");
+      if (closed) { // what ran is charged: the batches before it
+        throw new WorkerStoppingException("the worker pool is shut down", estimate.batchesRun());
       }
       if (job.cancelled().getAsBoolean()) {
         throw new GenerationCancelledException(
@@ -1137,7 +1137,8 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       inference.execute(() -> likelihoodBatch(job, estimate, future, start));
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      future.completeExceptionally(new WorkerStoppingException("the worker pool is shut down"));
+      future.completeExceptionally(
+          new WorkerStoppingException("the worker pool is shut down", estimate.batchesRun()));
     } catch (Throwable t) {
       future.completeExceptionally(t);
     }

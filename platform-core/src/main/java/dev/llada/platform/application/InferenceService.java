@@ -546,8 +546,8 @@ public class InferenceService {
       settle(reservation, outcome, committed, ranUnits.applyAsLong(e.stepsRun()));
       return stopped(deadline, live, outcome, e.stepsRun());
     }
-    if (cause instanceof dev.llada.worker.WorkerStoppingException) {
-      settle(reservation, Outcome.CANCELLED, committed, ranUnits.applyAsLong(0));
+    if (cause instanceof dev.llada.worker.WorkerStoppingException e) {
+      settle(reservation, Outcome.CANCELLED, committed, ranUnits.applyAsLong(e.stepsRun()));
       return shuttingDown();
     }
     settle(reservation, Outcome.ERROR, 0, failedUnits);

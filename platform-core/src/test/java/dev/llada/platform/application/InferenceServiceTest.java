@@ -537,4 +537,30 @@ class InferenceServiceTest {
     s.generate(reservation(), prepared(), e -> {}, () -> false);
     assertEquals(List.of(7.0, 1.0), weights);
   }
+
+  /** A likelihood stopped by a shutdown pays for the Monte Carlo batches that ran (3 of 4). */
+  @Test
+  void aLikelihoodStoppedByAShutdownPaysForTheBatchesThatRan() {
+    InferenceService s = service();
+    s.pool =
+        new Delegating(s.pool) {
+          @Override
+          public CompletableFuture<LikelihoodResult> loglikelihood(LikelihoodJob job) {
+            return CompletableFuture.failedFuture(
+                new dev.llada.worker.WorkerStoppingException("the worker pool is shut down", 3));
+          }
+        };
+    ServiceUnavailableException e =
+        assertThrows(
+            ServiceUnavailableException.class,
+            () ->
+                s.loglikelihood(
+                    reservation(),
+                    new LikelihoodJob(MODEL, new int[] {1}, new int[] {2}, 8, 2, 0, 0),
+                    96,
+                    () -> false,
+                    r -> r));
+    assertEquals("shutting_down", e.code());
+    assertEquals(List.of("CANCELLED 0 72"), settled);
+  }
 }
