@@ -55,7 +55,9 @@ class PlatformLauncherIT {
     Launched launched = launch(Map.of("LLADA_DATA_DIR", data.toString()));
     try {
       launched.awaitLine("is ready in", Duration.ofSeconds(240));
-      assertTrue(launched.output().contains("http://127.0.0.1:" + HTTP_PORT + "/v1/models"));
+      // the lines after "is ready in" may not have been read yet: wait for them too
+      launched.awaitLine(
+          "  API       http://127.0.0.1:" + HTTP_PORT + "/v1/models", Duration.ofSeconds(10));
 
       assertEquals(401, get("/v1/models", null).statusCode(), "the API wants a key");
       Path keyFile = data.resolve("master-key");
