@@ -954,6 +954,7 @@ public final class LocalWorkerPool implements WorkerPool {
     } else {
       DjlMaskPredictor.inferenceOnThisThread(); // grad mode off here too (it loaded elsewhere)
       resident.put(w.model.digest(), new Resident(predictor, w.bytes));
+      publish(); // before the waiters hear of it: whoever they tell sees the model resident
       for (ModelWaiter x : w.waiters) {
         x.ready(predictor);
       }
