@@ -325,6 +325,10 @@ final class EdgeFuzz {
     switch (random.nextInt(4)) {
       case 0 -> {
         Endpoint e = named(pick("tenant-create", "tenant-update", "key-create"));
+        if (!e.name().equals("key-create") && random.nextBoolean()) { // a tenant's queue weight
+          String w = pick("0", "-1", "101", "2147483648", "2.5", "1e400", "\"3\"", "true", "[]");
+          return bodyCase(Category.RANGES, e, body(e, "queue_weight", w), 400);
+        }
         return bodyCase(
             Category.RANGES, e, body(e, "limits", limits[random.nextInt(limits.length)]), 400);
       }
