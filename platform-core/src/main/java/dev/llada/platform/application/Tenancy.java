@@ -60,6 +60,12 @@ public interface Tenancy {
   /** The caller a key secret stands for; 401 if it is unknown, revoked or expired. */
   Caller authenticate(String secret);
 
+  /**
+   * The caller a signed-in member of tenant {@code slug} stands for, with the scopes its roles
+   * grant; 403 when the tenant is unknown, deleted or suspended.
+   */
+  Caller member(String slug, Set<Scope> scopes, String label);
+
   /** Maps an identity provider subject to the tenant; 409 if it belongs to a tenant already. */
   UserView addUser(String slug, String issuer, String subject, String email, String role);
 

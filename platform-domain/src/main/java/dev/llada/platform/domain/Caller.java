@@ -4,12 +4,13 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Who is calling: the platform administrator (master key) or a tenant through one of its API keys.
+ * Who is calling: the platform (the master key, or a signed-in operator), or a tenant through one
+ * of its API keys or one of its signed-in users.
  *
  * @param tenantId the tenant, null for the administrator
  * @param tenantSlug its slug, null for the administrator
- * @param apiKeyId the key used, null for the administrator
- * @param keyPrefix the key's visible prefix, for logs
+ * @param apiKeyId the key used, null for the administrator and for signed-in users
+ * @param keyPrefix the key's visible prefix, or "master", or "user:name", for logs
  * @param scopes what the key may do ({@link Scope})
  * @param storeBodies whether the tenant opted in to keeping request and response bodies
  * @param queueWeight the tenant's share of the worker's steps (weighted fair queueing; 1 = equal)
@@ -39,6 +40,12 @@ public record Caller(
     return new Caller(null, null, null, "master", Set.of(Scope.values()), false);
   }
 
+  /** A signed-in user acting for the whole platform (platform-admin, or a viewer of no tenant). */
+  public static Caller platform(Set<Scope> scopes, String label) {
+    return new Caller(null, null, null, label, scopes, false);
+  }
+
+  /** Whether this caller acts for the whole platform rather than for one tenant. */
   public boolean isAdmin() {
     return tenantId == null;
   }

@@ -39,8 +39,11 @@ public final class KeyPolicy {
   /** The scopes a new tenant key gets: all tenant scopes when none are asked; never admin. */
   public static Set<Scope> granted(Set<Scope> asked) {
     Set<Scope> granted = asked == null || asked.isEmpty() ? Scope.tenantScopes() : asked;
-    if (granted.contains(Scope.ADMIN)) {
-      throw new InvalidRequestException("scopes", "a tenant key cannot hold the admin scope");
+    for (Scope s : granted) {
+      if (!Scope.tenantScopes().contains(s)) {
+        throw new InvalidRequestException(
+            "scopes", "a tenant key cannot hold the " + s.wire() + " scope");
+      }
     }
     return granted;
   }

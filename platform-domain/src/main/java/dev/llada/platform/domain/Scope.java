@@ -13,7 +13,13 @@ public enum Scope {
   INFERENCE("inference"),
   /** Read the tenant's own usage. */
   USAGE_READ("usage:read"),
-  /** The platform administration API (master key only). */
+  /** Read one tenant's administration resources (its settings, keys, users, usage checks). */
+  TENANT_READ("tenant:read"),
+  /** Manage one tenant: its keys and users. */
+  TENANT_WRITE("tenant:write"),
+  /** Read platform-wide administration resources (every tenant, the registry, all usage). */
+  PLATFORM_READ("platform:read"),
+  /** Change anything on the platform (master key and platform-admin). */
   ADMIN("admin");
 
   private final String wire;
@@ -26,7 +32,7 @@ public enum Scope {
     return wire;
   }
 
-  /** Scopes a tenant key may hold (admin is the master key's alone). */
+  /** Scopes a tenant key may hold (administration is for people and the master key). */
   public static Set<Scope> tenantScopes() {
     return EnumSet.of(MODELS_READ, INFERENCE, USAGE_READ);
   }

@@ -4,7 +4,11 @@ import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.domain.AuthenticationException;
 import dev.llada.platform.domain.Caller;
-import dev.llada.platform.domain.PermissionDeniedException;
+import dev.llada.platform.domain.Identity;
+import dev.llada.platform.domain.IdentityPolicy;
+import dev.llada.platform.domain.InvalidRequestException;
+import dev.llada.platform.infrastructure.security.AccessTokens;
+import dev.llada.platform.infrastructure.security.IdentityProvider;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -18,9 +22,12 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Bearer authentication for every {@code /v1} path: a tenant API key ({@code llk_...}), or the
- * platform's master key ({@code llada.master.key}, env {@code LLADA_MASTER_KEY}) which alone may
- * call {@code /v1/admin/...}. Without a configured master key the admin API is closed.
+ * Bearer authentication for every {@code /v1} path, with one of three credentials: a tenant API key
+ * ({@code llk_...}, for machine clients); an access token of the identity provider (a JWT, for
+ * people and service accounts; {@link IdentityProvider}), whose roles and tenant decide what it may
+ * do ({@link IdentityPolicy}); or the platform's master key ({@code llada.master.key}, env {@code
+ * LLADA_MASTER_KEY}), the break-glass credential. What each may then call is {@link
+ * AccessFilter}'s.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -28,6 +35,7 @@ public class AuthenticationFilter implements ContainerRequestFilter {
 
   @Inject RequestContext context;
   @Inject Tenancy tenancy;
+  @Inject IdentityProvider identityProvider;
 
   @Inject
   @ConfigProperty(name = "llada.master.key")
@@ -35,8 +43,6 @@ public class AuthenticationFilter implements ContainerRequestFilter {
 
   @Override
   public void filter(ContainerRequestContext request) {
-    String path = request.getUriInfo().getPath(false).replaceFirst("^/", "");
-    boolean admin = path.equals("admin") || path.startsWith("admin/");
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     if (header == null || header.isBlank()) {
       throw new AuthenticationException(
@@ -52,19 +58,29 @@ public class AuthenticationFilter implements ContainerRequestFilter {
       context.authenticated(Caller.admin());
       return;
     }
-    if (admin) {
-      // a credential that is no key at all is a 401 here as everywhere; a tenant's valid key is
-      // a 403: it authenticates, but not for this API
-      tenancy.authenticate(secret);
-      throw masterKey.filter(k -> !k.isBlank()).isPresent()
-          ? new PermissionDeniedException(
-              "admin_only", null, "The administration API takes the platform's master key.")
-          : new PermissionDeniedException(
-              "admin_disabled",
-              null,
-              "The administration API is disabled: no master key is configured (LLADA_MASTER_KEY).");
+    if (AccessTokens.looksLikeJwt(secret)) {
+      Identity identity = identityProvider.verify(secret);
+      IdentityPolicy.Grant grant = IdentityPolicy.grant(identity, tenantHeader(request));
+      String label = "user:" + identity.name();
+      context.authenticated(
+          grant.tenantSlug() == null
+              ? Caller.platform(grant.scopes(), label)
+              : tenancy.member(grant.tenantSlug(), grant.scopes(), label));
+      return;
     }
     context.authenticated(tenancy.authenticate(secret));
+  }
+
+  private static String tenantHeader(ContainerRequestContext request) {
+    String t = request.getHeaderString(IdentityPolicy.TENANT_HEADER);
+    if (t == null) {
+      return null;
+    }
+    if (t.isBlank() || t.length() > 64) {
+      throw new InvalidRequestException(
+          IdentityPolicy.TENANT_HEADER, IdentityPolicy.TENANT_HEADER + " must name a tenant slug.");
+    }
+    return t.strip();
   }
 
   private boolean isMasterKey(String secret) {

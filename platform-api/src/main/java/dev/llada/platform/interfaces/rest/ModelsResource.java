@@ -4,7 +4,6 @@ import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.domain.ModelNotFoundException;
-import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.dto.ModelList;
 import dev.llada.platform.interfaces.rest.dto.ModelObject;
 import dev.llada.registry.domain.ModelCatalog;
@@ -48,7 +47,6 @@ public class ModelsResource {
    */
   private boolean visible(ServedModel model) {
     Caller caller = context.caller();
-    caller.require(Scope.MODELS_READ);
     return caller.isAdmin()
         || (model.servable()
             && tenancy.entitled(caller.tenantId(), model.variant())

@@ -4,7 +4,6 @@ import dev.llada.platform.application.LiveRequests;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.domain.NotFoundException;
-import dev.llada.platform.domain.Scope;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -43,7 +42,6 @@ public class RequestsResource {
   @Operation(summary = "Cancel a running or waiting request of your tenant")
   public Response cancel(@PathParam("id") String id) {
     Caller caller = context.caller();
-    caller.require(Scope.INFERENCE);
     List<UUID> hit = requests.cancel(caller.isAdmin() ? null : caller.tenantId(), id);
     if (hit.isEmpty()) {
       throw new NotFoundException(

@@ -6,7 +6,6 @@ import dev.llada.platform.application.Tenancy;
 import dev.llada.platform.application.UsageRow;
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.domain.InvalidRequestException;
-import dev.llada.platform.domain.Scope;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -49,9 +48,8 @@ public class UsageResource {
       @QueryParam("to") String to,
       @QueryParam("format") String format) {
     Caller caller = context.caller();
-    caller.require(Scope.USAGE_READ);
     if (caller.isAdmin()) {
-      throw new InvalidRequestException(null, "The master key has no tenant; use /v1/admin/usage.");
+      throw new InvalidRequestException(null, "This caller has no tenant; use /v1/admin/usage.");
     }
     return report(caller.tenantId(), from, to, format);
   }
@@ -64,7 +62,6 @@ public class UsageResource {
       @QueryParam("from") String from,
       @QueryParam("to") String to,
       @QueryParam("format") String format) {
-    context.caller().require(Scope.ADMIN);
     UUID id = tenant == null || tenant.isBlank() ? null : tenancy.tenant(tenant).id();
     return report(id, from, to, format);
   }

@@ -132,7 +132,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
                   .orElse(Limits.NONE);
           Windows w = windows(c, dbNow(c));
           List<Scope> scopes =
-              List.of(
+              scopes(
                   new Scope("TENANT", caller.tenantId(), tenantLimits),
                   new Scope("KEY", caller.apiKeyId(), keyLimits));
           List<QuotaAdmission.Usage> usage = new ArrayList<>();
@@ -300,7 +300,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
     Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", requestId);
     Windows w = windows(c, reserved.at());
     for (Scope s :
-        List.of(
+        scopes(
             new Scope("TENANT", reserved.tenantId(), Limits.NONE),
             new Scope("KEY", reserved.apiKeyId(), Limits.NONE))) {
       add(c, s, "TOKENS", w.day(), completionTokens - reservedTokens);
@@ -576,5 +576,13 @@ public class JdbcQuotaLedger implements QuotaLedger {
         c ->
             Sql.update(
                 c, "DELETE FROM quota_counter WHERE NOT " + retained("metric", "window_start")));
+  }
+
+  /**
+   * The counters a request moves: its tenant's, and its key's when it came with one (a JWT user has
+   * none).
+   */
+  private static List<Scope> scopes(Scope tenant, Scope key) {
+    return key.id() == null ? List.of(tenant) : List.of(tenant, key);
   }
 }

@@ -10,6 +10,7 @@ import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.KeyPolicy;
 import dev.llada.platform.domain.Limits;
 import dev.llada.platform.domain.NotFoundException;
+import dev.llada.platform.domain.PermissionDeniedException;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.domain.TenantPolicy;
 import dev.llada.platform.domain.TenantStatus;
@@ -298,6 +299,23 @@ public class JpaTenancy implements Tenancy {
     KeyPolicy.admit(k.revokedAt(), k.expiresAt(), t.status(), Instant.now());
     return new Caller(
         t.id(), t.slug(), k.id(), k.prefix(), k.scopes(), t.storeBodies(), t.queueWeight());
+  }
+
+  @Override
+  public Caller member(String slug, Set<Scope> scopes, String label) {
+    TenantRecord t =
+        find(slug, false)
+            .filter(r -> r.status() != TenantStatus.DELETED)
+            .orElseThrow(
+                () ->
+                    new PermissionDeniedException(
+                        "tenant_unknown",
+                        null,
+                        "The token's tenant '" + slug + "' is not a tenant of this platform."));
+    if (t.status() != TenantStatus.ACTIVE) {
+      throw new PermissionDeniedException("tenant_suspended", null, "This tenant is suspended.");
+    }
+    return new Caller(t.id(), t.slug(), null, label, scopes, t.storeBodies(), t.queueWeight());
   }
 
   private static UserView view(TenantUserRecord u) {

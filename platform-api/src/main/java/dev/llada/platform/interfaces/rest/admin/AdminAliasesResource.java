@@ -1,8 +1,6 @@
 package dev.llada.platform.interfaces.rest.admin;
 
 import dev.llada.platform.application.ModelAdmin;
-import dev.llada.platform.application.RequestContext;
-import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.application.ModelRegistry;
 import jakarta.enterprise.context.RequestScoped;
@@ -23,7 +21,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /v1/admin/aliases}: create, promote and roll back aliases, global or per tenant ({@code
- * ?tenant=slug}), with their history. Master key only.
+ * ?tenant=slug}), with their history. Who may call each endpoint: {@link
+ * dev.llada.platform.interfaces.rest.EndpointAccess}.
  */
 @Path("admin/aliases")
 @RequestScoped
@@ -33,18 +32,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class AdminAliasesResource {
 
   @Inject ModelAdmin models;
-  @Inject RequestContext context;
-
-  private void admin() {
-    context.caller().require(Scope.ADMIN);
-  }
 
   @PUT
   @Path("{alias}")
   @Operation(summary = "Create an alias or promote it to another version")
   public ModelAdmin.AliasView promote(
       @PathParam("alias") String alias, @QueryParam("tenant") String tenant, JsonObject body) {
-    admin();
     return models.promote(
         alias, tenant, JsonFields.requiredString(JsonFields.body(body), "version"));
   }
@@ -54,7 +47,6 @@ public class AdminAliasesResource {
   @Operation(summary = "Move an alias back to the version it pointed to before its last move")
   public ModelAdmin.AliasView rollback(
       @PathParam("alias") String alias, @QueryParam("tenant") String tenant) {
-    admin();
     return models.rollback(alias, tenant);
   }
 
@@ -63,7 +55,6 @@ public class AdminAliasesResource {
   @Operation(summary = "Every move of an alias")
   public AdminTenantsResource.Page<ModelRegistry.AliasMove> history(
       @PathParam("alias") String alias, @QueryParam("tenant") String tenant) {
-    admin();
     List<ModelRegistry.AliasMove> moves = models.history(alias, tenant);
     return AdminTenantsResource.Page.of(moves);
   }

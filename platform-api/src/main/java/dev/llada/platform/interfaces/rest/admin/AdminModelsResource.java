@@ -1,9 +1,7 @@
 package dev.llada.platform.interfaces.rest.admin;
 
 import dev.llada.platform.application.ModelAdmin;
-import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.domain.InvalidRequestException;
-import dev.llada.platform.domain.Scope;
 import dev.llada.platform.interfaces.rest.JsonFields;
 import dev.llada.registry.application.ModelRegistry;
 import dev.llada.registry.domain.VariantCode;
@@ -29,7 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /v1/admin/models} and {@code /v1/admin/aliases}: register versions from model directories,
- * tag them, query their lineage, promote and roll back aliases. Master key only.
+ * tag them, query their lineage, promote and roll back aliases. Who may call each endpoint: {@link
+ * dev.llada.platform.interfaces.rest.EndpointAccess}.
  */
 @Path("admin/models")
 @RequestScoped
@@ -39,16 +38,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class AdminModelsResource {
 
   @Inject ModelAdmin models;
-  @Inject RequestContext context;
-
-  private void admin() {
-    context.caller().require(Scope.ADMIN);
-  }
 
   @POST
   @Operation(summary = "Register a model directory as a new immutable version")
   public Response register(JsonObject body) {
-    admin();
     JsonObject b = JsonFields.body(body);
     String variantName = JsonFields.requiredString(b, "variant");
     VariantCode variant;
@@ -81,7 +74,6 @@ public class AdminModelsResource {
   @Operation(summary = "Every version of a model name")
   public AdminTenantsResource.Page<ModelRegistry.VersionView> versions(
       @PathParam("name") String name) {
-    admin();
     return AdminTenantsResource.Page.of(models.versions(name));
   }
 
@@ -90,7 +82,6 @@ public class AdminModelsResource {
   @Operation(summary = "One version")
   public ModelRegistry.VersionView version(
       @PathParam("name") String name, @PathParam("version") String version) {
-    admin();
     return models.version(name, number(version));
   }
 
@@ -99,7 +90,6 @@ public class AdminModelsResource {
   @Operation(summary = "Set or remove (null) tags of a version")
   public ModelRegistry.VersionView tag(
       @PathParam("name") String name, @PathParam("version") String version, JsonObject body) {
-    admin();
     return models.tag(name, number(version), tags(JsonFields.body(body)));
   }
 
@@ -108,7 +98,6 @@ public class AdminModelsResource {
   @Operation(summary = "The base versions a version descends from, and those made from it")
   public ModelRegistry.Lineage lineage(
       @PathParam("name") String name, @PathParam("version") String version) {
-    admin();
     return models.lineage(name, number(version));
   }
 

@@ -1,0 +1,289 @@
+package dev.llada.platform;
+
+import static dev.llada.platform.ApiClient.createKey;
+import static dev.llada.platform.ApiClient.createTenant;
+import static dev.llada.platform.ApiClient.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The attack matrix of issue #17: every endpoint (found from the JAX-RS resources) with every kind
+ * of caller, as docs/SECURITY.md's table says, then with every bad credential; another tenant's
+ * resources answer 404 without data. Tokens are minted here ({@link ItTokens}); KeycloakIT does the
+ * same with the real identity provider's tokens.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class SecurityMatrixIT {
+
+  private static final String MODEL = "llada-tiny-instruct";
+  private static final String OWN = "sec-acme";
+  private static final String OTHER = "sec-globex";
+  private static final String NO_TENANT = "sec-no-such-tenant";
+
+  private static final Map<String, ApiClient> CALLERS = new LinkedHashMap<>();
+  private static String revokedKey;
+
+  @Deployment(testable = false)
+  static WebArchive deployment() throws IOException {
+    ItDatabase.start();
+    return ShrinkWrap.createFromZipFile(
+        WebArchive.class, new File(System.getProperty("platform.war", "target/platform-api.war")));
+  }
+
+  @BeforeAll
+  static void callers() throws Exception {
+    if (!CALLERS.isEmpty()) {
+      return;
+    }
+    createTenant(OWN, null, "INSTRUCT");
+    createTenant(OTHER, null, "INSTRUCT");
+    CALLERS.put("master", ApiClient.admin());
+    CALLERS.put(
+        "platform-admin", new ApiClient(ItTokens.token("olivia", List.of("platform-admin"))));
+    CALLERS.put("platform viewer", new ApiClient(ItTokens.token("victor", List.of("viewer"))));
+    CALLERS.put(
+        "tenant-admin",
+        new ApiClient(ItTokens.token("alice", List.of("tenant-admin", "tenant-user"), OWN)));
+    CALLERS.put("tenant-user", new ApiClient(ItTokens.token("bob", List.of("tenant-user"), OWN)));
+    CALLERS.put("tenant viewer", new ApiClient(ItTokens.token("vera", List.of("viewer"), OWN)));
+    CALLERS.put("API key", new ApiClient(createKey(OWN, null)));
+    revokedKey = createKey(OWN, null);
+    String id = revokedKey.substring(0, 12);
+    for (var k :
+        json(ApiClient.admin().get("/v1/admin/tenants/" + OWN + "/keys")).getJsonArray("data")) {
+      var key = k.asJsonObject();
+      if (key.getString("prefix").equals(id)) {
+        assertEquals(
+            200,
+            ApiClient.admin()
+                .delete("/v1/admin/tenants/" + OWN + "/keys/" + key.getString("id"))
+                .statusCode());
+      }
+    }
+  }
+
+  private static String path(String endpoint, String slug) {
+    return endpoint
+        .substring(endpoint.indexOf(' ') + 1)
+        .replace("{slug}", slug)
+        .replace("{id}", UUID.randomUUID().toString())
+        .replace("{model}", MODEL)
+        .replace("{name}", MODEL)
+        .replace("{version}", "1")
+        .replace("{alias}", "sec-alias");
+  }
+
+  private static HttpResponse<String> call(ApiClient caller, String endpoint, String slug)
+      throws Exception {
+    String method = endpoint.substring(0, endpoint.indexOf(' '));
+    String path = path(endpoint, slug);
+    return switch (method) {
+      case "GET" -> caller.get(path);
+      case "DELETE" -> caller.delete(path);
+      case "POST" -> caller.post(path, "{}");
+      case "PUT" -> caller.put(path, "{}");
+      case "PATCH" -> caller.patch(path, "{}");
+      default -> throw new AssertionError(method);
+    };
+  }
+
+  private static String code(HttpResponse<String> r) {
+    try {
+      return json(r).getJsonObject("error").getString("code", null);
+    } catch (RuntimeException e) {
+      return "(not an OpenAI error body: " + r.body() + ")";
+    }
+  }
+
+  @Test
+  void everyEndpointAnswersEveryCallerAsTheSecurityDocumentSays() throws Exception {
+    Map<String, Map<String, String>> table = Endpoints.securityTable();
+    List<String> endpoints = Endpoints.all();
+    assertEquals(new java.util.TreeSet<>(endpoints), table.keySet(), "docs/SECURITY.md's rows");
+    List<String> wrong = new ArrayList<>();
+    for (String endpoint : endpoints) {
+      for (var caller : CALLERS.entrySet()) {
+        String expected = table.get(endpoint).get(caller.getKey());
+        boolean platform =
+            caller.getKey().startsWith("platform") || caller.getKey().equals("master");
+        HttpResponse<String> r = call(caller.getValue(), endpoint, platform ? NO_TENANT : OWN);
+        int s = r.statusCode();
+        String where = endpoint + " as " + caller.getKey() + ": " + s + " " + code(r);
+        switch (expected) {
+          case "403" -> {
+            if (s != 403) {
+              wrong.add(where + " (expected 403)");
+            }
+          }
+          case "yes", "own" -> {
+            if (s == 401 || s == 403 || "tenant_not_found".equals(code(r)) && !platform) {
+              wrong.add(where + " (expected to get through)");
+            }
+            if ("own".equals(expected)) {
+              HttpResponse<String> other = call(caller.getValue(), endpoint, OTHER);
+              if (other.statusCode() != 404
+                  || !"tenant_not_found".equals(code(other))
+                  || json(other).containsKey("data")) {
+                wrong.add(
+                    endpoint
+                        + " as "
+                        + caller.getKey()
+                        + " on another tenant: "
+                        + other.statusCode()
+                        + " "
+                        + other.body());
+              }
+            }
+          }
+          default ->
+              wrong.add(endpoint + ": unknown cell '" + expected + "' for " + caller.getKey());
+        }
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  @Test
+  void everyEndpointRefusesEveryBadCredentialWith401() throws Exception {
+    long now = System.currentTimeMillis();
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put(
+        "expired",
+        ItTokens.token(
+            "eve",
+            b -> b.issueTime(new Date(now - 600_000)).expirationTime(new Date(now - 120_000))));
+    bad.put("forged", ItTokens.forged("eve", List.of("platform-admin")));
+    bad.put("unsigned", ItTokens.unsigned("eve", List.of("platform-admin")));
+    bad.put(
+        "other issuer", ItTokens.token("eve", b -> b.issuer("https://evil.test/realms/platform")));
+    bad.put("other audience", ItTokens.token("eve", b -> b.audience("account")));
+    bad.put("malformed", "eyJhbGciOiJSUzI1NiJ9.e30.bm90LWEtc2lnbmF0dXJl");
+    bad.put("revoked key", revokedKey);
+    bad.put("unknown key", "llk_" + "x".repeat(40));
+    List<String> wrong = new ArrayList<>();
+    for (String endpoint : Endpoints.all()) {
+      HttpResponse<String> none = call(new ApiClient(null), endpoint, OWN);
+      if (none.statusCode() != 401) {
+        wrong.add(endpoint + " without a credential: " + none.statusCode());
+      }
+      for (var b : bad.entrySet()) {
+        HttpResponse<String> r = call(new ApiClient(b.getValue()), endpoint, OWN);
+        if (r.statusCode() != 401 || code(r).startsWith("(")) {
+          wrong.add(
+              endpoint
+                  + " with a "
+                  + b.getKey()
+                  + " credential: "
+                  + r.statusCode()
+                  + " "
+                  + r.body());
+        }
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  @Test
+  void aUserOfTwoTenantsNamesOnePerRequest() throws Exception {
+    ApiClient both =
+        new ApiClient(ItTokens.token("dana", List.of("tenant-admin", "tenant-user"), OWN, OTHER));
+    HttpResponse<String> unnamed = both.get("/v1/admin/tenants/" + OTHER + "/users");
+    assertEquals(400, unnamed.statusCode(), unnamed.body());
+    assertEquals("X-Tenant", json(unnamed).getJsonObject("error").getString("param"));
+    HttpResponse<String> named =
+        ApiClient.HTTP.send(
+            both.request("/v1/admin/tenants/" + OTHER + "/users")
+                .header("X-Tenant", OTHER)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, named.statusCode(), named.body());
+    HttpResponse<String> crossed =
+        ApiClient.HTTP.send(
+            both.request("/v1/admin/tenants/" + OTHER + "/users")
+                .header("X-Tenant", OWN)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, crossed.statusCode(), crossed.body());
+    HttpResponse<String> neither =
+        ApiClient.HTTP.send(
+            both.request("/v1/models").header("X-Tenant", "sec-initech").GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, neither.statusCode(), neither.body());
+    assertEquals("tenant_not_allowed", code(neither));
+  }
+
+  @Test
+  void aSignedInUserRunsModelsBilledToItsTenant() throws Exception {
+    ApiClient bob = new ApiClient(ItTokens.token("bob", List.of("tenant-user"), OWN));
+    long before =
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+                + " WHERE t.slug = '"
+                + OWN
+                + "' AND l.entry = 'SETTLE' AND l.api_key_id IS NULL");
+    HttpResponse<String> r =
+        bob.post(
+            "/v1/chat/completions",
+            "{\"model\":\""
+                + MODEL
+                + "\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    long after =
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+                + " WHERE t.slug = '"
+                + OWN
+                + "' AND l.entry = 'SETTLE' AND l.api_key_id IS NULL");
+    assertEquals(before + 1, after);
+    // a tenant-admin manages its own tenant's keys, and a key it creates works
+    ApiClient alice = new ApiClient(ItTokens.token("alice", List.of("tenant-admin"), OWN));
+    HttpResponse<String> key =
+        alice.post("/v1/admin/tenants/" + OWN + "/keys", "{\"name\":\"alice's\"}");
+    assertEquals(201, key.statusCode(), key.body());
+    assertEquals(200, new ApiClient(json(key).getString("secret")).get("/v1/models").statusCode());
+    assertFalse(
+        alice.get("/v1/admin/tenants").statusCode() == 200, "a tenant-admin lists no tenants");
+  }
+
+  @Test
+  void aSuspendedTenantsUsersAreRefused() throws Exception {
+    createTenant("sec-paused", null, "INSTRUCT");
+    assertEquals(
+        200,
+        ApiClient.admin()
+            .patch("/v1/admin/tenants/sec-paused", "{\"status\":\"SUSPENDED\"}")
+            .statusCode());
+    HttpResponse<String> r =
+        new ApiClient(ItTokens.token("sam", List.of("tenant-user"), "sec-paused"))
+            .get("/v1/models");
+    assertEquals(403, r.statusCode(), r.body());
+    assertEquals("tenant_suspended", code(r));
+    HttpResponse<String> unknown =
+        new ApiClient(ItTokens.token("sam", List.of("tenant-user"), "sec-nowhere"))
+            .get("/v1/models");
+    assertEquals(403, unknown.statusCode());
+    assertEquals("tenant_unknown", code(unknown));
+  }
+}
