@@ -75,8 +75,9 @@ class PlatformApiIT {
             + " now() - interval '29 days')",
         "INSERT INTO tenant (id, slug, display_name) VALUES (gen_random_uuid(), 'retention',"
             + " 'Retention')",
-        "INSERT INTO idempotent_response (tenant_id, key, request_hash, status, body, created_at)"
-            + " SELECT id, k, repeat('a', 64), 200, '{}', now() - h * interval '1 hour'"
+        "INSERT INTO idempotent_response (owner, tenant_id, key, request_hash, status, body,"
+            + " created_at) SELECT 'tenant:' || id, id, k, repeat('a', 64), 200, '{}',"
+            + " now() - h * interval '1 hour'"
             + " FROM tenant, (VALUES ('old-key', 25), ('fresh-key', 23)) AS x(k, h)"
             + " WHERE slug = 'retention'");
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -177,7 +178,7 @@ class PlatformApiIT {
     assertEquals("database", check.getString("name"));
     assertEquals("UP", check.getString("status"));
     JsonObject data = check.getJsonObject("data");
-    assertEquals("9", data.getString("schemaVersion"));
+    assertEquals("11", data.getString("schemaVersion"));
     assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
     assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
   }

@@ -286,4 +286,58 @@ class SecurityMatrixIT {
     assertEquals(403, unknown.statusCode());
     assertEquals("tenant_unknown", code(unknown));
   }
+
+  @Test
+  void aRotatedKeyWorksBesideItsSuccessorForTheGracePeriodOnly() throws Exception {
+    createTenant("sec-rotate", null, "INSTRUCT");
+    ApiClient admin = ApiClient.admin();
+    HttpResponse<String> made =
+        admin.post(
+            "/v1/admin/tenants/sec-rotate/keys",
+            "{\"name\":\"ci\",\"scopes\":[\"models:read\"],\"limits\":{\"requests_per_minute\":50}}");
+    assertEquals(201, made.statusCode(), made.body());
+    String oldSecret = json(made).getString("secret");
+    String oldId = json(made).getString("id");
+    String rotate = "/v1/admin/tenants/sec-rotate/keys/" + oldId + "/rotate";
+    for (String bad :
+        List.of(
+            "{\"grace_seconds\":-1}", "{\"grace_seconds\":2592001}", "{\"grace_seconds\":\"x\"}")) {
+      HttpResponse<String> r = admin.post(rotate, bad);
+      assertEquals(400, r.statusCode(), bad + ": " + r.body());
+      assertEquals("grace_seconds", json(r).getJsonObject("error").getString("param"));
+    }
+    HttpResponse<String> rotated = admin.post(rotate, "{\"grace_seconds\":3600}");
+    assertEquals(201, rotated.statusCode(), rotated.body());
+    var next = json(rotated);
+    String newSecret = next.getString("secret");
+    assertFalse(newSecret.equals(oldSecret));
+    assertEquals("ci", next.getString("name"));
+    assertEquals(
+        List.of("models:read"),
+        next.getJsonArray("scopes").getValuesAs(jakarta.json.JsonString.class).stream()
+            .map(jakarta.json.JsonString::getString)
+            .toList());
+    assertEquals(50, next.getJsonObject("limits").getInt("requests_per_minute"));
+    assertEquals(
+        200, new ApiClient(oldSecret).get("/v1/models").statusCode(), "the old key, in its grace");
+    assertEquals(200, new ApiClient(newSecret).get("/v1/models").statusCode());
+    // the successor rotated at once: its predecessor stops now
+    String successorId = next.getString("id");
+    HttpResponse<String> again =
+        admin.post(
+            "/v1/admin/tenants/sec-rotate/keys/" + successorId + "/rotate",
+            "{\"grace_seconds\":0}");
+    assertEquals(201, again.statusCode(), again.body());
+    HttpResponse<String> stopped = new ApiClient(newSecret).get("/v1/models");
+    assertEquals(401, stopped.statusCode(), stopped.body());
+    assertEquals("api_key_expired", code(stopped));
+    HttpResponse<String> dead =
+        admin.post("/v1/admin/tenants/sec-rotate/keys/" + successorId + "/rotate", "");
+    assertEquals(400, dead.statusCode(), "an expired key is not rotated: " + dead.body());
+    assertEquals(
+        404,
+        admin
+            .post("/v1/admin/tenants/sec-rotate/keys/" + UUID.randomUUID() + "/rotate", "")
+            .statusCode());
+  }
 }

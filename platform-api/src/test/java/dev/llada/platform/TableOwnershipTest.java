@@ -72,6 +72,7 @@ class TableOwnershipTest {
           Map.entry("quota_counter", "JdbcQuotaLedger"),
           Map.entry("reservation_lease", "JdbcQuotaLedger"),
           Map.entry("request_log", "JdbcRequestLog"),
+          Map.entry("audit_log", "JdbcAuditLog"),
           Map.entry("idempotent_response", "JdbcIdempotencyStore"),
           Map.entry("model_version", "JpaModelRegistry"),
           Map.entry("model_version_tag", "JpaModelRegistry"),

@@ -54,6 +54,13 @@ public interface Tenancy {
 
   List<KeyView> keys(String slug);
 
+  /**
+   * Rotates a key: a new key (new secret, shown in the returned view only) with the old one's name,
+   * scopes, limits and expiry; the old key keeps working for {@code grace} (0 to 30 days), then
+   * expires. 404 for an unknown key, 400 for a revoked or expired one.
+   */
+  KeyView rotateKey(String slug, UUID keyId, java.time.Duration grace);
+
   /** Revokes a key (idempotent); 404 if the tenant has no such key. */
   KeyView revokeKey(String slug, UUID keyId);
 

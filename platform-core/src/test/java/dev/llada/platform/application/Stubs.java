@@ -101,15 +101,16 @@ final class Stubs {
 
   static class Idempotency implements IdempotencyStore {
     @Override
-    public Optional<Kept> claim(UUID tenantId, String key, String requestHash) {
+    public Optional<Kept> claim(
+        String owner, UUID tenantId, String key, String requestHash, java.time.Duration hold) {
       throw new UnsupportedOperationException("this test keeps no responses");
     }
 
     @Override
-    public void complete(UUID tenantId, String key, int status, String body) {}
+    public void complete(String owner, String key, int status, String body) {}
 
     @Override
-    public void release(UUID tenantId, String key) {}
+    public void release(String owner, String key) {}
 
     @Override
     public int purgeExpired() {

@@ -54,6 +54,27 @@ public final class KeyPolicy {
     }
   }
 
+  /** The longest a rotated key's predecessor may keep working. */
+  public static final java.time.Duration MAX_ROTATION_GRACE = java.time.Duration.ofDays(30);
+
+  /** 400 unless a rotation's grace period is 0 to 30 days. */
+  public static void checkGrace(java.time.Duration grace) {
+    if (grace == null || grace.isNegative() || grace.compareTo(MAX_ROTATION_GRACE) > 0) {
+      throw new InvalidRequestException(
+          "grace_seconds", "grace_seconds must be from 0 to " + MAX_ROTATION_GRACE.toSeconds());
+    }
+  }
+
+  /**
+   * 400 for rotating a key that no longer works: a revoked or expired key is replaced, not rotated.
+   */
+  public static void admitRotation(Instant revokedAt, Instant expiresAt, Instant now) {
+    if (revokedAt != null || expiresAt != null && !expiresAt.isAfter(now)) {
+      throw new InvalidRequestException(
+          "key", "This key is revoked or expired; create a new key instead of rotating it.");
+    }
+  }
+
   /** Whether a presented credential can be a key at all (before any look-up). */
   public static boolean looksLikeKey(String secret) {
     return secret != null && secret.startsWith(SECRET_PREFIX) && secret.length() <= MAX_PRESENTED;

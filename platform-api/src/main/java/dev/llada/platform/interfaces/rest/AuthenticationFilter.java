@@ -8,17 +8,22 @@ import dev.llada.platform.domain.Identity;
 import dev.llada.platform.domain.IdentityPolicy;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.infrastructure.security.AccessTokens;
+import dev.llada.platform.infrastructure.security.FailedAuthentications;
 import dev.llada.platform.infrastructure.security.IdentityProvider;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -36,6 +41,8 @@ public class AuthenticationFilter implements ContainerRequestFilter {
   @Inject RequestContext context;
   @Inject Tenancy tenancy;
   @Inject IdentityProvider identityProvider;
+  @Inject FailedAuthentications failures;
+  @Context HttpServletRequest servlet;
 
   @Inject
   @ConfigProperty(name = "llada.master.key")
@@ -43,6 +50,17 @@ public class AuthenticationFilter implements ContainerRequestFilter {
 
   @Override
   public void filter(ContainerRequestContext request) {
+    String source = servlet.getRemoteAddr();
+    failures.check(source); // a source that keeps failing is refused before anything is looked up
+    try {
+      authenticate(request);
+    } catch (AuthenticationException e) {
+      failures.failed(source);
+      throw e;
+    }
+  }
+
+  private void authenticate(ContainerRequestContext request) {
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     if (header == null || header.isBlank()) {
       throw new AuthenticationException(
@@ -83,9 +101,36 @@ public class AuthenticationFilter implements ContainerRequestFilter {
     return t.strip();
   }
 
+  /** The shortest master key accepted, here as in the launcher. */
+  static final int MASTER_KEY_MIN_LENGTH = 16;
+
+  private static final Logger LOG = Logger.getLogger(AuthenticationFilter.class.getName());
+  private static final AtomicBoolean WARNED = new AtomicBoolean();
+
   private boolean isMasterKey(String secret) {
-    return masterKey
+    return isMasterKey(masterKey, secret);
+  }
+
+  /**
+   * Whether {@code secret} is the configured master key: compared in constant time, and never when
+   * the configured key is shorter than {@link #MASTER_KEY_MIN_LENGTH} (then the master key is off).
+   */
+  static boolean isMasterKey(Optional<String> configured, String secret) {
+    return configured
         .filter(k -> !k.isBlank())
+        .filter(
+            k -> {
+              if (k.length() >= MASTER_KEY_MIN_LENGTH) {
+                return true;
+              }
+              if (WARNED.compareAndSet(false, true)) {
+                LOG.severe(
+                    "llada.master.key (LLADA_MASTER_KEY) is shorter than "
+                        + MASTER_KEY_MIN_LENGTH
+                        + " characters and is refused: the master key is disabled.");
+              }
+              return false;
+            })
         .map(
             k ->
                 MessageDigest.isEqual(

@@ -54,6 +54,8 @@ public final class EndpointAccess {
           Map.entry("POST /v1/requests/{id}/cancel", any(Scope.INFERENCE)),
           Map.entry("GET /v1/usage", any(Scope.USAGE_READ)),
           Map.entry("GET /v1/admin/usage", any(Scope.PLATFORM_READ)),
+          Map.entry("GET /v1/admin/audit", any(Scope.PLATFORM_READ)),
+          Map.entry("GET /v1/admin/tenants/{slug}/audit", ownTenant(Scope.TENANT_READ)),
           Map.entry("POST /v1/admin/tenants", any(Scope.ADMIN)),
           Map.entry("GET /v1/admin/tenants", any(Scope.PLATFORM_READ)),
           Map.entry("GET /v1/admin/tenants/{slug}", ownTenant(Scope.TENANT_READ)),
@@ -63,6 +65,8 @@ public final class EndpointAccess {
           Map.entry("POST /v1/admin/tenants/{slug}/keys", ownTenant(Scope.TENANT_WRITE)),
           Map.entry("GET /v1/admin/tenants/{slug}/keys", ownTenant(Scope.TENANT_READ)),
           Map.entry("DELETE /v1/admin/tenants/{slug}/keys/{id}", ownTenant(Scope.TENANT_WRITE)),
+          Map.entry(
+              "POST /v1/admin/tenants/{slug}/keys/{id}/rotate", ownTenant(Scope.TENANT_WRITE)),
           Map.entry("POST /v1/admin/tenants/{slug}/users", ownTenant(Scope.TENANT_WRITE)),
           Map.entry("GET /v1/admin/tenants/{slug}/users", ownTenant(Scope.TENANT_READ)),
           Map.entry("DELETE /v1/admin/tenants/{slug}/users/{id}", ownTenant(Scope.TENANT_WRITE)),

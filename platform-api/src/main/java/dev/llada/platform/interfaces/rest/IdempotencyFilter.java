@@ -24,15 +24,19 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * {@code Idempotency-Key} on a tenant's POSTs: the first request runs and its response (status
- * below 500) is kept for 24 h; a retry with the same key and the same body gets that response again
- * ({@code Idempotent-Replayed: true}) without running or costing anything; the same key with
- * another body is refused (422), and so is a retry while the first is still running (409). Streamed
- * responses are not kept.
+ * {@code Idempotency-Key} on every POST, a tenant's and the administration API's: the first request
+ * runs and its final response (2xx, or a 4xx other than 409 and 429) is kept for 24 h; a retry with
+ * the same key and the same body gets that response again ({@code Idempotent-Replayed: true})
+ * without running or costing anything; the same key with another body is refused (422), and so is a
+ * retry while the first is still running (409). A conflict, a rate limit or a server error is not
+ * final: the key is freed and a retry runs. A first request that died (the process killed) holds
+ * its key only until its deadline could have passed. Streamed responses are not kept.
  */
 @Provider
 @Priority(Priorities.AUTHORIZATION)
@@ -44,6 +48,15 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
   @Inject IdempotencyStore store;
   @Inject EdgeLimits limits;
 
+  @Inject
+  @ConfigProperty(name = "llada.request.timeout-seconds", defaultValue = "300")
+  long timeoutSeconds;
+
+  /** How long a claim holds: no request outlives twice its deadline (reservation leases, too). */
+  private Duration hold() {
+    return Duration.ofSeconds(Math.max(60, 2 * timeoutSeconds));
+  }
+
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
     String key = request.getHeaderString("Idempotency-Key");
@@ -51,9 +64,6 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
       return;
     }
     Caller caller = context.caller();
-    if (caller.isAdmin()) {
-      return;
-    }
     if (key.isBlank() || key.length() > 255) {
       throw new InvalidRequestException(
           "Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
@@ -67,7 +77,8 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
     String hash =
         sha256(
             request.getUriInfo().getPath(false) + "\n" + new String(body, StandardCharsets.UTF_8));
-    Optional<IdempotencyStore.Kept> kept = store.claim(caller.tenantId(), key, hash);
+    String owner = IdempotencyStore.owner(caller.tenantId(), caller.keyPrefix());
+    Optional<IdempotencyStore.Kept> kept = store.claim(owner, caller.tenantId(), key, hash, hold());
     if (kept.isEmpty()) {
       request.setProperty(CLAIMED, key);
       return;
@@ -102,16 +113,23 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
     if (caller == null) {
       return;
     }
+    String owner = IdempotencyStore.owner(caller.tenantId(), caller.keyPrefix());
     Object entity = response.getEntity();
-    if (response.getStatus() >= 500 || entity instanceof StreamingOutput) {
-      store.release(caller.tenantId(), key);
+    if (!isFinal(response.getStatus()) || entity instanceof StreamingOutput) {
+      store.release(owner, key);
       return;
     }
     String body =
         entity instanceof JsonStructure json
             ? json.toString()
             : entity instanceof String s ? s : JsonbConfiguration.toJson(entity);
-    store.complete(caller.tenantId(), key, response.getStatus(), body);
+    store.complete(owner, key, response.getStatus(), body);
+  }
+
+  /** An answer a retry must get again: a success, or a refusal that retrying cannot change. */
+  static boolean isFinal(int status) {
+    return status >= 200 && status < 300
+        || status >= 400 && status < 500 && status != 409 && status != 429;
   }
 
   private static String sha256(String s) {

@@ -118,4 +118,8 @@ public class ApiKeyRecord {
   public Instant createdAt() {
     return createdAt;
   }
+
+  public UUID createdBy() {
+    return createdBy;
+  }
 }

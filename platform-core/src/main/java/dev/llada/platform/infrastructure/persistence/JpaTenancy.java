@@ -20,6 +20,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -276,6 +277,40 @@ public class JpaTenancy implements Tenancy {
         .executeUpdate();
     em.refresh(k);
     return view(k, null);
+  }
+
+  @Override
+  public KeyView rotateKey(String slug, UUID keyId, Duration grace) {
+    KeyPolicy.checkGrace(grace);
+    TenantRecord t = loadLive(slug);
+    ApiKeyRecord old = em.find(ApiKeyRecord.class, keyId, LockModeType.PESSIMISTIC_WRITE);
+    if (old == null || !old.tenant().id().equals(t.id())) {
+      throw new NotFoundException("api_key_not_found", "key", "No key " + keyId + ".");
+    }
+    Instant now = Instant.now();
+    KeyPolicy.admitRotation(old.revokedAt(), old.expiresAt(), now);
+    Instant oldUntil = now.plus(grace);
+    if (old.expiresAt() == null || old.expiresAt().isAfter(oldUntil)) {
+      em.createQuery("UPDATE ApiKeyRecord k SET k.expiresAt = :until WHERE k.id = :id")
+          .setParameter("until", oldUntil)
+          .setParameter("id", keyId)
+          .executeUpdate();
+    }
+    String secret = KeyPolicy.newSecret();
+    ApiKeyRecord k =
+        new ApiKeyRecord(
+            UUID.randomUUID(),
+            t,
+            old.name(),
+            secret.substring(0, KeyPolicy.VISIBLE_PREFIX),
+            KeyPolicy.sha256(secret),
+            old.scopes(),
+            old.limits(),
+            old.expiresAt(),
+            old.createdBy());
+    em.persist(k);
+    em.flush();
+    return view(k, secret);
   }
 
   @Override

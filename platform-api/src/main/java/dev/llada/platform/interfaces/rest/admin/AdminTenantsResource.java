@@ -25,6 +25,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
@@ -53,6 +54,7 @@ public class AdminTenantsResource {
   @Inject QuotaLedger ledger;
   @Inject RequestContext context;
   @Inject TenantLifecycle lifecycle;
+  @Inject AdminAuditResource audit;
 
   /** A list in OpenAI's shape. */
   public record Page<T>(String object, List<T> data) {
@@ -160,6 +162,27 @@ public class AdminTenantsResource {
     return Page.of(tenancy.keys(slug));
   }
 
+  /** How long a rotated key's predecessor works when the request does not say. */
+  static final long DEFAULT_GRACE_SECONDS = 86_400;
+
+  @POST
+  @Path("{slug}/keys/{id}/rotate")
+  @Operation(
+      summary = "Rotate an API key",
+      description =
+          "A new secret (in this response only) with the same name, scopes, limits and expiry;"
+              + " the old key keeps working for grace_seconds (default 86400, at most 30 days),"
+              + " then expires.")
+  public Response rotate(
+      @PathParam("slug") String slug, @PathParam("id") String id, JsonObject body) {
+    Long grace =
+        body == null
+            ? DEFAULT_GRACE_SECONDS
+            : JsonFields.integer(body, "grace_seconds", DEFAULT_GRACE_SECONDS);
+    KeyView key = tenancy.rotateKey(slug, uuid("id", id), java.time.Duration.ofSeconds(grace));
+    return Response.status(201).entity(key).build();
+  }
+
   @DELETE
   @Path("{slug}/keys/{id}")
   @Operation(summary = "Revoke an API key")
@@ -211,6 +234,20 @@ public class AdminTenantsResource {
   public Map<String, Object> drift(@PathParam("slug") String slug) {
     List<Drift> drift = ledger.drift(tenancy.tenant(slug).id());
     return Map.of("tenant", slug, "consistent", drift.isEmpty(), "drift", drift);
+  }
+
+  @GET
+  @Path("{slug}/audit")
+  @Operation(summary = "One tenant's audit log (filters and paging as /v1/admin/audit)")
+  public JsonObject audit(
+      @PathParam("slug") String slug,
+      @QueryParam("actor") String actor,
+      @QueryParam("action") String action,
+      @QueryParam("since") String since,
+      @QueryParam("until") String until,
+      @QueryParam("after") String after,
+      @QueryParam("limit") String limit) {
+    return audit.page(tenancy.tenant(slug).id(), actor, action, since, until, after, limit);
   }
 
   @POST
