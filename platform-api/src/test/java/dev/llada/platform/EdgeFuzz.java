@@ -809,7 +809,7 @@ final class EdgeFuzz {
     Endpoint e = pick(endpoints);
     List<String[]> h = new ArrayList<>();
     Set<Integer> expected = Set.of(401);
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(14)) {
       case 0 -> {} // none
       case 1 -> h.add(new String[] {"Authorization", "Basic YWRtaW46YWRtaW4="});
       case 2 -> h.add(new String[] {"Authorization", "Bearer"});
@@ -828,6 +828,42 @@ final class EdgeFuzz {
                 ? Set.of(200, 403)
                 : Set.of(403, 400);
       }
+      case 8 -> h.add(new String[] {"Authorization", "Bearer " + jwtShapedGarbage(40)});
+      case 9 -> // unsigned: "alg": "none", an operator's claims
+          h.add(
+              new String[] {
+                "Authorization", "Bearer " + ItTokens.unsigned("mallory", List.of("platform-admin"))
+              });
+      case 10 -> // signed by the trusted key, but expired
+          h.add(
+              new String[] {
+                "Authorization",
+                "Bearer "
+                    + ItTokens.token(
+                        "mallory",
+                        b ->
+                            b.claim("groups", List.of("platform-admin"))
+                                .issueTime(new java.util.Date(System.currentTimeMillis() - 900_000))
+                                .expirationTime(
+                                    new java.util.Date(System.currentTimeMillis() - 300_000)))
+              });
+      case 11 -> // signed by another key under the trusted key's id
+          h.add(
+              new String[] {
+                "Authorization", "Bearer " + ItTokens.forged("mallory", List.of("platform-admin"))
+              });
+      case 12 -> // HMAC-signed, as if the public key were a shared secret
+          h.add(
+              new String[] {
+                "Authorization",
+                "Bearer "
+                    + b64("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"it-key\"}")
+                    + "."
+                    + b64("{\"sub\":\"m\",\"groups\":[\"platform-admin\"],\"exp\":4102444800}")
+                    + "."
+                    + jwtShapedGarbage(1).substring(4)
+              });
+      case 13 -> h.add(new String[] {"Authorization", "Bearer " + jwtShapedGarbage(4_000)});
       default -> h.add(new String[] {"Authorization", "Bearer  " + " ".repeat(5)});
     }
     String body = bodyOrNull(e);
@@ -842,6 +878,24 @@ final class EdgeFuzz {
         e.writes(),
         expected,
         carriesTenantKey);
+  }
+
+  /** Three base64url parts that look like a JWT and are none ({@code n} random bytes each). */
+  private String jwtShapedGarbage(int n) {
+    byte[] b = new byte[n];
+    StringBuilder out = new StringBuilder("eyJ");
+    for (int part = 0; part < 3; part++) {
+      random.nextBytes(b);
+      out.append(part == 0 ? "" : ".")
+          .append(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b));
+    }
+    return out.toString();
+  }
+
+  private static String b64(String json) {
+    return java.util.Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private Case valid() {

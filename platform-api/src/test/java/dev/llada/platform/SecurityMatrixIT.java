@@ -340,4 +340,55 @@ class SecurityMatrixIT {
             .post("/v1/admin/tenants/sec-rotate/keys/" + UUID.randomUUID() + "/rotate", "")
             .statusCode());
   }
+
+  @Test
+  void aTenantAdminSetsItsOwnLimitsUpToTheCeilingsThePlatformSet() throws Exception {
+    ApiClient master = ApiClient.admin();
+    HttpResponse<String> made =
+        master.post(
+            "/v1/admin/tenants",
+            "{\"slug\":\"sec-ceil\",\"limits\":{\"requests_per_minute\":100,\"tokens_per_day\":1000},"
+                + "\"limit_ceilings\":{\"requests_per_minute\":300}}");
+    assertEquals(201, made.statusCode(), made.body());
+    assertEquals(300, json(made).getJsonObject("limit_ceilings").getInt("requests_per_minute"));
+    ApiClient admin = new ApiClient(ItTokens.token("cara", List.of("tenant-admin"), "sec-ceil"));
+    HttpResponse<String> raised =
+        admin.patch(
+            "/v1/admin/tenants/sec-ceil",
+            "{\"limits\":{\"requests_per_minute\":300,\"tokens_per_day\":500}}");
+    assertEquals(200, raised.statusCode(), raised.body());
+    assertEquals(300, json(raised).getJsonObject("limits").getInt("requests_per_minute"));
+    HttpResponse<String> above =
+        admin.patch(
+            "/v1/admin/tenants/sec-ceil",
+            "{\"limits\":{\"requests_per_minute\":301,\"tokens_per_day\":500}}");
+    assertEquals(403, above.statusCode(), above.body());
+    assertEquals("limit_above_ceiling", code(above));
+    HttpResponse<String> noCeiling =
+        admin.patch(
+            "/v1/admin/tenants/sec-ceil",
+            "{\"limits\":{\"requests_per_minute\":10,\"tokens_per_day\":501}}");
+    assertEquals(403, noCeiling.statusCode(), "no ceiling: it may only lower: " + noCeiling.body());
+    for (String field :
+        List.of(
+            "{\"status\":\"SUSPENDED\"}",
+            "{\"queue_weight\":5}",
+            "{\"limit_ceilings\":{}}",
+            "{\"entitlements\":[]}")) {
+      HttpResponse<String> r = admin.patch("/v1/admin/tenants/sec-ceil", field);
+      assertEquals(403, r.statusCode(), field + ": " + r.body());
+      assertEquals("field_not_allowed", code(r));
+    }
+    HttpResponse<String> badCeiling =
+        master.patch("/v1/admin/tenants/sec-ceil", "{\"limit_ceilings\":{\"max_concurrent\":0}}");
+    assertEquals(400, badCeiling.statusCode(), badCeiling.body());
+    assertEquals(
+        "limit_ceilings.max_concurrent",
+        json(badCeiling).getJsonObject("error").getString("param"));
+    // what was refused changed nothing
+    var now = json(master.get("/v1/admin/tenants/sec-ceil"));
+    assertEquals("ACTIVE", now.getString("status"));
+    assertEquals(300, now.getJsonObject("limits").getInt("requests_per_minute"));
+    assertEquals(500, now.getJsonObject("limits").getInt("tokens_per_day"));
+  }
 }

@@ -43,6 +43,15 @@ public interface Tenancy {
       Set<VariantCode> allowed,
       Integer queueWeight);
 
+  /** Sets the ceilings of the limits its tenant-admins may set (a platform admin's change). */
+  TenantView limitCeilings(String slug, Limits ceilings);
+
+  /**
+   * A tenant-admin's change of its tenant's limits: each up to its ceiling, or where there is none
+   * only lowered (403 {@code limit_above_ceiling} otherwise).
+   */
+  TenantView limitsWithinCeilings(String slug, Limits limits);
+
   /** A new key; the returned view carries the secret, the only time it is ever shown. */
   KeyView createKey(
       String slug,

@@ -12,6 +12,7 @@ public record TenantView(
     String displayName,
     String status,
     Limits limits,
+    Limits limitCeilings,
     boolean storeBodies,
     int queueWeight,
     List<String> entitlements,

@@ -71,4 +71,52 @@ public final class TenantPolicy {
     }
     throw new InvalidRequestException("role", "role must be OWNER, ADMIN or MEMBER");
   }
+
+  /**
+   * Lets a tenant-admin set its tenant's limits or says which one it may not (403 {@code
+   * limit_above_ceiling}, param {@code limits.<name>}): each limit at most its ceiling; where the
+   * platform set no ceiling, at most the current limit (a tenant-admin may lower it, never raise or
+   * remove it). A null limit is no limit.
+   */
+  public static void checkWithinCeilings(Limits current, Limits asked, Limits ceilings) {
+    within(
+        "requests_per_minute",
+        current.requestsPerMinute(),
+        asked.requestsPerMinute(),
+        ceilings.requestsPerMinute());
+    within("tokens_per_day", current.tokensPerDay(), asked.tokensPerDay(), ceilings.tokensPerDay());
+    within(
+        "compute_units_per_month",
+        current.computeUnitsPerMonth(),
+        asked.computeUnitsPerMonth(),
+        ceilings.computeUnitsPerMonth());
+    within(
+        "max_concurrent", current.maxConcurrent(), asked.maxConcurrent(), ceilings.maxConcurrent());
+  }
+
+  private static void within(String name, Long current, Long asked, Long ceiling) {
+    Long bound = ceiling != null ? ceiling : current;
+    if (bound == null || asked != null && asked <= bound) {
+      return;
+    }
+    String what = asked == null ? "no limit" : asked.toString();
+    throw new PermissionDeniedException(
+        "limit_above_ceiling",
+        "limits." + name,
+        ceiling != null
+            ? "limits."
+                + name
+                + ": "
+                + what
+                + " is above the ceiling of "
+                + ceiling
+                + " the platform set for this tenant."
+            : "limits."
+                + name
+                + ": "
+                + what
+                + " is above the current limit of "
+                + current
+                + "; without a ceiling from the platform, a tenant-admin can only lower it.");
+  }
 }

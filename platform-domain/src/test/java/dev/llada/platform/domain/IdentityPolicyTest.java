@@ -100,4 +100,37 @@ class IdentityPolicyTest {
           assertThrows(InvalidRequestException.class, () -> KeyPolicy.granted(Set.of(s))).param());
     }
   }
+
+  @Test
+  void aTenantAdminSetsLimitsUpToTheCeilingsAndOnlyLowersTheRest() {
+    Limits current = new Limits(100L, 1_000L, null, null);
+    Limits ceilings = new Limits(300L, null, null, null);
+    // up to the ceiling; below the current limit where there is none; anything where neither
+    TenantPolicy.checkWithinCeilings(current, new Limits(300L, 500L, 9L, 2L), ceilings);
+    PermissionDeniedException above =
+        assertThrows(
+            PermissionDeniedException.class,
+            () ->
+                TenantPolicy.checkWithinCeilings(
+                    current, new Limits(301L, 1_000L, null, null), ceilings));
+    assertEquals("limit_above_ceiling", above.code());
+    assertEquals("limits.requests_per_minute", above.param());
+    assertEquals(
+        "limits.tokens_per_day",
+        assertThrows(
+                PermissionDeniedException.class,
+                () ->
+                    TenantPolicy.checkWithinCeilings(
+                        current, new Limits(1L, 1_001L, null, null), ceilings))
+            .param());
+    // removing a limit is raising it without bound
+    assertEquals(
+        "limits.requests_per_minute",
+        assertThrows(
+                PermissionDeniedException.class,
+                () ->
+                    TenantPolicy.checkWithinCeilings(
+                        current, new Limits(null, 1L, null, null), ceilings))
+            .param());
+  }
 }

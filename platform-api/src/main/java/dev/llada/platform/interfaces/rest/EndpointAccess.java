@@ -59,7 +59,7 @@ public final class EndpointAccess {
           Map.entry("POST /v1/admin/tenants", any(Scope.ADMIN)),
           Map.entry("GET /v1/admin/tenants", any(Scope.PLATFORM_READ)),
           Map.entry("GET /v1/admin/tenants/{slug}", ownTenant(Scope.TENANT_READ)),
-          Map.entry("PATCH /v1/admin/tenants/{slug}", any(Scope.ADMIN)),
+          Map.entry("PATCH /v1/admin/tenants/{slug}", ownTenant(Scope.TENANT_WRITE)),
           Map.entry("DELETE /v1/admin/tenants/{slug}", any(Scope.ADMIN)),
           Map.entry("GET /v1/admin/tenants/{slug}/export", ownTenant(Scope.TENANT_READ)),
           Map.entry("POST /v1/admin/tenants/{slug}/keys", ownTenant(Scope.TENANT_WRITE)),

@@ -106,6 +106,7 @@ public class JpaTenancy implements Tenancy {
         t.displayName(),
         t.status().name(),
         t.limits(),
+        t.ceilings(),
         t.storeBodies(),
         t.queueWeight(),
         t.entitlements().stream().map(Enum::name).sorted().toList(),
@@ -196,6 +197,23 @@ public class JpaTenancy implements Tenancy {
     if (queueWeight != null) {
       t.queueWeight(queueWeight);
     }
+    em.flush();
+    return view(t);
+  }
+
+  @Override
+  public TenantView limitCeilings(String slug, Limits ceilings) {
+    TenantRecord t = loadLive(slug);
+    t.ceilings(ceilings);
+    em.flush();
+    return view(t);
+  }
+
+  @Override
+  public TenantView limitsWithinCeilings(String slug, Limits limits) {
+    TenantRecord t = loadLive(slug); // locked: the check and the change see the same row
+    TenantPolicy.checkWithinCeilings(t.limits(), limits, t.ceilings());
+    t.limits(limits);
     em.flush();
     return view(t);
   }

@@ -3,6 +3,7 @@ package dev.llada.platform.infrastructure.persistence;
 import dev.llada.platform.domain.Limits;
 import dev.llada.platform.domain.TenantStatus;
 import dev.llada.registry.domain.VariantCode;
+import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
@@ -43,6 +44,17 @@ public class TenantRecord {
   private TenantStatus status = TenantStatus.ACTIVE;
 
   @Embedded private LimitColumns limits;
+
+  @Embedded
+  @AttributeOverride(
+      name = "requestsPerMinute",
+      column = @Column(name = "ceiling_requests_per_minute"))
+  @AttributeOverride(name = "tokensPerDay", column = @Column(name = "ceiling_tokens_per_day"))
+  @AttributeOverride(
+      name = "computeUnitsPerMonth",
+      column = @Column(name = "ceiling_compute_units_per_month"))
+  @AttributeOverride(name = "maxConcurrent", column = @Column(name = "ceiling_max_concurrent"))
+  private LimitColumns ceilings;
 
   @Column(name = "store_bodies", nullable = false)
   private boolean storeBodies;
@@ -95,6 +107,15 @@ public class TenantRecord {
 
   public Limits limits() {
     return limits == null ? Limits.NONE : limits.limits(); // all four null reads back as null
+  }
+
+  /** The ceilings of the limits a tenant-admin may set (none where null). */
+  public Limits ceilings() {
+    return ceilings == null ? Limits.NONE : ceilings.limits();
+  }
+
+  public void ceilings(Limits l) {
+    ceilings = new LimitColumns(l);
   }
 
   /** Replaces every limit (a null one is no limit); {@link Limits} has checked their ranges. */

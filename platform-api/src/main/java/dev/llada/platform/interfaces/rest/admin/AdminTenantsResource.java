@@ -10,6 +10,7 @@ import dev.llada.platform.application.TenantView;
 import dev.llada.platform.application.UserView;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.Limits;
+import dev.llada.platform.domain.PermissionDeniedException;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.domain.TenantPolicy;
 import dev.llada.platform.interfaces.rest.JsonFields;
@@ -67,6 +68,7 @@ public class AdminTenantsResource {
   @Operation(summary = "Create a tenant")
   public Response create(JsonObject body) {
     JsonObject b = JsonFields.body(body);
+    Limits ceilings = ceilings(b); // checked before anything is created
     TenantView t =
         tenancy.createTenant(
             JsonFields.requiredString(b, "slug"),
@@ -74,8 +76,22 @@ public class AdminTenantsResource {
             limits(JsonFields.object(b, "limits")),
             variants(JsonFields.strings(b, "entitlements")),
             TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
+    if (ceilings != null) {
+      t = tenancy.limitCeilings(t.slug(), ceilings);
+    }
     return Response.status(201).entity(t).build();
   }
+
+  /** {@code limit_ceilings}, when the body has it. */
+  private static Limits ceilings(JsonObject b) {
+    return JsonFields.present(b, "limit_ceilings")
+        ? limits(JsonFields.object(b, "limit_ceilings"), "limit_ceilings")
+        : null;
+  }
+
+  /** The fields of a tenant a platform admin alone may change. */
+  private static final List<String> PLATFORM_FIELDS =
+      List.of("status", "store_bodies", "entitlements", "queue_weight", "limit_ceilings");
 
   @GET
   @Operation(summary = "List tenants")
@@ -114,13 +130,28 @@ public class AdminTenantsResource {
       summary = "Change a tenant's limits, status, body storage, entitlements or queue weight")
   public TenantView update(@PathParam("slug") String slug, JsonObject body) {
     JsonObject b = JsonFields.body(body);
-    return tenancy.updateTenant(
-        slug,
-        JsonFields.present(b, "limits") ? limits(JsonFields.object(b, "limits")) : null,
-        JsonFields.string(b, "status", null),
-        JsonFields.bool(b, "store_bodies", null),
-        variants(JsonFields.strings(b, "entitlements")),
-        TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
+    if (!context.caller().scopes().contains(Scope.ADMIN)) {
+      // a tenant-admin: its own tenant's limits, up to the ceilings the platform set
+      for (String field : PLATFORM_FIELDS) {
+        if (b.containsKey(field)) {
+          throw new PermissionDeniedException(
+              "field_not_allowed", field, "Only a platform admin may change '" + field + "'.");
+        }
+      }
+      return JsonFields.present(b, "limits")
+          ? tenancy.limitsWithinCeilings(slug, limits(JsonFields.object(b, "limits")))
+          : tenancy.tenant(slug);
+    }
+    Limits ceilings = ceilings(b);
+    TenantView updated =
+        tenancy.updateTenant(
+            slug,
+            JsonFields.present(b, "limits") ? limits(JsonFields.object(b, "limits")) : null,
+            JsonFields.string(b, "status", null),
+            JsonFields.bool(b, "store_bodies", null),
+            variants(JsonFields.strings(b, "entitlements")),
+            TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
+    return ceilings == null ? updated : tenancy.limitCeilings(slug, ceilings);
   }
 
   @POST
@@ -256,6 +287,16 @@ public class AdminTenantsResource {
   public Map<String, Object> reconcile(@PathParam("slug") String slug) {
     List<Drift> fixed = ledger.reconcile(tenancy.tenant(slug).id());
     return Map.of("tenant", slug, "repaired", fixed);
+  }
+
+  /** Limits under another field's name ({@code limit_ceilings}): errors name it. */
+  private static Limits limits(JsonObject l, String field) {
+    try {
+      return limits(l);
+    } catch (InvalidRequestException e) {
+      throw new InvalidRequestException(
+          field + (e.param() == null ? "" : "." + e.param()), field + ": " + e.getMessage());
+    }
   }
 
   private static Limits limits(JsonObject l) {
