@@ -60,7 +60,8 @@ class SecurityMatrixIT {
     CALLERS.put("master", ApiClient.admin());
     CALLERS.put(
         "platform-admin", new ApiClient(ItTokens.token("olivia", List.of("platform-admin"))));
-    CALLERS.put("platform viewer", new ApiClient(ItTokens.token("victor", List.of("viewer"))));
+    CALLERS.put(
+        "platform viewer", new ApiClient(ItTokens.token("victor", List.of("platform-viewer"))));
     CALLERS.put(
         "tenant-admin",
         new ApiClient(ItTokens.token("alice", List.of("tenant-admin", "tenant-user"), OWN)));

@@ -7,7 +7,8 @@ import java.util.Set;
  * What a signed-in identity may do on one request (docs/SECURITY.md): which tenant it acts for and
  * with which scopes. A user of one tenant acts for it; a user of several names one per request
  * ({@code X-Tenant}); a platform-admin who names none acts for the whole platform, and so does a
- * viewer of no tenant, read-only.
+ * platform-viewer, read-only. A tenant role without a tenant (a user taken out of its tenant's
+ * group) grants nothing.
  */
 public final class IdentityPolicy {
 
@@ -35,8 +36,8 @@ public final class IdentityPolicy {
       throw new PermissionDeniedException(
           "no_role",
           null,
-          "This token holds none of the platform's roles (platform-admin, tenant-admin,"
-              + " tenant-user, viewer).");
+          "This token holds none of the platform's roles (platform-admin, platform-viewer,"
+              + " tenant-admin, tenant-user, viewer).");
     }
     if (requestedTenant != null && !id.tenants().contains(requestedTenant)) {
       throw new PermissionDeniedException(
@@ -46,6 +47,9 @@ public final class IdentityPolicy {
     }
     if (requestedTenant == null && id.roles().contains(Role.PLATFORM_ADMIN)) {
       return new Grant(null, EnumSet.allOf(Scope.class));
+    }
+    if (requestedTenant == null && id.roles().contains(Role.PLATFORM_VIEWER)) {
+      return new Grant(null, EnumSet.of(Scope.MODELS_READ, Scope.TENANT_READ, Scope.PLATFORM_READ));
     }
     String tenant = requestedTenant;
     if (tenant == null) {
@@ -59,10 +63,6 @@ public final class IdentityPolicy {
       tenant = id.tenants().isEmpty() ? null : id.tenants().get(0);
     }
     if (tenant == null) {
-      if (id.roles().contains(Role.VIEWER)) {
-        return new Grant(
-            null, EnumSet.of(Scope.MODELS_READ, Scope.TENANT_READ, Scope.PLATFORM_READ));
-      }
       throw new PermissionDeniedException(
           "no_tenant",
           null,

@@ -15,8 +15,13 @@ public enum Role {
   TENANT_ADMIN("tenant-admin"),
   /** Calls models and reads usage, billed to the tenant. */
   TENANT_USER("tenant-user"),
-  /** Reads only: its tenant's resources, or the whole platform's when it is in no tenant. */
-  VIEWER("viewer");
+  /** Reads only its tenant's resources. */
+  VIEWER("viewer"),
+  /**
+   * Reads the whole platform's resources (an auditor). A role of its own, never inferred from a
+   * viewer without a tenant: a viewer taken out of its tenant group must lose access, not gain it.
+   */
+  PLATFORM_VIEWER("platform-viewer");
 
   private final String wire;
 
@@ -42,7 +47,7 @@ public enum Role {
   /** What this role may do inside its tenant. */
   public Set<Scope> tenantScopes() {
     return switch (this) {
-      case PLATFORM_ADMIN -> EnumSet.noneOf(Scope.class);
+      case PLATFORM_ADMIN, PLATFORM_VIEWER -> EnumSet.noneOf(Scope.class);
       case TENANT_ADMIN ->
           EnumSet.of(
               Scope.MODELS_READ,

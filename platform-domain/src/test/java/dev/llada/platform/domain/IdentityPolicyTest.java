@@ -36,7 +36,14 @@ class IdentityPolicyTest {
     IdentityPolicy.Grant inTenant = IdentityPolicy.grant(id(Set.of(Role.VIEWER), "acme"), null);
     assertEquals(
         EnumSet.of(Scope.MODELS_READ, Scope.USAGE_READ, Scope.TENANT_READ), inTenant.scopes());
-    IdentityPolicy.Grant platform = IdentityPolicy.grant(id(Set.of(Role.VIEWER)), null);
+    // a viewer taken out of its tenant's group loses access; it does not become a platform viewer
+    assertEquals(
+        "no_tenant",
+        assertThrows(
+                PermissionDeniedException.class,
+                () -> IdentityPolicy.grant(id(Set.of(Role.VIEWER)), null))
+            .code());
+    IdentityPolicy.Grant platform = IdentityPolicy.grant(id(Set.of(Role.PLATFORM_VIEWER)), null);
     assertNull(platform.tenantSlug());
     assertEquals(
         EnumSet.of(Scope.MODELS_READ, Scope.TENANT_READ, Scope.PLATFORM_READ), platform.scopes());

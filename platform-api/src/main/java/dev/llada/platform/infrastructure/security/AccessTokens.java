@@ -77,8 +77,9 @@ public final class AccessTokens {
     DefaultJWTClaimsVerifier<SecurityContext> claims =
         new DefaultJWTClaimsVerifier<>(
             new HashSet<>(audiences), // mutable: nimbus asks whether the set holds null
-            new JWTClaimsSet.Builder().issuer(issuer).build(),
-            new HashSet<>(Set.of("sub", "exp")),
+            // typ "Bearer": Keycloak's access tokens; its ID tokens ("ID") carry the same audience
+            new JWTClaimsSet.Builder().issuer(issuer).claim("typ", "Bearer").build(),
+            new HashSet<>(Set.of("sub", "exp", "iat")), // iat: the lifetime cap needs it
             null);
     claims.setMaxClockSkew((int) clockSkew.toSeconds());
     p.setJWTClaimsSetVerifier(claims);
@@ -106,10 +107,23 @@ public final class AccessTokens {
     }
     try {
       URL url = uri.toURL();
+      if ("http".equals(uri.getScheme()) && !isLoopback(uri.getHost())) {
+        throw new IllegalArgumentException(
+            "mp.jwt.verify.publickey.location must be https (plain http only on loopback): "
+                + location);
+      }
       return JWKSourceBuilder.create(url).retrying(true).build();
     } catch (MalformedURLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("mp.jwt.verify.publickey.location: " + e.getMessage(), e);
     }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host != null
+        && (host.equals("localhost")
+            || host.startsWith("127.")
+            || host.equals("[::1]")
+            || host.equals("::1"));
   }
 
   /** Whether a bearer credential has a JWT's shape (three base64url parts, a JSON header). */
@@ -189,6 +203,9 @@ public final class AccessTokens {
           "the '" + claim + "' claim must be a string or a list of strings", 0);
     }
     List<String> list = c.getStringListClaim(claim);
+    if (list != null && list.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new ParseException("the '" + claim + "' claim holds a null", 0);
+    }
     return list == null ? List.of() : list.stream().distinct().toList();
   }
 }

@@ -56,6 +56,7 @@ public class IdentityProvider {
             .collect(Collectors.toUnmodifiableSet());
     if (issuer.filter(i -> !i.isBlank()).isEmpty()) {
       disabledBecause = "no identity provider is configured (mp.jwt.verify.issuer)";
+      LOG.info("Access tokens are refused: " + disabledBecause + ".");
       return;
     }
     if (keys.filter(k -> !k.isBlank()).isEmpty() || aud.isEmpty()) {
@@ -90,8 +91,8 @@ public class IdentityProvider {
   /** The identity a bearer token stands for; 401 when it does not verify or tokens are off. */
   public Identity verify(String token) {
     if (tokens == null) {
-      throw new AuthenticationException(
-          "invalid_token", "Access tokens are not accepted here: " + disabledBecause + ".");
+      // the reason is the operator's (logged at start), not the caller's
+      throw new AuthenticationException("invalid_token", "Access tokens are not accepted here.");
     }
     return tokens.verify(token);
   }

@@ -123,7 +123,9 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
         entity instanceof JsonStructure json
             ? json.toString()
             : entity instanceof String s ? s : JsonbConfiguration.toJson(entity);
-    store.complete(owner, key, response.getStatus(), body);
+    // a new key's secret is shown once: the kept answer has it redacted, never stored in clear
+    String redacted = AuditFilter.redact(body);
+    store.complete(owner, key, response.getStatus(), redacted == null ? body : redacted);
   }
 
   /** An answer a retry must get again: a success, or a refusal that retrying cannot change. */

@@ -60,6 +60,7 @@ class AccessTokensTest {
         .audience("platform-api")
         .issueTime(new Date(now - 1_000))
         .expirationTime(new Date(now + 300_000))
+        .claim("typ", "Bearer")
         .claim("preferred_username", "alice")
         .claim("groups", List.of("tenant-admin", "tenant-user", "offline_access"))
         .claim("tenant", "acme");
@@ -123,6 +124,13 @@ class AccessTokensTest {
     assertEquals("invalid_token", refused(mint(KEY, b -> b.audience("account"))));
     assertEquals("invalid_token", refused(mint(KEY, b -> b.audience((String) null))));
     assertEquals("invalid_token", refused(mint(KEY, b -> b.subject(null))));
+    // an ID token of the same client: same audience, typ "ID"
+    assertEquals("invalid_token", refused(mint(KEY, b -> b.claim("typ", "ID"))));
+    // no iat: the lifetime cap could not be checked
+    assertEquals("invalid_token", refused(mint(KEY, b -> b.issueTime(null))));
+    assertEquals(
+        "invalid_token",
+        refused(mint(KEY, b -> b.claim("tenant", java.util.Arrays.asList("acme", null)))));
   }
 
   @Test
@@ -146,6 +154,17 @@ class AccessTokensTest {
         "invalid_token",
         refused(
             mint(KEY, b -> b.issueTime(new Date(now)).expirationTime(new Date(now + 86_400_000)))));
+  }
+
+  @Test
+  void keysOverPlainHttpAreFetchedFromLoopbackOnly() {
+    AccessTokens.keysAt("http://127.0.0.1:28080/realms/platform/protocol/openid-connect/certs");
+    AccessTokens.keysAt("https://idp.example.com/realms/platform/protocol/openid-connect/certs");
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AccessTokens.keysAt(
+                "http://idp.example.com/realms/platform/protocol/openid-connect/certs"));
   }
 
   @Test

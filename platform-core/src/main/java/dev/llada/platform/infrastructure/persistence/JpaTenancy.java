@@ -399,7 +399,7 @@ public class JpaTenancy implements Tenancy {
       throw new ConflictException(
           "user_exists",
           "subject",
-          "That subject belongs to tenant '" + owner.get().tenant().slug() + "' already.");
+          "That subject belongs to another tenant already."); // never which: tenants stay unknown
     }
     TenantUserRecord u =
         new TenantUserRecord(UUID.randomUUID(), t, issuer, subject, email, r.name());
