@@ -14,7 +14,6 @@ import dev.llada.platform.domain.PermissionDeniedException;
 import dev.llada.platform.domain.Scope;
 import dev.llada.platform.domain.TenantPolicy;
 import dev.llada.platform.interfaces.rest.JsonFields;
-import dev.llada.registry.domain.VariantCode;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
@@ -31,7 +30,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,25 +66,18 @@ public class AdminTenantsResource {
   @Operation(summary = "Create a tenant")
   public Response create(JsonObject body) {
     JsonObject b = JsonFields.body(body);
-    Limits ceilings = ceilings(b); // checked before anything is created
+    Limits ceilings = TenantBodies.ceilings(b); // checked before anything is created
     TenantView t =
         tenancy.createTenant(
             JsonFields.requiredString(b, "slug"),
             JsonFields.string(b, "display_name", JsonFields.string(b, "slug", null)),
-            limits(JsonFields.object(b, "limits")),
-            variants(JsonFields.strings(b, "entitlements")),
+            TenantBodies.limits(JsonFields.object(b, "limits")),
+            TenantBodies.variants(JsonFields.strings(b, "entitlements")),
             TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
     if (ceilings != null) {
       t = tenancy.limitCeilings(t.slug(), ceilings);
     }
     return Response.status(201).entity(t).build();
-  }
-
-  /** {@code limit_ceilings}, when the body has it. */
-  private static Limits ceilings(JsonObject b) {
-    return JsonFields.present(b, "limit_ceilings")
-        ? limits(JsonFields.object(b, "limit_ceilings"), "limit_ceilings")
-        : null;
   }
 
   /** The fields of a tenant a platform admin alone may change. */
@@ -139,17 +130,19 @@ public class AdminTenantsResource {
         }
       }
       return JsonFields.present(b, "limits")
-          ? tenancy.limitsWithinCeilings(slug, limits(JsonFields.object(b, "limits")))
+          ? tenancy.limitsWithinCeilings(slug, TenantBodies.limits(JsonFields.object(b, "limits")))
           : tenancy.tenant(slug);
     }
-    Limits ceilings = ceilings(b);
+    Limits ceilings = TenantBodies.ceilings(b);
     TenantView updated =
         tenancy.updateTenant(
             slug,
-            JsonFields.present(b, "limits") ? limits(JsonFields.object(b, "limits")) : null,
+            JsonFields.present(b, "limits")
+                ? TenantBodies.limits(JsonFields.object(b, "limits"))
+                : null,
             JsonFields.string(b, "status", null),
             JsonFields.bool(b, "store_bodies", null),
-            variants(JsonFields.strings(b, "entitlements")),
+            TenantBodies.variants(JsonFields.strings(b, "entitlements")),
             TenantPolicy.queueWeight(JsonFields.integer(b, "queue_weight", null)));
     return ceilings == null ? updated : tenancy.limitCeilings(slug, ceilings);
   }
@@ -180,7 +173,7 @@ public class AdminTenantsResource {
             slug,
             JsonFields.requiredString(b, "name"),
             scopes,
-            limits(JsonFields.object(b, "limits")),
+            TenantBodies.limits(JsonFields.object(b, "limits")),
             expiresAt,
             createdBy == null ? null : uuid("created_by", createdBy));
     return Response.status(201).entity(key).build();
@@ -287,42 +280,5 @@ public class AdminTenantsResource {
   public Map<String, Object> reconcile(@PathParam("slug") String slug) {
     List<Drift> fixed = ledger.reconcile(tenancy.tenant(slug).id());
     return Map.of("tenant", slug, "repaired", fixed);
-  }
-
-  /** Limits under another field's name ({@code limit_ceilings}): errors name it. */
-  private static Limits limits(JsonObject l, String field) {
-    try {
-      return limits(l);
-    } catch (InvalidRequestException e) {
-      throw new InvalidRequestException(
-          field + (e.param() == null ? "" : "." + e.param()), field + ": " + e.getMessage());
-    }
-  }
-
-  private static Limits limits(JsonObject l) {
-    if (l == null) {
-      return null;
-    }
-    return new Limits(
-        JsonFields.integer(l, "requests_per_minute", null),
-        JsonFields.integer(l, "tokens_per_day", null),
-        JsonFields.integer(l, "compute_units_per_month", null),
-        JsonFields.integer(l, "max_concurrent", null));
-  }
-
-  private static Set<VariantCode> variants(List<String> names) {
-    if (names == null) {
-      return null;
-    }
-    Set<VariantCode> out = EnumSet.noneOf(VariantCode.class);
-    for (String n : names) {
-      try {
-        out.add(VariantCode.valueOf(n));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidRequestException(
-            "entitlements", "unknown variant '" + n + "'; use BASE, INSTRUCT, V1_5, MOE or VISION");
-      }
-    }
-    return out;
   }
 }
