@@ -631,12 +631,12 @@ class LocalWorkerPoolTest {
       List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
       java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
       // a1's first step waits until b and a2 are queued: a1 is running when they arrive
-      var a1 = p.generate(gated(alias("a"), "t1", 32, queued));
-      a1.whenComplete((r, e) -> order.add("a1"));
-      var b = p.generate(on(alias("b"), "t2", 2));
-      b.whenComplete((r, e) -> order.add("b"));
-      var a2 = p.generate(on(alias("a"), "t3", 2));
-      a2.whenComplete((r, e) -> order.add("a2"));
+      // wait on the recording stages, not the jobs: a job's dependents run last-registered first,
+      // so allOf(jobs) could wake this thread before the last name is recorded (seen in CI)
+      var a1 =
+          p.generate(gated(alias("a"), "t1", 32, queued)).whenComplete((r, e) -> order.add("a1"));
+      var b = p.generate(on(alias("b"), "t2", 2)).whenComplete((r, e) -> order.add("b"));
+      var a2 = p.generate(on(alias("a"), "t3", 2)).whenComplete((r, e) -> order.add("a2"));
       queued.countDown();
       CompletableFuture.allOf(a1, b, a2).get(120, TimeUnit.SECONDS);
       assertEquals(List.of("a1", "b", "a2"), order);
