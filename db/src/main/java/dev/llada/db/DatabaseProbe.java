@@ -43,6 +43,15 @@ public final class DatabaseProbe {
   static String describe(DatabaseSettings settings, SQLException e) {
     String where = settings.hostAndPort();
     String state = e.getSQLState() == null ? "" : e.getSQLState();
+    if (state.equals("08004")
+        && settings.password().isEmpty()
+        && rootMessage(e).contains("password")) {
+      return "cannot use the configured database at "
+          + where
+          + ": the server asks user '"
+          + settings.user()
+          + "' for a password and none was given (set DATABASE_PASSWORD or put it in DATABASE_URL)";
+    }
     String reason =
         switch (state) {
           case "28P01", "28000" ->

@@ -1,6 +1,7 @@
 package dev.llada.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,9 +101,36 @@ class EmbeddedDatabaseIT {
               () ->
                   DatabaseProbe.checkReachable(
                       new DatabaseSettings(
-                          "jdbc:postgresql://127.0.0.1:" + PORT + "/no_such_db", "postgres", ""),
+                          "jdbc:postgresql://127.0.0.1:" + PORT + "/no_such_db",
+                          db.settings().user(),
+                          db.settings().password()),
                       Duration.ofSeconds(5)));
       assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+      DatabaseUnreachableException noPassword =
+          assertThrows(
+              DatabaseUnreachableException.class,
+              () ->
+                  DatabaseProbe.checkReachable(
+                      new DatabaseSettings(db.settings().jdbcUrl(), "postgres", ""),
+                      Duration.ofSeconds(5)));
+      assertTrue(
+          noPassword
+              .getMessage()
+              .endsWith(
+                  "the server asks user 'postgres' for a password and none was given (set"
+                      + " DATABASE_PASSWORD or put it in DATABASE_URL)"),
+          noPassword.getMessage());
+      DatabaseUnreachableException wrong =
+          assertThrows(
+              DatabaseUnreachableException.class,
+              () ->
+                  DatabaseProbe.checkReachable(
+                      new DatabaseSettings(db.settings().jdbcUrl(), "llada", "wrong-password"),
+                      Duration.ofSeconds(5)));
+      assertTrue(
+          wrong.getMessage().contains("authentication failed for user 'llada'"),
+          wrong.getMessage());
+      assertFalse(wrong.getMessage().contains("wrong-password"), wrong.getMessage());
     }
     DatabaseUnreachableException refused =
         assertThrows(

@@ -17,13 +17,16 @@ public final class ItDatabase {
 
   static final int PORT = Integer.getInteger("it.db.port", 18433);
 
+  /** The application role's password; arquillian.xml gives the same to the platform. */
+  static final String PASSWORD = System.getProperty("it.db.password", "itDatabasePassword20261202");
+
   private static EmbeddedDatabase database;
 
   private ItDatabase() {}
 
   public static synchronized EmbeddedDatabase start() throws IOException {
     if (database == null) {
-      database = EmbeddedDatabase.start(Path.of("target", "it-postgres"), PORT, false);
+      database = EmbeddedDatabase.start(Path.of("target", "it-postgres"), PORT, false, PASSWORD);
       Runtime.getRuntime().addShutdownHook(new Thread(ItDatabase::stop));
       Migrations.migrate(database.dataSource());
     }

@@ -72,6 +72,7 @@ class KeycloakIT {
     EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false);
     PlatformLauncherIT.Launched platform = null;
     List<String> secrets = new ArrayList<>(ItKeycloak.SECRETS.values());
+    secrets.add(db.settings().password()); // the embedded database's application role
     try {
       platform =
           TwoPlatformsIT.platform(
@@ -79,7 +80,7 @@ class KeycloakIT {
               "kc",
               PORT,
               ZOO,
-              "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada",
+              db.databaseUrl(),
               Map.of(
                   "MP_JWT_VERIFY_ISSUER",
                   ItKeycloak.ISSUER,

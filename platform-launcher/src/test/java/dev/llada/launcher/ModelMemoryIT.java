@@ -147,14 +147,7 @@ class ModelMemoryIT {
     try {
       Map<String, String> all = new java.util.HashMap<>(env);
       all.put("LLADA_WORKER_MAX_BATCH", Integer.toString(MAX_BATCH));
-      platform =
-          TwoPlatformsIT.platform(
-              temp,
-              name,
-              PORT,
-              ZOO,
-              "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada",
-              all);
+      platform = TwoPlatformsIT.platform(temp, name, PORT, ZOO, db.databaseUrl(), all);
       platform.awaitLine("is ready in", Duration.ofSeconds(240));
       return new Started(db, platform);
     } catch (Exception | Error e) {

@@ -122,7 +122,7 @@ class PlatformLauncherIT {
                   "LLADA_DATA_DIR",
                   data.toString(),
                   "DATABASE_URL",
-                  "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada",
+                  external.databaseUrl(),
                   "LLADA_MASTER_KEY",
                   "configured-master-key-42"));
       try {

@@ -68,7 +68,7 @@ class ServeBenchmark {
   @Test
   void serialAgainstBatching() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
-      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      String url = db.databaseUrl();
       Path zoo = Path.of("..", "models").toAbsolutePath().normalize();
       report.append(
           "| worker | measure | concurrency | requests | wall s | requests/s | p50 ms | p95 ms |"

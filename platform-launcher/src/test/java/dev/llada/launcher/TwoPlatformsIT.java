@@ -59,7 +59,7 @@ class TwoPlatformsIT {
   @Test
   void zooAndAdminRegistrationsRaceIntoConsecutiveVersionsAndOneJvmSweeps() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
-      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      String url = db.databaseUrl();
       Path zooA = temp.resolve("zoo-a");
       Path zooB = temp.resolve("zoo-b");
       variant(zooA.resolve(MODEL), 0); // the shipped files
@@ -219,7 +219,7 @@ class TwoPlatformsIT {
   @Test
   void aReservationLeftOpenByAKilledJvmExpiresAndTheTenantCallsAgain() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
-      String url = "postgresql://postgres:x@127.0.0.1:" + DB_PORT + "/llada";
+      String url = db.databaseUrl();
       Path zoo = ZOO_MODEL.getParent();
       Map<String, String> fast =
           Map.of(
