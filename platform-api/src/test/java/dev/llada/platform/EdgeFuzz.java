@@ -71,6 +71,9 @@ final class EdgeFuzz {
 
   private static final long CAP = 1 << 20;
 
+  /** An id no row has. */
+  private static final String MISSING = "00000000-0000-4000-8000-0000000f0022";
+
   private final Random random;
   private final String tenantKey;
   private final String masterKey;
@@ -160,7 +163,8 @@ final class EdgeFuzz {
                 new Field("limits", Kind.OBJECT, "{\"max_concurrent\":3}"),
                 new Field("status", Kind.STRING, q("SUSPENDED")),
                 new Field("store_bodies", Kind.BOOL, "true"),
-                new Field("entitlements", Kind.ARRAY, "[\"BASE\"]")),
+                new Field("entitlements", Kind.ARRAY, "[\"BASE\"]"),
+                new Field("limit_ceilings", Kind.OBJECT, "{\"max_concurrent\":4}")),
             new Endpoint(
                 "key-create",
                 "POST",
@@ -211,7 +215,33 @@ final class EdgeFuzz {
             new Endpoint("lineage", "GET", v + "/lineage", true, false),
             new Endpoint(
                 "alias-history", "GET", "/v1/admin/aliases/" + model + "/history", true, false),
-            new Endpoint("admin-usage", "GET", "/v1/admin/usage?tenant=" + slug, true, false));
+            new Endpoint("admin-usage", "GET", "/v1/admin/usage?tenant=" + slug, true, false),
+            new Endpoint(
+                "audit", "GET", "/v1/admin/audit?limit=5&action=tenant.update", true, false),
+            new Endpoint("tenant-audit", "GET", t + "/audit?limit=5", true, false),
+            // writes aimed at things that do not exist: every case must be refused, none may 5xx
+            new Endpoint(
+                "key-rotate",
+                "POST",
+                t + "/keys/" + MISSING + "/rotate",
+                true,
+                true,
+                new Field("grace_seconds", Kind.INT, "60")),
+            new Endpoint("key-revoke", "DELETE", t + "/keys/" + MISSING, true, true),
+            new Endpoint("user-remove", "DELETE", t + "/users/" + MISSING, true, true),
+            new Endpoint("tenant-delete", "DELETE", "/v1/admin/tenants/fz-none", true, true),
+            new Endpoint(
+                "reconcile", "POST", "/v1/admin/tenants/fz-none/usage/reconcile", true, true),
+            new Endpoint(
+                "alias-rollback", "POST", "/v1/admin/aliases/fz-none/rollback", true, true),
+            new Endpoint("cancel", "POST", "/v1/requests/" + MISSING + "/cancel", false, true));
+  }
+
+  /** "METHOD /path" (no query) of every endpoint the fuzz aims at. */
+  List<String> targets() {
+    return endpoints.stream()
+        .map(e -> e.method() + " " + e.path().replaceFirst("\\?.*", ""))
+        .toList();
   }
 
   List<Case> generate(int perCategory) {
