@@ -288,6 +288,62 @@ class SecurityMatrixIT {
     assertEquals("tenant_unknown", code(unknown));
   }
 
+  /**
+   * Tenant A's own slug with tenant B's real ids: the repository looks the rows up with A's tenant
+   * in the query, so B's key and user answer as ones that do not exist and stay as they were.
+   */
+  @Test
+  void anotherTenantsIdsUnderTheOwnSlugAreNotFoundAndUntouched() throws Exception {
+    createTenant("sec-ids-a", null, "INSTRUCT");
+    createTenant("sec-ids-b", null, "INSTRUCT");
+    ApiClient admin = ApiClient.admin();
+    HttpResponse<String> key =
+        admin.post(
+            "/v1/admin/tenants/sec-ids-b/keys", "{\"name\":\"b\",\"scopes\":[\"models:read\"]}");
+    assertEquals(201, key.statusCode(), key.body());
+    String bSecret = json(key).getString("secret");
+    String bKey = json(key).getString("id");
+    HttpResponse<String> user =
+        admin.post(
+            "/v1/admin/tenants/sec-ids-b/users",
+            "{\"issuer\":\"https://idp.example\",\"subject\":\"sec-ids-b-user\","
+                + "\"email\":\"b@example.com\",\"role\":\"MEMBER\"}");
+    assertEquals(201, user.statusCode(), user.body());
+    String bUser = json(user).getString("id");
+    ApiClient aAdmin =
+        new ApiClient(ItTokens.token("ann", List.of("tenant-admin", "tenant-user"), "sec-ids-a"));
+    String a = "/v1/admin/tenants/sec-ids-a";
+    for (ApiClient caller : List.of(aAdmin, admin)) {
+      HttpResponse<String> revoke = caller.delete(a + "/keys/" + bKey);
+      assertEquals(404, revoke.statusCode(), revoke.body());
+      assertEquals("api_key_not_found", code(revoke));
+      HttpResponse<String> rotate = caller.post(a + "/keys/" + bKey + "/rotate", "");
+      assertEquals(404, rotate.statusCode(), rotate.body());
+      assertEquals("api_key_not_found", code(rotate));
+      HttpResponse<String> remove = caller.delete(a + "/users/" + bUser);
+      assertEquals(404, remove.statusCode(), remove.body());
+      HttpResponse<String> createdBy =
+          caller.post(
+              a + "/keys",
+              "{\"name\":\"x\",\"scopes\":[\"models:read\"],\"created_by\":\"" + bUser + "\"}");
+      assertEquals(400, createdBy.statusCode(), createdBy.body());
+      assertEquals("created_by", json(createdBy).getJsonObject("error").getString("param"));
+    }
+    // B's key still works, unexpired, and B's user is still listed
+    assertEquals(200, new ApiClient(bSecret).get("/v1/models").statusCode());
+    var bKeys = json(admin.get("/v1/admin/tenants/sec-ids-b/keys")).getJsonArray("data");
+    assertEquals(1, bKeys.size());
+    for (String field : List.of("expires_at", "revoked_at")) {
+      var k = bKeys.getJsonObject(0);
+      assertTrue(!k.containsKey(field) || k.isNull(field), field + ": " + bKeys);
+    }
+    assertTrue(
+        admin.get("/v1/admin/tenants/sec-ids-b/users").body().contains(bUser), "B's user kept");
+    assertFalse(
+        admin.get("/v1/admin/tenants/sec-ids-a/keys").body().contains("\"name\":\"x\""),
+        "no key was made for A with B's user");
+  }
+
   @Test
   void aRotatedKeyWorksBesideItsSuccessorForTheGracePeriodOnly() throws Exception {
     createTenant("sec-rotate", null, "INSTRUCT");

@@ -126,9 +126,10 @@ public class JdbcQuotaLedger implements QuotaLedger {
               Sql.one(
                       c,
                       "SELECT requests_per_minute, tokens_per_day, compute_units_per_month,"
-                          + " max_concurrent FROM api_key WHERE id = ?",
+                          + " max_concurrent FROM api_key WHERE id = ? AND tenant_id = ?",
                       JdbcQuotaLedger::limits,
-                      caller.apiKeyId())
+                      caller.apiKeyId(),
+                      caller.tenantId())
                   .orElse(Limits.NONE);
           Windows w = windows(c, dbNow(c));
           List<Scope> scopes =
@@ -243,6 +244,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
               c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
           return settleLocked(
               c,
+              reservation.tenantId(),
               reservation.requestId(),
               reservation.reservedTokens(),
               reservation.reservedUnits(),
@@ -254,10 +256,12 @@ public class JdbcQuotaLedger implements QuotaLedger {
 
   /**
    * The SETTLE entry, the counters moved from reserved to actual and the lease dropped, under the
-   * tenant row's lock (taken by the caller); false when it was settled already.
+   * tenant row's lock (taken by the caller); false when it was settled already. Every statement
+   * names the tenant as well as the request.
    */
   private static boolean settleLocked(
       Connection c,
+      UUID tenantId,
       UUID requestId,
       int reservedTokens,
       long reservedUnits,
@@ -270,19 +274,21 @@ public class JdbcQuotaLedger implements QuotaLedger {
         Sql.one(
                 c,
                 "SELECT created_at, tenant_id, api_key_id FROM usage_ledger WHERE request_id = ?"
-                    + " AND entry = 'RESERVE'",
+                    + " AND tenant_id = ? AND entry = 'RESERVE'",
                 rs ->
                     new Reserved(
                         rs.getTimestamp(1).toInstant(),
                         Sql.uuid(rs, "tenant_id"),
                         Sql.uuid(rs, "api_key_id")),
-                requestId)
+                requestId,
+                tenantId)
             .orElseThrow(() -> new IllegalStateException("no reservation to settle"));
     if (Sql.one(
             c,
-            "SELECT 1 FROM usage_ledger WHERE request_id = ? AND entry = 'SETTLE'",
+            "SELECT 1 FROM usage_ledger WHERE request_id = ? AND tenant_id = ? AND entry = 'SETTLE'",
             rs -> 1,
-            requestId)
+            requestId,
+            tenantId)
         .isPresent()) {
       return false; // settled already
     }
@@ -292,12 +298,17 @@ public class JdbcQuotaLedger implements QuotaLedger {
             + " endpoint, prompt_tokens, completion_tokens, compute_units, outcome)"
             + " SELECT request_id, 'SETTLE', tenant_id, api_key_id, model, endpoint,"
             + " prompt_tokens, ?, ?, ? FROM usage_ledger WHERE request_id = ?"
-            + " AND entry = 'RESERVE'",
+            + " AND tenant_id = ? AND entry = 'RESERVE'",
         completionTokens,
         computeUnits,
         outcome.name(),
-        requestId);
-    Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", requestId);
+        requestId,
+        tenantId);
+    Sql.update(
+        c,
+        "DELETE FROM reservation_lease WHERE request_id = ? AND tenant_id = ?",
+        requestId,
+        tenantId);
     Windows w = windows(c, reserved.at());
     for (Scope s :
         scopes(
@@ -383,6 +394,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
       Known k = known.get();
       if (settleLocked(
           c,
+          e.tenantId(),
           e.requestId(),
           k.reservedTokens(),
           k.reservedUnits(),

@@ -231,8 +231,7 @@ public class JpaTenancy implements Tenancy {
     KeyPolicy.checkExpiry(expiresAt, Instant.now());
     TenantRecord t = loadLive(slug);
     if (createdBy != null) {
-      TenantUserRecord by = em.find(TenantUserRecord.class, createdBy);
-      if (by == null || !by.tenant().id().equals(t.id())) {
+      if (ownUser(t, createdBy) == null) {
         throw new InvalidRequestException(
             "created_by", "created_by must be a user of tenant '" + slug + "'");
       }
@@ -280,18 +279,45 @@ public class JpaTenancy implements Tenancy {
         .toList();
   }
 
+  /**
+   * Tenant {@code t}'s key {@code keyId}: the tenant is in the query, so another tenant's key is
+   * never loaded (nor locked) and answers as one that does not exist.
+   */
+  private ApiKeyRecord ownKey(TenantRecord t, UUID keyId, LockModeType lock) {
+    return em.createQuery(
+            "SELECT k FROM ApiKeyRecord k WHERE k.id = :id AND k.tenant = :tenant",
+            ApiKeyRecord.class)
+        .setParameter("id", keyId)
+        .setParameter("tenant", t)
+        .setLockMode(lock)
+        .getResultStream()
+        .findFirst()
+        .orElseThrow(
+            () -> new NotFoundException("api_key_not_found", "key", "No key " + keyId + "."));
+  }
+
+  /** Tenant {@code t}'s user {@code userId}, or null; the tenant is in the query. */
+  private TenantUserRecord ownUser(TenantRecord t, UUID userId) {
+    return em.createQuery(
+            "SELECT u FROM TenantUserRecord u WHERE u.id = :id AND u.tenant = :tenant",
+            TenantUserRecord.class)
+        .setParameter("id", userId)
+        .setParameter("tenant", t)
+        .getResultStream()
+        .findFirst()
+        .orElse(null);
+  }
+
   @Override
   public KeyView revokeKey(String slug, UUID keyId) {
     // locked (not live-checked: a tombstone's keys are revoked already, and revoking is idempotent)
     TenantRecord t = load(slug, true);
-    ApiKeyRecord k = em.find(ApiKeyRecord.class, keyId);
-    if (k == null || !k.tenant().id().equals(t.id())) {
-      throw new NotFoundException("api_key_not_found", "key", "No key " + keyId + ".");
-    }
+    ApiKeyRecord k = ownKey(t, keyId, LockModeType.NONE);
     em.createQuery(
             "UPDATE ApiKeyRecord k SET k.revokedAt = instant"
-                + " WHERE k.id = :id AND k.revokedAt IS NULL")
+                + " WHERE k.id = :id AND k.tenant = :tenant AND k.revokedAt IS NULL")
         .setParameter("id", keyId)
+        .setParameter("tenant", t)
         .executeUpdate();
     em.refresh(k);
     return view(k, null);
@@ -301,17 +327,16 @@ public class JpaTenancy implements Tenancy {
   public KeyView rotateKey(String slug, UUID keyId, Duration grace) {
     KeyPolicy.checkGrace(grace);
     TenantRecord t = loadLive(slug);
-    ApiKeyRecord old = em.find(ApiKeyRecord.class, keyId, LockModeType.PESSIMISTIC_WRITE);
-    if (old == null || !old.tenant().id().equals(t.id())) {
-      throw new NotFoundException("api_key_not_found", "key", "No key " + keyId + ".");
-    }
+    ApiKeyRecord old = ownKey(t, keyId, LockModeType.PESSIMISTIC_WRITE);
     Instant now = Instant.now();
     KeyPolicy.admitRotation(old.revokedAt(), old.expiresAt(), now);
     Instant oldUntil = now.plus(grace);
     if (old.expiresAt() == null || old.expiresAt().isAfter(oldUntil)) {
-      em.createQuery("UPDATE ApiKeyRecord k SET k.expiresAt = :until WHERE k.id = :id")
+      em.createQuery(
+              "UPDATE ApiKeyRecord k SET k.expiresAt = :until WHERE k.id = :id AND k.tenant = :tenant")
           .setParameter("until", oldUntil)
           .setParameter("id", keyId)
+          .setParameter("tenant", t)
           .executeUpdate();
     }
     String secret = KeyPolicy.newSecret();
