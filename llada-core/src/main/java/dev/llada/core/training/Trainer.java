@@ -167,9 +167,9 @@ public final class Trainer {
                     TrainingData.random(recipe.seed(), step, micro, 2),
                     o.eosPadWeight());
             double part = backward(network, noised, o.gradAccum());
-            loss += part;
+            loss += part / o.gradAccum(); // the step's loss, divided as its gradient is
             double[] acc = taskLoss.computeIfAbsent(batch.task(), t -> new double[2]);
-            acc[0] += part * o.gradAccum(); // the micro-batch's own loss
+            acc[0] += part; // the micro-batch's own loss
             acc[1]++;
             tokens += (long) noised.noisy().length * noised.noisy()[0].length;
           }
@@ -251,7 +251,10 @@ public final class Trainer {
     }
   }
 
-  /** One micro-batch: forward, weighted CE, backward; returns its loss. */
+  /**
+   * One micro-batch: forward, weighted CE, backward of the loss divided by {@code accum}; returns
+   * the micro-batch's own (undivided) loss.
+   */
   private static double backward(LladaNetwork network, MaskedDiffusionLoss.Noised n, int accum) {
     int rows = n.noisy().length;
     int length = n.noisy()[0].length;

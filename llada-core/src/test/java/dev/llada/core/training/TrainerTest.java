@@ -80,6 +80,23 @@ class TrainerTest {
     assertTrue(Files.exists(temp.resolve("killed/model.safetensors")));
   }
 
+  /** With gradient accumulation the logged loss is divided like the gradient: the micro mean. */
+  @Test
+  void theLoggedLossIsTheMeanOfTheMicroBatchesWithGradientAccumulation() throws Exception {
+    String json =
+        recipe("accum", "pretrain", "accum", null, 3e-3, 3)
+            .replace("\"tasks\": {\"add2\": 1, \"sort\": 1}", "\"tasks\": {\"add2\": 1}")
+            .replace("\"steps\": 3,", "\"steps\": 3, \"grad_accum\": 2,");
+    assertTrue(json.contains("\"grad_accum\": 2"), json);
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    new Trainer(write(json), quiet).run();
+    for (String line : Files.readAllLines(temp.resolve("accum/metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      double micro = o.getAsJsonObject("task_loss").get("add2").getAsDouble();
+      assertEquals(micro, o.get("loss").getAsDouble(), 1e-6 * micro, line);
+    }
+  }
+
   @Test
   void sftStartsFromTheBaseModelAndTheResultServes() throws Exception {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);

@@ -1,0 +1,109 @@
+package dev.llada.vrpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.SplittableRandom;
+
+/**
+ * DPO with ELBOs (llada-spec §6.1, Eq. 7): ℓ = −log σ(s), s = β[(B̂θ(yw) − B̂ref(yw)) − (B̂θ(yl) −
+ * B̂ref(yl))], each B̂ the doubly Monte Carlo estimate of {@link ResponseMasks} with the budget's
+ * n_t × n_{y_t} samples. With antithetic sampling the reference scores the very rows the policy
+ * scores; otherwise it draws its own. The reference is scored without gradients.
+ *
+ * <p>The optional SFT term (App. D: weight 0.05 "for stability") is LLaDA's SFT loss on the
+ * <em>chosen</em> response, −B̂θ(yw)/|yw| (Alg. 2 normalises by the response length), from the same
+ * samples: it keeps the preferred answer's likelihood from sinking while the margin grows (DPO can
+ * lower both responses' likelihoods); on the rejected one it would teach the wrong answer.
+ *
+ * @param beta DPO's β (0.2 in the paper)
+ * @param sftWeight weight of the SFT term, 0 for none
+ */
+public record DpoObjective(
+    double beta, double sftWeight, ElboBudget budget, int maskId, int padId) {
+
+  public DpoObjective {
+    if (!(beta > 0) || !Double.isFinite(beta)) {
+      throw new IllegalArgumentException("beta must be a positive number");
+    }
+    if (!(sftWeight >= 0) || !Double.isFinite(sftWeight)) {
+      throw new IllegalArgumentException("sft_weight must be 0 or more");
+    }
+  }
+
+  /**
+   * One pair's terms.
+   *
+   * @param loss the pair's loss, with the policy's graph (ℓ_DPO-E + sftWeight·SFT)
+   * @param score s, the ELBO-based preference score
+   * @param policyChosen B̂θ(yw)
+   * @param policyRejected B̂θ(yl)
+   * @param referenceChosen B̂ref(yw)
+   * @param referenceRejected B̂ref(yl)
+   */
+  public record Terms(
+      NDArray loss,
+      double lossValue,
+      double score,
+      double policyChosen,
+      double policyRejected,
+      double referenceChosen,
+      double referenceRejected) {
+
+    /** Whether the policy prefers the chosen response more than the reference does. */
+    public boolean correct() {
+      return score > 0;
+    }
+  }
+
+  /** The masks a pair's two responses get, drawn from {@code random}. */
+  public ResponseMasks[] draw(PreferencePair pair, SplittableRandom random) {
+    return new ResponseMasks[] {
+      ResponseMasks.draw(pair.chosen().length, budget, random),
+      ResponseMasks.draw(pair.rejected().length, budget, random)
+    };
+  }
+
+  /** The pair's loss and its parts; the policy's arrays are made in {@code m}. */
+  public Terms terms(
+      TokenScorer policy,
+      TokenScorer reference,
+      PreferencePair pair,
+      SplittableRandom random,
+      NDManager m) {
+    int[][] responses = {pair.chosen(), pair.rejected()};
+    ElboRows rows = new ElboRows(pair.prompt(), responses, draw(pair, random), maskId, padId);
+    ElboRows referenceRows =
+        budget.antithetic()
+            ? rows
+            : new ElboRows(pair.prompt(), responses, draw(pair, random), maskId, padId);
+    double refChosen;
+    double refRejected;
+    try (NDManager r = m.newSubManager()) {
+      NDArray elbos = referenceRows.elbos(reference, r);
+      refChosen = referenceRows.mean(elbos, 0).getFloat();
+      refRejected = referenceRows.mean(elbos, 1).getFloat();
+    }
+    NDArray elbos = rows.elbos(policy, m);
+    NDArray chosen = rows.mean(elbos, 0);
+    NDArray rejected = rows.mean(elbos, 1);
+    NDArray s =
+        chosen.sub((float) refChosen).sub(rejected.sub((float) refRejected)).mul((float) beta);
+    NDArray loss = softplus(s.neg()); // −log σ(s)
+    if (sftWeight > 0) {
+      loss = loss.add(chosen.neg().div((float) pair.chosen().length).mul((float) sftWeight));
+    }
+    return new Terms(
+        loss,
+        loss.getFloat(),
+        s.getFloat(),
+        chosen.getFloat(),
+        rejected.getFloat(),
+        refChosen,
+        refRejected);
+  }
+
+  /** log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|). */
+  static NDArray softplus(NDArray x) {
+    return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+  }
+}

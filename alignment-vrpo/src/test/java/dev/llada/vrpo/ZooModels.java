@@ -1,0 +1,22 @@
+package dev.llada.vrpo;
+
+import ai.djl.Device;
+import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.LladaNetwork;
+import dev.llada.core.weights.Checkpoint;
+import java.nio.file.Path;
+
+/** The shipped tiny models, loaded for tests. */
+final class ZooModels {
+
+  static final Path INSTRUCT = Path.of("..", "models", "llada-tiny-instruct");
+  static final Path BASE = Path.of("..", "models", "llada-tiny-base");
+
+  private ZooModels() {}
+
+  static LladaNetwork load(Path dir) {
+    try (Checkpoint c = Checkpoint.open(dir)) {
+      return LladaNetwork.load(LladaConfig.read(dir), c, Device.cpu(), false);
+    }
+  }
+}
