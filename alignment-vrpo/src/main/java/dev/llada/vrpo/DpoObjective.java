@@ -39,6 +39,8 @@ public record DpoObjective(
    * @param policyRejected B̂θ(yl)
    * @param referenceChosen B̂ref(yw)
    * @param referenceRejected B̂ref(yl)
+   * @param scoreVariance the plug-in estimate of V[ŝ] from this pair's own samples (Eq. 9 with
+   *     Lemma 5: the spread of the n_t per-timestep means, over n_t), NaN when n_t = 1
    */
   public record Terms(
       NDArray loss,
@@ -47,7 +49,8 @@ public record DpoObjective(
       double policyChosen,
       double policyRejected,
       double referenceChosen,
-      double referenceRejected) {
+      double referenceRejected,
+      double scoreVariance) {
 
     /** Whether the policy prefers the chosen response more than the reference does. */
     public boolean correct() {
@@ -78,12 +81,15 @@ public record DpoObjective(
             : new ElboRows(pair.prompt(), responses, draw(pair, random), maskId, padId);
     double refChosen;
     double refRejected;
+    float[] referenceElbos;
     try (NDManager r = m.newSubManager()) {
       NDArray elbos = referenceRows.elbos(reference, r);
       refChosen = referenceRows.mean(elbos, 0).getFloat();
       refRejected = referenceRows.mean(elbos, 1).getFloat();
+      referenceElbos = elbos.toFloatArray();
     }
     NDArray elbos = rows.elbos(policy, m);
+    float[] policyElbos = elbos.toFloatArray();
     NDArray chosen = rows.mean(elbos, 0);
     NDArray rejected = rows.mean(elbos, 1);
     NDArray s =
@@ -99,7 +105,60 @@ public record DpoObjective(
         chosen.getFloat(),
         rejected.getFloat(),
         refChosen,
-        refRejected);
+        refRejected,
+        scoreVariance(rows, policyElbos, referenceRows, referenceElbos));
+  }
+
+  /**
+   * β² Σ_y V̂[B̂θ(y) − B̂ref(y)]. The n_t timesteps are independent, so the variance of a mean over
+   * them is the sample variance of the per-timestep means over n_t; with antithetic sampling the
+   * difference is taken per shared sample (its correlation is what lowers the variance), otherwise
+   * the two estimates are independent and their variances add.
+   */
+  private double scoreVariance(ElboRows rows, float[] policy, ElboRows ref, float[] reference) {
+    int nT = budget.nT();
+    if (nT < 2) {
+      return Double.NaN;
+    }
+    double total = 0;
+    for (int y = 0; y < 2; y++) {
+      double[] p = timestepMeans(rows, policy, y);
+      double[] r = timestepMeans(ref, reference, y);
+      if (budget.antithetic()) {
+        double[] d = new double[nT];
+        for (int j = 0; j < nT; j++) {
+          d[j] = p[j] - r[j];
+        }
+        total += variance(d) / nT;
+      } else {
+        total += variance(p) / nT + variance(r) / nT;
+      }
+    }
+    return beta * beta * total;
+  }
+
+  private double[] timestepMeans(ElboRows rows, float[] elbos, int y) {
+    int nT = budget.nT();
+    int nYt = budget.nYt();
+    double[] means = new double[nT];
+    for (int j = 0; j < nT; j++) {
+      for (int k = 0; k < nYt; k++) {
+        means[j] += elbos[rows.firstRow[y] + j * nYt + k] / nYt;
+      }
+    }
+    return means;
+  }
+
+  private static double variance(double[] x) {
+    double mean = 0;
+    for (double v : x) {
+      mean += v / x.length;
+    }
+    double ss = 0;
+    for (double v : x) {
+      ss += (v - mean) * (v - mean);
+    }
+    return ss / (x.length - 1);
   }
 
   /** log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|). */

@@ -22,7 +22,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     scope = CommandLine.ScopeType.INHERIT, // every subcommand answers --help, before its checks
     version = "llada 0.1.0",
-    description = "Inspect, run and cross-check LLaDA masked diffusion language models.",
+    description = {
+      "Inspect, run and cross-check LLaDA masked diffusion language models.",
+      "VRPO preference alignment: bin/llada vrpo | vrpo-pairs | vrpo-variance --help"
+    },
     subcommands = {
       InspectCommand.class,
       GenerateCommand.class,

@@ -10,7 +10,7 @@ import java.util.Set;
  * Its moments are plain arrays owned by the caller's manager, so they can be checkpointed and
  * restored exactly. Call {@link #step} with autograd off (outside the gradient collector).
  */
-final class AdamW {
+public final class AdamW {
 
   static final double EPS = 1e-8;
 
@@ -21,7 +21,7 @@ final class AdamW {
   private final double weightDecay;
   private final Set<String> decayed;
 
-  AdamW(
+  public AdamW(
       Map<String, NDArray> parameters,
       double beta1,
       double beta2,
@@ -38,12 +38,23 @@ final class AdamW {
         });
   }
 
+  /** The first moments by parameter name (checkpointed and restored by the caller). */
+  public Map<String, NDArray> firstMoments() {
+    return m;
+  }
+
+  /** The second moments by parameter name. */
+  public Map<String, NDArray> secondMoments() {
+    return v;
+  }
+
   /**
    * One update of every parameter from its gradient.
    *
    * @param t 1-based step number, for the bias corrections
    */
-  void step(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr, int t) {
+  public void step(
+      Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr, int t) {
     double c1 = 1 - Math.pow(beta1, t);
     double c2 = 1 - Math.pow(beta2, t);
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.LladaNames;
@@ -16,9 +15,7 @@ import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.tokenizer.ByteLevelTokenizerWriter;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import dev.llada.core.weights.Checkpoint;
-import dev.llada.core.weights.DType;
 import dev.llada.core.weights.SafetensorsFile;
-import dev.llada.core.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -28,14 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Runs a {@link Recipe}: builds or restores the model, trains it, checkpoints it, and writes the
@@ -373,105 +367,21 @@ public final class Trainer {
 
   private void save(Path dir, int step, long tokens, Map<String, NDArray> params, AdamW adam)
       throws IOException {
-    Files.createDirectories(dir);
-    Path target = dir.resolve(String.format("step-%07d", step));
-    Path tmp = dir.resolve(target.getFileName() + ".tmp");
-    deleteTree(tmp);
-    Files.createDirectories(tmp);
-    List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      long[] shape = e.getValue().getShape().getShape();
-      tensors.add(
-          new SafetensorsWriter.Tensor(
-              "param/" + e.getKey(), shape, e.getValue().toFloatArray(), DType.F32));
-      tensors.add(
-          new SafetensorsWriter.Tensor(
-              "adam_m/" + e.getKey(), shape, adam.m.get(e.getKey()).toFloatArray(), DType.F32));
-      tensors.add(
-          new SafetensorsWriter.Tensor(
-              "adam_v/" + e.getKey(), shape, adam.v.get(e.getKey()).toFloatArray(), DType.F32));
-    }
-    SafetensorsWriter.write(
-        tmp.resolve("train-state.safetensors"),
-        tensors,
-        Map.of(
-            "step",
-            Integer.toString(step),
-            "tokens",
-            Long.toString(tokens),
-            "recipe_sha256",
-            recipe.sha256()));
-    Files.writeString(tmp.resolve("COMPLETE"), "step " + step + "\n");
-    deleteTree(target);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    List<Path> all = checkpointsIn(dir);
-    for (int i = 0; i + 2 < all.size(); i++) { // keep the newest two
-      deleteTree(all.get(i));
-    }
+    TrainingCheckpoints.save(dir, step, tokens, params, adam, recipe.sha256(), Map.of());
   }
 
   private long[] restore(Path checkpoint, Map<String, NDArray> params, AdamW adam) {
-    try (SafetensorsFile file =
-        SafetensorsFile.open(checkpoint.resolve("train-state.safetensors"))) {
-      String sha = file.metadata().get("recipe_sha256");
-      if (!recipe.sha256().equals(sha)) {
-        throw new IllegalArgumentException(
-            "the recipe changed since "
-                + checkpoint
-                + " was written; delete "
-                + checkpoint.getParent()
-                + " to start over");
-      }
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        e.getValue().set(FloatBuffer.wrap(file.readFloats("param/" + e.getKey())));
-        adam.m.get(e.getKey()).set(FloatBuffer.wrap(file.readFloats("adam_m/" + e.getKey())));
-        adam.v.get(e.getKey()).set(FloatBuffer.wrap(file.readFloats("adam_v/" + e.getKey())));
-      }
-      return new long[] {
-        Long.parseLong(file.metadata().get("step")), Long.parseLong(file.metadata().get("tokens"))
-      };
-    }
+    TrainingCheckpoints.Restored r =
+        TrainingCheckpoints.restore(checkpoint, params, adam, recipe.sha256());
+    return new long[] {r.step(), r.tokens()};
   }
 
   private static void writeModel(Path out, LladaConfig config, LladaNetwork network)
       throws IOException {
-    Files.writeString(
-        out.resolve("config.json"),
-        new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson()),
-        StandardCharsets.UTF_8);
-    SafetensorsWriter.write(
-        out.resolve(Checkpoint.SINGLE_FILE),
-        network.toLladaTensors(DType.F32),
-        Map.of("format", "pt"));
+    TrainingCheckpoints.writeModel(out, config, network);
   }
 
   static Path latestCheckpoint(Path dir) {
-    List<Path> all = checkpointsIn(dir);
-    return all.isEmpty() ? null : all.get(all.size() - 1);
-  }
-
-  private static List<Path> checkpointsIn(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().matches("step-\\d+"))
-          .filter(p -> Files.exists(p.resolve("COMPLETE")))
-          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(x);
-      }
-    }
+    return TrainingCheckpoints.latest(dir);
   }
 }

@@ -1,0 +1,61 @@
+package dev.llada.vrpo.cli;
+
+import dev.llada.core.training.TrainingDivergedException;
+import dev.llada.vrpo.VrpoRecipe;
+import dev.llada.vrpo.VrpoTrainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "vrpo",
+    description =
+        "VRPO preference training from a JSON recipe (metrics.jsonl and checkpoints in its output);"
+            + " resumes from the newest checkpoint. SIGINT/SIGTERM stop after the current pair and"
+            + " checkpoint the last complete step.")
+final class VrpoCommand implements Callable<Integer> {
+
+  @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "recipe JSON")
+  Path recipe;
+
+  @Option(
+      names = "--base-dir",
+      paramLabel = "DIR",
+      description =
+          "directory that relative paths in the recipe start from (default: the current one)")
+  Path baseDir;
+
+  @Override
+  public Integer call() {
+    VrpoRecipe r =
+        VrpoRecipe.read(recipe, baseDir != null ? baseDir : Path.of("").toAbsolutePath());
+    AtomicBoolean cancel = new AtomicBoolean();
+    Thread main = Thread.currentThread();
+    Thread hook =
+        new Thread(
+            () -> {
+              cancel.set(true);
+              try {
+                main.join(60_000); // let the run write its checkpoint
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      VrpoTrainer.Result result = new VrpoTrainer(r, System.err, p -> {}, cancel::get).run();
+      return result.cancelled() ? 130 : 0;
+    } catch (TrainingDivergedException e) {
+      System.err.println("llada: " + e.getMessage());
+      return VrpoCli.DIVERGED;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waits for this thread
+      }
+    }
+  }
+}
