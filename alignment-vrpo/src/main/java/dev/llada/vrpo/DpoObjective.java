@@ -2,6 +2,7 @@ package dev.llada.vrpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.llada.core.model.GraphScalar;
 import java.util.SplittableRandom;
 
 /**
@@ -73,30 +74,80 @@ public record DpoObjective(
       PreferencePair pair,
       SplittableRandom random,
       NDManager m) {
+    Rows rows = rows(pair, random);
+    return terms(policy, rows, referenceElbos(reference, rows, m), pair, m);
+  }
+
+  /**
+   * The reference's ELBO samples of a pair (one per row), drawing from {@code random} exactly as
+   * {@link #terms} does: computed beforehand, they let training run without the reference model.
+   */
+  public float[] referenceElbos(
+      TokenScorer reference, PreferencePair pair, SplittableRandom random, NDManager m) {
+    return referenceElbos(reference, rows(pair, random), m);
+  }
+
+  /**
+   * {@link #terms} with the reference's samples precomputed by {@link #referenceElbos} from a
+   * {@code random} seeded alike: the same masks are drawn, so the result is the same.
+   */
+  public Terms terms(
+      TokenScorer policy,
+      float[] referenceElbos,
+      PreferencePair pair,
+      SplittableRandom random,
+      NDManager m) {
+    Rows rows = rows(pair, random);
+    if (referenceElbos.length != rows.reference().rows) {
+      throw new IllegalArgumentException(
+          "precomputed reference ELBOs for "
+              + referenceElbos.length
+              + " rows, but the pair has "
+              + rows.reference().rows);
+    }
+    return terms(policy, rows, referenceElbos, pair, m);
+  }
+
+  /** The policy's rows and the reference's (the same ones under antithetic sampling). */
+  private record Rows(ElboRows policy, ElboRows reference) {}
+
+  private Rows rows(PreferencePair pair, SplittableRandom random) {
     int[][] responses = {pair.chosen(), pair.rejected()};
     ElboRows rows = new ElboRows(pair.prompt(), responses, draw(pair, random), maskId, padId);
     ElboRows referenceRows =
         budget.antithetic()
             ? rows
             : new ElboRows(pair.prompt(), responses, draw(pair, random), maskId, padId);
-    double refChosen;
-    double refRejected;
-    float[] referenceElbos;
+    return new Rows(rows, referenceRows);
+  }
+
+  private static float[] referenceElbos(TokenScorer reference, Rows rows, NDManager m) {
     try (NDManager r = m.newSubManager()) {
-      NDArray elbos = referenceRows.elbos(reference, r);
-      refChosen = referenceRows.mean(elbos, 0).getFloat();
-      refRejected = referenceRows.mean(elbos, 1).getFloat();
-      referenceElbos = elbos.toFloatArray();
+      return rows.reference().elbos(reference, r).toFloatArray();
     }
+  }
+
+  private Terms terms(
+      TokenScorer policy, Rows pairRows, float[] referenceElbos, PreferencePair pair, NDManager m) {
+    ElboRows rows = pairRows.policy();
+    ElboRows referenceRows = pairRows.reference();
+    double refChosen = mean(referenceRows, referenceElbos, 0);
+    double refRejected = mean(referenceRows, referenceElbos, 1);
     NDArray elbos = rows.elbos(policy, m);
     float[] policyElbos = elbos.toFloatArray();
     NDArray chosen = rows.mean(elbos, 0);
     NDArray rejected = rows.mean(elbos, 1);
+    // scalars that the backward reads are graph scalars (GraphScalar: DJL's number overloads
+    // free them before the backward runs)
     NDArray s =
-        chosen.sub((float) refChosen).sub(rejected.sub((float) refRejected)).mul((float) beta);
+        chosen
+            .sub((float) refChosen)
+            .sub(rejected.sub((float) refRejected))
+            .mul(GraphScalar.of(chosen, beta));
     NDArray loss = softplus(s.neg()); // −log σ(s)
     if (sftWeight > 0) {
-      loss = loss.add(chosen.neg().div((float) pair.chosen().length).mul((float) sftWeight));
+      double scale = sftWeight / pair.chosen().length;
+      loss = loss.add(chosen.neg().mul(GraphScalar.of(chosen, scale)));
     }
     return new Terms(
         loss,
@@ -107,6 +158,15 @@ public record DpoObjective(
         refChosen,
         refRejected,
         scoreVariance(rows, policyElbos, referenceRows, referenceElbos));
+  }
+
+  /** B̂ of response {@code y}: the mean of its rows' samples. */
+  private static double mean(ElboRows rows, float[] elbos, int y) {
+    double sum = 0;
+    for (int i = rows.firstRow[y]; i < rows.firstRow[y + 1]; i++) {
+      sum += elbos[i];
+    }
+    return sum / (rows.firstRow[y + 1] - rows.firstRow[y]);
   }
 
   /**
@@ -163,6 +223,6 @@ public record DpoObjective(
 
   /** log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|). */
   static NDArray softplus(NDArray x) {
-    return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+    return x.maximum(GraphScalar.of(x, 0)).add(x.abs().neg().exp().add(1f).log());
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.llada.core.model.GraphScalar;
 import dev.llada.core.model.LladaNetwork;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -84,7 +85,7 @@ public final class VarianceStudy {
                 GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
               DpoObjective.Terms t =
                   objective.terms(policyScorer, referenceScorer, pairs.get(i), random, m);
-              gc.backward(t.loss().div((float) (to - from)));
+              gc.backward(t.loss().div(GraphScalar.of(t.loss(), to - from)));
               scores[i][r] = t.score();
               losses[i][r] = t.lossValue();
             }

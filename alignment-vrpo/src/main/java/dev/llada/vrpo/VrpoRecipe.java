@@ -24,7 +24,8 @@ import java.util.Set;
  * {"name": "llada-tiny-1.5", "seed": 15,
  *  "policy": "models/llada-tiny-instruct", "reference": null (= the policy's start),
  *  "data": "data/vrpo/tiny-pairs.jsonl", "output": "models/llada-tiny-1.5",
- *  "vrpo": {"beta": 0.2, "sft_weight": 0.05, "n_t": 8, "n_yt": 1, "antithetic": true},
+ *  "vrpo": {"beta": 0.2, "sft_weight": 0.05, "n_t": 8, "n_yt": 1, "antithetic": true,
+ *           "precompute_reference": false},
  *  "train": {"steps": 300, "pairs_per_step": 16, "grad_accum": 1, "lr": 1e-4, "warmup": 15,
  *            "min_lr_ratio": 0, "clip": 1.0, "weight_decay": 0.01, "beta1": 0.9, "beta2": 0.95,
  *            "checkpoint_every": 25, "log_every": 5}}
@@ -43,8 +44,14 @@ public record VrpoRecipe(
     Optimization train,
     String sha256) {
 
-  /** The loss's knobs. */
-  public record Objective(double beta, double sftWeight, ElboBudget budget) {}
+  /**
+   * The loss's knobs.
+   *
+   * @param precomputeReference compute the reference's ELBOs of the whole run first, then train
+   *     without the reference model in memory
+   */
+  public record Objective(
+      double beta, double sftWeight, ElboBudget budget, boolean precomputeReference) {}
 
   /** The optimiser's knobs. */
   public record Optimization(
@@ -63,7 +70,8 @@ public record VrpoRecipe(
 
   private static final Set<String> TOP =
       Set.of("name", "seed", "policy", "reference", "data", "output", "vrpo", "train");
-  private static final Set<String> VRPO = Set.of("beta", "sft_weight", "n_t", "n_yt", "antithetic");
+  private static final Set<String> VRPO =
+      Set.of("beta", "sft_weight", "n_t", "n_yt", "antithetic", "precompute_reference");
   private static final Set<String> TRAIN =
       Set.of(
           "steps",
@@ -127,6 +135,7 @@ public record VrpoRecipe(
     boolean antithetic = bool(v, "vrpo.", "antithetic", true);
     double beta = number(v, "vrpo.", "beta", 1e-6, 1e3, 0.2);
     double sft = number(v, "vrpo.", "sft_weight", 0, 1e3, 0.05);
+    boolean precompute = bool(v, "vrpo.", "precompute_reference", false);
     JsonObject t = object(json, "train");
     known(t, TRAIN, "train.");
     Optimization train =
@@ -152,7 +161,7 @@ public record VrpoRecipe(
         reference,
         data,
         output,
-        new Objective(beta, sft, new ElboBudget(nT, nYt, antithetic)),
+        new Objective(beta, sft, new ElboBudget(nT, nYt, antithetic), precompute),
         train,
         sha256);
   }

@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
+import dev.llada.core.model.GraphScalar;
 import dev.llada.core.model.LladaNames;
 import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.tokenizer.LladaTokenizer;
@@ -17,6 +17,7 @@ import dev.llada.core.training.LearningRateSchedule;
 import dev.llada.core.training.TrainingCheckpoints;
 import dev.llada.core.training.TrainingDivergedException;
 import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.ModelDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,8 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,8 +135,17 @@ public final class VrpoTrainer {
       DpoObjective objective = recipe.objective(config.maskTokenId(), config.eosTokenId());
       LearningRateSchedule schedule =
           new LearningRateSchedule(o.lr(), o.warmup(), o.steps(), "cosine", 0, o.minLrRatio());
+      float[][] precomputed = null;
+      if (recipe.vrpo().precomputeReference()) {
+        try (LladaNetwork reference = load(recipe.reference(), refConfig)) {
+          precomputed =
+              PrecomputedReference.table(
+                  recipe, data.pairs(), data.digest(), objective, reference, progress);
+        }
+      }
       try (LladaNetwork policy = load(recipe.policy(), config);
-          LladaNetwork reference = load(recipe.reference(), refConfig)) {
+          LladaNetwork reference =
+              precomputed == null ? load(recipe.reference(), refConfig) : null) {
         Map<String, NDArray> params = policy.parameters();
         Set<String> decayed = new HashSet<>();
         params.forEach(
@@ -150,6 +158,7 @@ public final class VrpoTrainer {
         int start = 0;
         long tokens = 0;
         Path metrics = out.resolve("metrics.jsonl");
+        MetricsLog log = new MetricsLog(metrics, recipe.name(), progress);
         if (latest != null) {
           TrainingCheckpoints.Restored r =
               TrainingCheckpoints.restore(latest, params, adam, recipe.sha256());
@@ -167,7 +176,7 @@ public final class VrpoTrainer {
           }
           start = r.step();
           tokens = r.tokens();
-          truncateMetrics(metrics, start);
+          log.truncate(start);
           progress.printf(
               "[%s] resuming from %s (step %d)%n", recipe.name(), latest.getFileName(), start);
         } else {
@@ -184,7 +193,8 @@ public final class VrpoTrainer {
         }
         params.values().forEach(p -> p.setRequiresGradient(true));
         TokenScorer policyScorer = new NetworkScorer(policy);
-        TokenScorer referenceScorer = new NetworkScorer(reference); // never requires a gradient
+        // the reference never requires a gradient
+        TokenScorer referenceScorer = reference == null ? null : new NetworkScorer(reference);
         PairOrder order = new PairOrder(data.pairs().size(), recipe.seed());
         Map<String, String> lineage = Map.of("data_digest", data.digest());
         long t0 = System.nanoTime();
@@ -203,17 +213,21 @@ public final class VrpoTrainer {
               }
               long g = ((long) step * o.gradAccum() + micro) * o.pairsPerStep() + i;
               PreferencePair pair = data.pairs().get(order.at(g));
+              float[] referenceElbos =
+                  precomputed != null
+                      ? precomputed[(int) g]
+                      : reference(objective, referenceScorer, pair, step, micro, i, reference);
               try (NDScope scope = new NDScope();
                   NDManager m = policy.manager().newSubManager();
                   GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 DpoObjective.Terms terms =
                     objective.terms(
                         policyScorer,
-                        referenceScorer,
+                        referenceElbos,
                         pair,
                         random(recipe.seed(), step, micro, i),
                         m);
-                gc.backward(terms.loss().div((float) perStep));
+                gc.backward(terms.loss().div(GraphScalar.of(terms.loss(), perStep)));
                 stats.add(terms, perStep);
               }
               tokens += tokens(pair);
@@ -242,7 +256,7 @@ public final class VrpoTrainer {
                   seconds);
           listener.onStep(p);
           if (done % o.logEvery() == 0 || done == o.steps() || step == start) {
-            log(metrics, p, start);
+            log.log(p, start);
           }
           if (done % o.checkpointEvery() == 0 && done < o.steps()) {
             TrainingCheckpoints.save(
@@ -273,17 +287,38 @@ public final class VrpoTrainer {
     }
   }
 
+  /**
+   * The reference's ELBO samples of a pair, before and outside the policy's gradient collector: the
+   * reference never runs under autograd.
+   */
+  private float[] reference(
+      DpoObjective objective,
+      TokenScorer scorer,
+      PreferencePair pair,
+      int step,
+      int micro,
+      int i,
+      LladaNetwork reference) {
+    try (NDScope scope = new NDScope();
+        NDManager m = reference.manager().newSubManager()) {
+      return objective.referenceElbos(scorer, pair, random(recipe.seed(), step, micro, i), m);
+    }
+  }
+
   private static LladaNetwork load(Path dir, LladaConfig config) {
     try (Checkpoint c = Checkpoint.open(dir)) {
       return LladaNetwork.load(config, c, Device.cpu(), false);
     }
   }
 
-  /** Policy and reference forwards of one pair: 2·n rows of prompt + the longer response each. */
+  /**
+   * Tokens the forwards of one pair compute: 2·n rows of prompt + the longer response, for the
+   * policy and (unless precomputed) the reference.
+   */
   private long tokens(PreferencePair pair) {
     int n = recipe.vrpo().budget().samples();
     int width = pair.prompt().length + Math.max(pair.chosen().length, pair.rejected().length);
-    return 2L * 2 * n * width;
+    return (recipe.vrpo().precomputeReference() ? 1L : 2L) * 2 * n * width;
   }
 
   /** Clips to the global norm, steps AdamW and clears the accumulated gradients. */
@@ -322,72 +357,15 @@ public final class VrpoTrainer {
     }
   }
 
-  private void log(Path metrics, Progress p, int start) throws IOException {
-    JsonObject row = new JsonObject();
-    row.addProperty("step", p.step());
-    row.addProperty("loss", p.loss());
-    row.addProperty("reward_margin", p.rewardMargin());
-    row.addProperty("preference_accuracy", p.preferenceAccuracy());
-    if (Double.isFinite(p.scoreVariance())) {
-      row.addProperty("score_variance", p.scoreVariance());
-    }
-    row.addProperty("kl_ref_policy", p.klToReference());
-    row.addProperty("lr", p.lr());
-    row.addProperty("grad_norm", p.gradNorm());
-    row.addProperty("tokens", p.tokens());
-    row.addProperty("tokens_per_s", Math.round(p.tokensPerSecond()));
-    row.addProperty("elapsed_s", Math.round(p.elapsedSeconds() * 10) / 10.0);
-    Files.writeString(
-        metrics,
-        new Gson().toJson(row) + "\n",
-        StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
-    int width = 24;
-    int filled = (int) Math.round(width * (double) p.step() / p.steps());
-    double eta = (p.steps() - p.step()) * p.elapsedSeconds() / Math.max(1, p.step() - start);
-    progress.printf(
-        "[%s] [%s%s] %d/%d  loss %.4f  margin %+.3f  acc %.2f  KL %.4f  |g| %.3f  %,d tok/s  ETA"
-            + " %dm%02ds%n",
-        recipe.name(),
-        "#".repeat(filled),
-        ".".repeat(width - filled),
-        p.step(),
-        p.steps(),
-        p.loss(),
-        p.rewardMargin(),
-        p.preferenceAccuracy(),
-        p.klToReference(),
-        p.gradNorm(),
-        Math.round(p.tokensPerSecond()),
-        (long) eta / 60,
-        (long) eta % 60);
-  }
-
-  /** Keeps the metrics rows up to {@code step}: those after it are about to be recomputed. */
-  private static void truncateMetrics(Path metrics, int step) throws IOException {
-    if (!Files.exists(metrics)) {
-      return;
-    }
-    List<String> kept = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-      try {
-        JsonObject row = new Gson().fromJson(line, JsonObject.class);
-        if (row != null && row.get("step").getAsInt() <= step) {
-          kept.add(line);
-        }
-      } catch (RuntimeException torn) {
-        // a line cut by the kill
-      }
-    }
-    Files.write(metrics, kept, StandardCharsets.UTF_8);
-  }
-
   private void writeLineage(Path out, PreferenceData.Dataset data, int steps, long tokens)
       throws IOException {
     JsonObject j = new JsonObject();
     j.addProperty("recipe", recipe.name());
     j.addProperty("recipe_sha256", recipe.sha256());
+    // lineage, as the registry records it (ZooRegistration reads base_name and base_digest)
+    j.addProperty("base_name", recipe.policy().getFileName().toString());
+    j.addProperty("base_digest", ModelDirectory.describe(recipe.policy()).digest());
+    j.addProperty("reference_digest", ModelDirectory.describe(recipe.reference()).digest());
     j.addProperty("policy_init", recipe.policy().toString());
     j.addProperty("reference", recipe.reference().toString());
     j.addProperty("data", recipe.data().toString());
@@ -424,38 +402,6 @@ public final class VrpoTrainer {
       }
       correct += t.correct() ? 1 : 0;
       n++;
-    }
-  }
-
-  /** Epoch-wise shuffles of the dataset: the g-th pair drawn is {@code at(g)}. */
-  static final class PairOrder {
-    private final int size;
-    private final long seed;
-    private long epoch = -1;
-    private int[] perm;
-
-    PairOrder(int size, long seed) {
-      this.size = size;
-      this.seed = seed;
-    }
-
-    int at(long g) {
-      long e = g / size;
-      if (e != epoch) {
-        perm = new int[size];
-        for (int i = 0; i < size; i++) {
-          perm[i] = i;
-        }
-        SplittableRandom r = new SplittableRandom(seed * 31 + e);
-        for (int i = size - 1; i > 0; i--) { // Fisher–Yates
-          int j = r.nextInt(i + 1);
-          int t = perm[i];
-          perm[i] = perm[j];
-          perm[j] = t;
-        }
-        epoch = e;
-      }
-      return perm[(int) (g % size)];
     }
   }
 }

@@ -259,6 +259,38 @@ class DpoObjectiveTest {
   }
 
   @Test
+  void precomputedReferenceElbosGiveTheSameTermsAsTheLiveReference() {
+    for (boolean antithetic : new boolean[] {true, false}) {
+      DpoObjective objective =
+          new DpoObjective(0.2, 0.05, new ElboBudget(4, 2, antithetic), maskId, eos);
+      try (NDManager m = instruct.manager().newSubManager()) {
+        DpoObjective.Terms live =
+            objective.terms(
+                new NetworkScorer(instruct),
+                new NetworkScorer(base),
+                PAIR,
+                new SplittableRandom(3),
+                m);
+        float[] table =
+            objective.referenceElbos(new NetworkScorer(base), PAIR, new SplittableRandom(3), m);
+        assertEquals(16, table.length, "2 responses × 8 samples");
+        DpoObjective.Terms pre =
+            objective.terms(new NetworkScorer(instruct), table, PAIR, new SplittableRandom(3), m);
+        assertEquals(live.lossValue(), pre.lossValue());
+        assertEquals(live.score(), pre.score());
+        assertEquals(live.referenceChosen(), pre.referenceChosen());
+        assertEquals(live.referenceRejected(), pre.referenceRejected());
+        assertEquals(live.scoreVariance(), pre.scoreVariance());
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                objective.terms(
+                    new NetworkScorer(instruct), new float[3], PAIR, new SplittableRandom(3), m));
+      }
+    }
+  }
+
+  @Test
   void softplusIsStableFarOut() {
     try (NDManager m = instruct.manager().newSubManager()) {
       float[] x = DpoObjective.softplus(m.create(new float[] {-200f, 0f, 200f})).toFloatArray();

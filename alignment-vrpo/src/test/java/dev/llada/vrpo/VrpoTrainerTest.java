@@ -46,6 +46,11 @@ class VrpoTrainerTest {
   }
 
   static Path recipe(Path dir, String name, int steps, String extraTrain) throws Exception {
+    return recipe(dir, name, steps, extraTrain, "");
+  }
+
+  static Path recipe(Path dir, String name, int steps, String extraTrain, String extraVrpo)
+      throws Exception {
     Path data = pairs(dir, 12);
     String json =
         "{\"name\":\""
@@ -56,7 +61,9 @@ class VrpoTrainerTest {
             + data
             + "\",\"output\":\""
             + dir.resolve(name)
-            + "\",\"vrpo\":{\"n_t\":4,\"n_yt\":1},"
+            + "\",\"vrpo\":{\"n_t\":4,\"n_yt\":1"
+            + extraVrpo
+            + "},"
             + "\"train\":{\"steps\":"
             + steps
             + ",\"pairs_per_step\":3,\"grad_accum\":2,\"lr\":0.0005,\"warmup\":2,"
@@ -133,6 +140,28 @@ class VrpoTrainerTest {
         Files.readAllBytes(dir.resolve("whole").resolve("model.safetensors")));
   }
 
+  @Test
+  void sigtermStopsTheRunWithACheckpointOfItsLastCompleteStep() throws Exception {
+    Path recipe = recipe(temp, "term", 400, "");
+    Process run = child(recipe);
+    Path out = temp.resolve("term");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    while (TrainingCheckpoints.latest(out.resolve("checkpoints")) == null
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(700); // into a step that no checkpoint_every would save
+    run.destroy(); // SIGTERM: the shutdown hook cancels the run
+    assertTrue(run.waitFor(30, TimeUnit.SECONDS), "the run stopped promptly");
+    assertTrue(log(recipe).contains("cancelled after step"), () -> log(recipe));
+    List<String> rows = Files.readAllLines(out.resolve("metrics.jsonl"));
+    int lastLogged =
+        new Gson().fromJson(rows.get(rows.size() - 1), JsonObject.class).get("step").getAsInt();
+    Path latest = TrainingCheckpoints.latest(out.resolve("checkpoints"));
+    assertEquals(String.format("step-%07d", lastLogged), latest.getFileName().toString());
+    assertFalse(Files.exists(out.resolve("model.safetensors")));
+  }
+
   private static String log(Path recipe) {
     try {
       return Files.readString(recipe.resolveSibling(recipe.getFileName() + ".log"));
@@ -186,6 +215,29 @@ class VrpoTrainerTest {
       late += p.rewardMargin() / 4;
     }
     assertTrue(late > 0.05, "the reward margin grows: " + late);
+  }
+
+  @Test
+  void aRunOnPrecomputedReferenceElbosTrainsTheSameModel() throws Exception {
+    VrpoRecipe live = VrpoRecipe.read(recipe(temp, "live", 4, ""), temp);
+    VrpoRecipe pre =
+        VrpoRecipe.read(recipe(temp, "pre", 4, "", ",\"precompute_reference\":true"), temp);
+    List<VrpoTrainer.Progress> a = new ArrayList<>();
+    List<VrpoTrainer.Progress> b = new ArrayList<>();
+    new VrpoTrainer(live, System.err, a::add, () -> false).run();
+    new VrpoTrainer(pre, System.err, b::add, () -> false).run(2); // killed after 2 steps
+    assertTrue(Files.exists(pre.output().resolve(PrecomputedReference.FILE)));
+    new VrpoTrainer(pre, System.err, b::add, () -> false).run(); // resumes on the stored table
+    assertEquals(4, b.size());
+    for (int i = 0; i < 4; i++) {
+      assertEquals(a.get(i).loss(), b.get(i).loss(), "step " + (i + 1));
+      assertEquals(a.get(i).rewardMargin(), b.get(i).rewardMargin());
+      assertEquals(a.get(i).klToReference(), b.get(i).klToReference());
+      assertEquals(a.get(i).tokens(), 2 * b.get(i).tokens(), "no reference forward in training");
+    }
+    assertArrayEquals(
+        Files.readAllBytes(live.output().resolve("model.safetensors")),
+        Files.readAllBytes(pre.output().resolve("model.safetensors")));
   }
 
   @Test

@@ -21,7 +21,12 @@ import picocli.CommandLine.Command;
     scope = CommandLine.ScopeType.INHERIT,
     version = "llada 0.1.0",
     description = "VRPO preference alignment of LLaDA models (llada-spec §6).",
-    subcommands = {VrpoCommand.class, PairsCommand.class, VarianceCommand.class})
+    subcommands = {
+      VrpoCommand.class,
+      PairsCommand.class,
+      VarianceCommand.class,
+      CompareCommand.class
+    })
 public final class VrpoCli implements Runnable {
 
   static final int USAGE = 2;
@@ -33,7 +38,7 @@ public final class VrpoCli implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "name a command: vrpo, vrpo-pairs or vrpo-variance");
+        spec.commandLine(), "name a command: vrpo, vrpo-pairs, vrpo-variance or vrpo-compare");
   }
 
   public static void main(String[] args) {

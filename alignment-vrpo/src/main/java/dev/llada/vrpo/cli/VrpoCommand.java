@@ -5,6 +5,8 @@ import dev.llada.vrpo.VrpoRecipe;
 import dev.llada.vrpo.VrpoTrainer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,13 +34,14 @@ final class VrpoCommand implements Callable<Integer> {
     VrpoRecipe r =
         VrpoRecipe.read(recipe, baseDir != null ? baseDir : Path.of("").toAbsolutePath());
     AtomicBoolean cancel = new AtomicBoolean();
-    Thread main = Thread.currentThread();
+    CountDownLatch finished = new CountDownLatch(1);
+    // not a join on the main thread: it calls System.exit afterwards, which waits for the hooks
     Thread hook =
         new Thread(
             () -> {
               cancel.set(true);
               try {
-                main.join(60_000); // let the run write its checkpoint
+                finished.await(60, TimeUnit.SECONDS); // let the run write its checkpoint
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -51,6 +54,7 @@ final class VrpoCommand implements Callable<Integer> {
       System.err.println("llada: " + e.getMessage());
       return VrpoCli.DIVERGED;
     } finally {
+      finished.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {

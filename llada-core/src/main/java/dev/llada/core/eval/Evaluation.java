@@ -110,12 +110,23 @@ public final class Evaluation {
   }
 
   /**
-   * Scores {@code n} held-out items of {@code task}.
+   * What the model answered on {@code n} held-out items of {@code task}.
    *
-   * @param mcSamples Monte Carlo samples per option for multiple choice (0 skips it)
+   * @param outputs the completion of each item up to its first EOS or EoT, special tokens dropped
+   *     and whitespace trimmed
+   * @param canvas the task's training canvas
    */
-  public TaskScore score(Task task, int n, long seed, int mcSamples) {
-    long start = System.nanoTime();
+  public record Answers(
+      List<Example> items, int[][] prompts, String[] outputs, int canvas, int nfe) {
+
+    /** Whether item {@code i} was answered right. */
+    public boolean correct(Task task, int i) {
+      return task.accepts(items.get(i), outputs[i]);
+    }
+  }
+
+  /** Generates the answers of {@code n} held-out items of {@code task} (the items of seed). */
+  public Answers answer(Task task, int n, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     List<Example> items = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -151,6 +162,22 @@ public final class Evaluation {
         }
       }
     }
+    return new Answers(items, prompts, outputs, canvas, nfe);
+  }
+
+  /**
+   * Scores {@code n} held-out items of {@code task}.
+   *
+   * @param mcSamples Monte Carlo samples per option for multiple choice (0 skips it)
+   */
+  public TaskScore score(Task task, int n, long seed, int mcSamples) {
+    long start = System.nanoTime();
+    Answers answers = answer(task, n, seed);
+    List<Example> items = answers.items();
+    String[] outputs = answers.outputs();
+    int[][] prompts = answers.prompts();
+    int canvas = answers.canvas();
+    int nfe = answers.nfe();
     int correct = 0;
     List<String[]> samples = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -340,7 +340,9 @@ public final class LladaNetwork implements AutoCloseable {
   /** RMSNorm: x · rsqrt(mean(x²) + eps), then × weight (no bias, no 1+w). */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.mul(variance.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+    // the exponent is a graph scalar: pow's backward reads it (GraphScalar)
+    NDArray exponent = GraphScalar.of(x, -0.5);
+    return x.mul(variance.add(config.rmsNormEps()).pow(exponent)).mul(weight);
   }
 
   private static NDArray linear(NDArray x, NDArray weight) {

@@ -271,7 +271,7 @@ public final class Trainer {
       NDArray logits = network.forward(x, null, 0, length);
       NDArray logp = logits.logSoftmax(2).gather(y, 2).reshape(rows, length);
       NDArray loss = logp.mul(w).sum().neg(); // Σ_masked CE / p, normalised through w
-      gc.backward(loss.div(accum));
+      gc.backward(loss.div(dev.llada.core.model.GraphScalar.of(loss, accum)));
       return loss.getFloat();
     }
   }

@@ -23,10 +23,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * llada.models.dir} (env {@code LLADA_MODELS_DIR}; {@code bin/platform} points it at the checkout's
  * {@code models/}) becomes a version of its name, identified by its content digest, with a global
  * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
- * {@code *-instruct} an INSTRUCT one; others are skipped with a warning. Registration goes through
- * {@link ModelAdmin#register}, as the admin API's does: one numbering rule under one lock, the
- * model card and layout recorded, each directory's version and alias in one transaction.
- * Idempotent: a digest already registered under that name is not registered again.
+ * {@code *-instruct} an INSTRUCT one, {@code *-1.5} a V1_5 one (VRPO-aligned); others are skipped
+ * with a warning. A directory with a {@code vrpo.json} (written by the VRPO trainer) records its
+ * lineage: the base version (the registered version of {@code base_name} whose digest is {@code
+ * base_digest}), the training job and the dataset digest; such directories are registered after the
+ * others, so their base is already there. Registration goes through {@link ModelAdmin#register}, as
+ * the admin API's does: one numbering rule under one lock, the model card and layout recorded, each
+ * directory's version and alias in one transaction. Idempotent: a digest already registered under
+ * that name is not registered again.
  */
 @ApplicationScoped
 public class ZooRegistration {
@@ -64,7 +68,11 @@ public class ZooRegistration {
     List<Path> candidates;
     try (Stream<Path> list = Files.list(root)) {
       candidates =
-          list.filter(p -> Files.isRegularFile(p.resolve("config.json"))).sorted().toList();
+          list.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+              .sorted(
+                  java.util.Comparator.comparing((Path p) -> Files.exists(p.resolve(LINEAGE)))
+                      .thenComparing(Path::toString))
+              .toList();
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot list " + root, e);
       done = true;
@@ -75,7 +83,7 @@ public class ZooRegistration {
       String name = dir.getFileName().toString();
       Optional<VariantCode> variant = variantOf(name);
       if (variant.isEmpty()) {
-        LOG.warning("skipping " + dir + ": its name ends in neither -base nor -instruct");
+        LOG.warning("skipping " + dir + ": its name ends in none of -base, -instruct, -1.5");
         continue;
       }
       try {
@@ -120,12 +128,68 @@ public class ZooRegistration {
    * administrator pointed at another name's version is left alone.
    */
   private void register(String name, VariantCode variant, Path dir) {
+    Lineage lineage = lineage(dir);
     ModelRegistry.Registered r =
-        admin.register(name, variant, dir.toAbsolutePath().normalize(), null, null, null, null);
+        admin.register(
+            name,
+            variant,
+            dir.toAbsolutePath().normalize(),
+            lineage.baseVersion(),
+            lineage.trainingJob(),
+            lineage.dataset(),
+            null);
     String files = name + ":" + r.version().version();
     if (AliasRules.zooAliasFollows(aliasTarget(name), files)) {
       admin.promote(name, null, files);
     }
+  }
+
+  /** The lineage file of a trained zoo directory. */
+  static final String LINEAGE = "vrpo.json";
+
+  /** Where a zoo model comes from; nulls when its directory does not say. */
+  record Lineage(String baseVersion, String trainingJob, String dataset) {}
+
+  /**
+   * Reads {@code vrpo.json}: the base is named by its digest, resolved here to the registered
+   * version of that name with that digest (null if none is registered).
+   */
+  Lineage lineage(Path dir) {
+    Path file = dir.resolve(LINEAGE);
+    if (!Files.isRegularFile(file)) {
+      return new Lineage(null, null, null);
+    }
+    com.google.gson.JsonObject j;
+    try {
+      j = com.google.gson.JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("ignoring the unreadable lineage " + file + ": " + e.getMessage());
+      return new Lineage(null, null, null);
+    }
+    String baseName = text(j, "base_name");
+    String baseDigest = text(j, "base_digest");
+    String base = null;
+    if (baseName != null && baseDigest != null) {
+      try {
+        base =
+            admin.versions(baseName).stream()
+                .filter(v -> v.digest().equals(baseDigest))
+                .map(v -> v.name() + ":" + v.version())
+                .findFirst()
+                .orElse(null);
+      } catch (RuntimeException unknownName) {
+        base = null;
+      }
+      if (base == null) {
+        LOG.warning(dir + " names base " + baseName + " " + baseDigest + ", not registered");
+      }
+    }
+    String recipe = text(j, "recipe");
+    return new Lineage(base, recipe == null ? null : "vrpo " + recipe, text(j, "data_digest"));
+  }
+
+  private static String text(com.google.gson.JsonObject j, String key) {
+    return j.has(key) && j.get(key).isJsonPrimitive() ? j.get(key).getAsString() : null;
   }
 
   /** Where the global alias points now, if it exists. */
@@ -139,6 +203,9 @@ public class ZooRegistration {
   }
 
   static Optional<VariantCode> variantOf(String name) {
+    if (name.endsWith("-1.5")) {
+      return Optional.of(VariantCode.V1_5);
+    }
     if (name.endsWith("-instruct")) {
       return Optional.of(VariantCode.INSTRUCT);
     }

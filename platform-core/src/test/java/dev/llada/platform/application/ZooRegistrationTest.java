@@ -9,6 +9,7 @@ import dev.llada.registry.application.ModelRegistry;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.transaction.UserTransaction;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The zoo alias follows the files (every zoo version of a name shares its directory, so only the
@@ -32,8 +34,13 @@ class ZooRegistrationTest {
    * files}.
    */
   private ZooRegistration zoo(String aliasAt, int files, boolean created, boolean promoteFails) {
+    return zoo(Path.of("..", "models").toAbsolutePath(), aliasAt, files, created, promoteFails);
+  }
+
+  private ZooRegistration zoo(
+      Path models, String aliasAt, int files, boolean created, boolean promoteFails) {
     ZooRegistration z = new ZooRegistration();
-    z.modelsDirectory = Optional.of(Path.of("..", "models").toAbsolutePath().toString());
+    z.modelsDirectory = Optional.of(models.toString());
     z.transaction =
         (UserTransaction)
             Proxy.newProxyInstance(
@@ -52,8 +59,20 @@ class ZooRegistrationTest {
                     switch (method.getName()) {
                       case "register" -> {
                         String name = (String) args[0];
+                        calls.add(
+                            "register "
+                                + name
+                                + " "
+                                + args[1]
+                                + " "
+                                + args[3]
+                                + " "
+                                + args[4]
+                                + " "
+                                + args[5]);
                         yield new ModelRegistry.Registered(view(name, files), created);
                       }
+                      case "versions" -> List.of(view((String) args[0], files));
                       case "findAlias" -> {
                         if (aliasAt == null) {
                           yield Optional.empty();
@@ -97,6 +116,43 @@ class ZooRegistrationTest {
 
   private List<String> promotes() {
     return calls.stream().filter(c -> c.startsWith("promote")).toList();
+  }
+
+  private List<String> registers() {
+    return calls.stream().filter(c -> c.startsWith("register")).toList();
+  }
+
+  @Test
+  void aVrpoModelIsAV15VersionWithItsLineageRegisteredAfterItsBase(@TempDir Path models)
+      throws Exception {
+    Path instruct = Path.of("..", "models", "llada-tiny-instruct");
+    for (String name : List.of("llada-tiny-instruct", "llada-tiny-1.5")) {
+      Path dir = Files.createDirectories(models.resolve(name));
+      for (String f :
+          List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+        Files.copy(instruct.resolve(f), dir.resolve(f));
+      }
+    }
+    Files.writeString(
+        models.resolve("llada-tiny-1.5").resolve("vrpo.json"),
+        "{\"recipe\":\"llada-tiny-1.5\",\"base_name\":\"llada-tiny-instruct\","
+            + "\"base_digest\":\"sha256:00\",\"data_digest\":\"sha256:ab\"}");
+    assertTrue(zoo(models, null, 3, true, false).ensureRegistered());
+    assertEquals(
+        List.of(
+            "register llada-tiny-instruct INSTRUCT null null null",
+            "register llada-tiny-1.5 V1_5 llada-tiny-instruct:3 vrpo llada-tiny-1.5 sha256:ab"),
+        registers(),
+        "the base first ('1.5' sorts before 'instruct'), its version resolved by digest");
+    calls.clear();
+    Files.writeString(
+        models.resolve("llada-tiny-1.5").resolve("vrpo.json"),
+        "{\"recipe\":\"x\",\"base_name\":\"llada-tiny-instruct\",\"base_digest\":\"sha256:ff\"}");
+    assertTrue(zoo(models, null, 3, true, false).ensureRegistered());
+    assertEquals(
+        "register llada-tiny-1.5 V1_5 null vrpo x null",
+        registers().get(1),
+        "a base digest that is not registered leaves the base version empty");
   }
 
   @Test
