@@ -84,13 +84,15 @@ final class VarianceCommand implements Callable<Integer> {
         LladaNetwork r = load(reference, LladaConfig.read(reference))) {
       List<PreferencePair> all =
           PreferenceData.load(data, tokenizer, config.maxSequenceLength()).pairs();
-      List<PreferencePair> used = all.subList(0, Math.min(pairs, all.size()));
+      List<PreferencePair> shuffled = new ArrayList<>(all);
+      java.util.Collections.shuffle(shuffled, new java.util.Random(seed)); // a sample of the set
+      List<PreferencePair> used = shuffled.subList(0, Math.min(pairs, shuffled.size()));
       VarianceStudy study =
           new VarianceStudy(p, r, beta, config.maskTokenId(), config.eosTokenId());
       StringBuilder table = new StringBuilder();
       table.append(
           String.format(
-              "%d pairs, %d repeats, batch %d, β %.3g; gradient proxy: block 0 FFN up-projection"
+              "%d pairs (a random sample of the set), %d repeats, batch %d, β %.3g; gradient proxy: block 0 FFN up-projection"
                   + " (%s, up half)%n%n",
               used.size(), repeats, batch, beta, VarianceStudy.proxyName()));
       table.append(
