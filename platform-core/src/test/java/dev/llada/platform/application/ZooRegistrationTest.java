@@ -161,15 +161,17 @@ class ZooRegistrationTest {
     assertEquals(
         List.of(
             "promote llada-tiny-base llada-tiny-base:1",
-            "promote llada-tiny-instruct llada-tiny-instruct:1"),
-        promotes());
-    assertEquals(2, calls.stream().filter(c -> c.equals("tx.commit")).count());
+            "promote llada-tiny-instruct llada-tiny-instruct:1",
+            "promote llada-tiny-1.5 llada-tiny-1.5:1"),
+        promotes(),
+        "the VRPO model, with its lineage, after its base");
+    assertEquals(3, calls.stream().filter(c -> c.equals("tx.commit")).count());
   }
 
   @Test
   void theAliasFollowsNewFilesAndFilesRevertedToAnOlderVersion() {
     assertTrue(zoo("1", 2, true, false).ensureRegistered());
-    assertEquals(2, promotes().size());
+    assertEquals(3, promotes().size());
     assertTrue(promotes().get(0).endsWith(":2"), promotes().toString());
     calls.clear();
     assertTrue(zoo("2", 1, false, false).ensureRegistered(), "files back at version 1");
