@@ -228,7 +228,7 @@ class PlatformApiIT {
       try (var dirs = java.nio.file.Files.list(zoo)) {
         dirs.filter(d -> java.nio.file.Files.isRegularFile(d.resolve("config.json")))
             .map(d -> d.getFileName().toString())
-            .filter(n -> n.endsWith("-base") || n.endsWith("-instruct"))
+            .filter(n -> n.endsWith("-base") || n.endsWith("-instruct") || n.endsWith("-1.5"))
             .forEach(shipped::add);
       }
     }
@@ -247,7 +247,9 @@ class PlatformApiIT {
       HttpResponse<String> response = get("/v1/models/" + name);
       assertEquals(200, response.statusCode(), response.body());
       JsonObject model = json(response);
-      assertEquals(name.endsWith("-instruct") ? "INSTRUCT" : "BASE", model.getString("variant"));
+      assertEquals(
+          name.endsWith("-instruct") ? "INSTRUCT" : name.endsWith("-1.5") ? "V1_5" : "BASE",
+          model.getString("variant"));
       assertEquals(name + ":1", model.getString("version"));
     }
   }
