@@ -189,9 +189,9 @@ public record DpoObjective(
         for (int j = 0; j < nT; j++) {
           d[j] = p[j] - r[j];
         }
-        total += variance(d) / nT;
+        total += VarianceStudy.variance(d) / nT;
       } else {
-        total += variance(p) / nT + variance(r) / nT;
+        total += VarianceStudy.variance(p) / nT + VarianceStudy.variance(r) / nT;
       }
     }
     return beta * beta * total;
@@ -207,18 +207,6 @@ public record DpoObjective(
       }
     }
     return means;
-  }
-
-  private static double variance(double[] x) {
-    double mean = 0;
-    for (double v : x) {
-      mean += v / x.length;
-    }
-    double ss = 0;
-    for (double v : x) {
-      ss += (v - mean) * (v - mean);
-    }
-    return ss / (x.length - 1);
   }
 
   /** log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|). */

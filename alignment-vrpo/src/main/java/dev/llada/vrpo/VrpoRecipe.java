@@ -4,14 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.llada.core.training.Recipe;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -89,20 +83,13 @@ public record VrpoRecipe(
 
   /** Reads and validates a recipe; relative paths are resolved against {@code base}. */
   public static VrpoRecipe read(Path file, Path base) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("recipe " + file + " does not exist");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read recipe " + file + ": " + e.getMessage());
-    }
+    String text = Recipe.text(file);
     try {
       JsonElement json = JsonParser.parseString(text);
       if (!json.isJsonObject()) {
         throw new IllegalArgumentException("not a JSON object");
       }
-      return parse(json.getAsJsonObject(), base, sha256(text));
+      return parse(json.getAsJsonObject(), base, Recipe.sha256(text));
     } catch (JsonParseException e) {
       throw new IllegalArgumentException("recipe " + file + " is not valid JSON");
     } catch (IllegalArgumentException e) {
@@ -253,15 +240,5 @@ public record VrpoRecipe(
           "\"" + prefix + key + "\" must be an integer in [" + lo + ", " + hi + "], got " + e);
     }
     return d.longValueExact();
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

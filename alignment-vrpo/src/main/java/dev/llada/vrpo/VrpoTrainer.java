@@ -9,14 +9,12 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.GraphScalar;
-import dev.llada.core.model.LladaNames;
 import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import dev.llada.core.training.AdamW;
 import dev.llada.core.training.LearningRateSchedule;
 import dev.llada.core.training.TrainingCheckpoints;
 import dev.llada.core.training.TrainingDivergedException;
-import dev.llada.core.weights.Checkpoint;
 import dev.llada.core.weights.ModelDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,11 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
@@ -137,24 +132,20 @@ public final class VrpoTrainer {
           new LearningRateSchedule(o.lr(), o.warmup(), o.steps(), "cosine", 0, o.minLrRatio());
       float[][] precomputed = null;
       if (recipe.vrpo().precomputeReference()) {
-        try (LladaNetwork reference = load(recipe.reference(), refConfig)) {
+        try (LladaNetwork reference = LladaNetwork.load(recipe.reference(), Device.cpu(), false)) {
           precomputed =
               PrecomputedReference.table(
                   recipe, data.pairs(), data.digest(), objective, reference, progress);
         }
       }
-      try (LladaNetwork policy = load(recipe.policy(), config);
+      try (LladaNetwork policy = LladaNetwork.load(recipe.policy(), Device.cpu(), false);
           LladaNetwork reference =
-              precomputed == null ? load(recipe.reference(), refConfig) : null) {
+              precomputed == null
+                  ? LladaNetwork.load(recipe.reference(), Device.cpu(), false)
+                  : null) {
         Map<String, NDArray> params = policy.parameters();
-        Set<String> decayed = new HashSet<>();
-        params.forEach(
-            (name, p) -> {
-              if (p.getShape().dimension() == 2 && !name.equals(LladaNames.WTE)) {
-                decayed.add(name); // matrices, the LM head included; not the embedding or norms
-              }
-            });
-        AdamW adam = new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), decayed);
+        AdamW adam =
+            new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), AdamW.decayedMatrices(params));
         int start = 0;
         long tokens = 0;
         Path metrics = out.resolve("metrics.jsonl");
@@ -305,12 +296,6 @@ public final class VrpoTrainer {
     }
   }
 
-  private static LladaNetwork load(Path dir, LladaConfig config) {
-    try (Checkpoint c = Checkpoint.open(dir)) {
-      return LladaNetwork.load(config, c, Device.cpu(), false);
-    }
-  }
-
   /**
    * Tokens the forwards of one pair compute: 2·n rows of prompt + the longer response, for the
    * policy and (unless precomputed) the reference.
@@ -321,34 +306,25 @@ public final class VrpoTrainer {
     return (recipe.vrpo().precomputeReference() ? 1L : 2L) * 2 * n * width;
   }
 
-  /** Clips to the global norm, steps AdamW and clears the accumulated gradients. */
+  /** Clips to the global norm, steps AdamW and clears the gradients; stops a diverged run. */
   private double update(Map<String, NDArray> params, AdamW adam, double lr, int step, double loss) {
-    try (NDScope scope = new NDScope()) {
-      Map<String, NDArray> grads = new LinkedHashMap<>();
-      params.forEach((name, p) -> grads.put(name, p.getGradient()));
-      double sq = 0;
-      for (NDArray g : grads.values()) {
-        sq += g.square().sum().getFloat();
-      }
-      double norm = Math.sqrt(sq);
-      if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-        throw new TrainingDivergedException(
-            String.format(
-                "training %s stopped at step %d: the %s is not finite; the last good checkpoint is"
-                    + " %s",
-                recipe.name(),
-                step + 1,
-                Double.isFinite(loss) ? "gradient norm" : "loss",
-                TrainingCheckpoints.latest(recipe.output().resolve("checkpoints"))));
-      }
-      if (recipe.train().clip() > 0 && norm > recipe.train().clip()) {
-        double scale = recipe.train().clip() / (norm + 1e-6);
-        grads.values().forEach(g -> g.muli(scale));
-      }
-      adam.step(params, grads, lr, step + 1);
-      grads.values().forEach(g -> g.muli(0)); // gradients accumulate across backward calls
-      return norm;
-    }
+    return adam.update(
+        params,
+        lr,
+        step + 1,
+        recipe.train().clip(),
+        norm -> {
+          if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+            throw new TrainingDivergedException(
+                String.format(
+                    "training %s stopped at step %d: the %s is not finite; the last good"
+                        + " checkpoint is %s",
+                    recipe.name(),
+                    step + 1,
+                    Double.isFinite(loss) ? "gradient norm" : "loss",
+                    TrainingCheckpoints.latest(recipe.output().resolve("checkpoints"))));
+          }
+        });
   }
 
   private static void zeroGradients(Map<String, NDArray> params) {

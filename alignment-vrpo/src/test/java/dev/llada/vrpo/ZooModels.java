@@ -1,9 +1,7 @@
 package dev.llada.vrpo;
 
 import ai.djl.Device;
-import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.LladaNetwork;
-import dev.llada.core.weights.Checkpoint;
 import java.nio.file.Path;
 
 /** The shipped tiny models, loaded for tests. */
@@ -15,8 +13,6 @@ final class ZooModels {
   private ZooModels() {}
 
   static LladaNetwork load(Path dir) {
-    try (Checkpoint c = Checkpoint.open(dir)) {
-      return LladaNetwork.load(LladaConfig.read(dir), c, Device.cpu(), false);
-    }
+    return LladaNetwork.load(dir, Device.cpu(), false);
   }
 }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.tokenizer.LladaTokenizer;
-import dev.llada.core.weights.Checkpoint;
 import dev.llada.vrpo.ElboBudget;
 import dev.llada.vrpo.PreferenceData;
 import dev.llada.vrpo.PreferencePair;
@@ -80,8 +79,8 @@ final class VarianceCommand implements Callable<Integer> {
     }
     LladaConfig config = LladaConfig.read(policy);
     try (LladaTokenizer tokenizer = LladaTokenizer.load(policy);
-        LladaNetwork p = load(policy, config);
-        LladaNetwork r = load(reference, LladaConfig.read(reference))) {
+        LladaNetwork p = LladaNetwork.load(policy, Device.cpu(), false);
+        LladaNetwork r = LladaNetwork.load(reference, Device.cpu(), false)) {
       List<PreferencePair> all =
           PreferenceData.load(data, tokenizer, config.maxSequenceLength()).pairs();
       List<PreferencePair> shuffled = new ArrayList<>(all);
@@ -115,11 +114,5 @@ final class VarianceCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private static LladaNetwork load(Path dir, LladaConfig config) {
-    try (Checkpoint c = Checkpoint.open(dir)) {
-      return LladaNetwork.load(config, c, Device.cpu(), false);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.llada.vrpo.cli;
 
+import dev.llada.core.cli.LladaCli;
 import dev.llada.core.training.TrainingDivergedException;
 import dev.llada.vrpo.VrpoRecipe;
 import dev.llada.vrpo.VrpoTrainer;
@@ -52,7 +53,7 @@ final class VrpoCommand implements Callable<Integer> {
       return result.cancelled() ? 130 : 0;
     } catch (TrainingDivergedException e) {
       System.err.println("llada: " + e.getMessage());
-      return VrpoCli.DIVERGED;
+      return LladaCli.DIVERGED;
     } finally {
       finished.countDown();
       try {

@@ -41,6 +41,9 @@ public final class LladaCli implements Runnable {
   static final int USAGE = 2;
   static final int BAD_MODEL = 3;
 
+  /** The exit code of a training run whose loss or gradient turned NaN. */
+  public static final int DIVERGED = 4;
+
   /** Where subcommands read and write; set per run so tests can capture them. */
   static final class Io {
     final BufferedReader in;
@@ -73,9 +76,19 @@ public final class LladaCli implements Runnable {
 
   /** Runs one command line; returns the exit code. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    quietLogging();
     io = new Io(in, out, err);
-    CommandLine cli = new CommandLine(new LladaCli());
+    return execute(new LladaCli(), args, out, err);
+  }
+
+  /**
+   * Runs {@code root} (a picocli command) on one command line with llada's conventions: warnings
+   * only in the log, one line on stderr for bad input, exit 2 for impossible arguments (any {@link
+   * IllegalArgumentException}), 3 for unusable model files, 1 for anything else. Other command
+   * lines of the project (alignment-vrpo's) run through it too.
+   */
+  public static int execute(Object root, String[] args, PrintStream out, PrintStream err) {
+    quietLogging();
+    CommandLine cli = new CommandLine(root);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setParameterExceptionHandler(

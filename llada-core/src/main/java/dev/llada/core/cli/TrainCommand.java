@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         "Train from a JSON recipe; resumes from the newest checkpoint in the output directory.")
 final class TrainCommand implements Callable<Integer> {
 
-  static final int DIVERGED = 4;
+  static final int DIVERGED = LladaCli.DIVERGED;
 
   @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "recipe JSON")
   Path recipe;

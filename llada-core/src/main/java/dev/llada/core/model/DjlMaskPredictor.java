@@ -113,11 +113,8 @@ public final class DjlMaskPredictor implements MaskPredictor {
    */
   public static DjlMaskPredictor load(
       java.nio.file.Path modelDirectory, String device, boolean mklPack) {
-    LladaConfig config = LladaConfig.read(modelDirectory);
-    try (Checkpoint checkpoint = Checkpoint.open(modelDirectory)) {
-      return new DjlMaskPredictor(
-          LladaNetwork.load(config, checkpoint, prepare(device), mklPack), defaultPath());
-    }
+    return new DjlMaskPredictor(
+        LladaNetwork.load(modelDirectory, prepare(device), mklPack), defaultPath());
   }
 
   /** Loads from an open checkpoint (which may be closed afterwards). */

@@ -160,6 +160,14 @@ public final class LladaNetwork implements AutoCloseable {
     return !"false".equalsIgnoreCase(System.getProperty("llada.mkl_pack"));
   }
 
+  /** Loads a model directory ({@code config.json} and its safetensors) onto {@code device}. */
+  public static LladaNetwork load(java.nio.file.Path directory, Device device, boolean mklPack) {
+    LladaConfig config = LladaConfig.read(directory);
+    try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+      return load(config, checkpoint, device, mklPack);
+    }
+  }
+
   /**
    * Loads a checkpoint onto {@code device}, checking every name and shape first. F32 tensors are
    * copied out of the read-only mapping (an alias of it would die with the mapping). {@code

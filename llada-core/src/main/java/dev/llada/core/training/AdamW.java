@@ -1,9 +1,13 @@
 package dev.llada.core.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import dev.llada.core.model.LladaNames;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.DoubleConsumer;
 
 /**
  * AdamW with decoupled weight decay, as PyTorch's: w ← w·(1 − lr·λ) then w ← w − lr·m̂/(√v̂ + ε).
@@ -36,6 +40,50 @@ public final class AdamW {
           m.put(name, p.zerosLike());
           v.put(name, p.zerosLike());
         });
+  }
+
+  /**
+   * The parameters LLaDA decays: the matrices, the LM head included; not the embedding or norms.
+   */
+  public static Set<String> decayedMatrices(Map<String, NDArray> parameters) {
+    Set<String> decayed = new HashSet<>();
+    parameters.forEach(
+        (name, p) -> {
+          if (p.getShape().dimension() == 2 && !name.equals(LladaNames.WTE)) {
+            decayed.add(name);
+          }
+        });
+    return decayed;
+  }
+
+  /**
+   * One optimiser step on the gradients accumulated in {@code parameters}: their global norm goes
+   * to {@code check} first (which throws to stop a diverged run), then the gradients are clipped to
+   * that norm ({@code clip} 0: not clipped; by hand, djl.md §4), every parameter is updated and the
+   * gradients are cleared (they accumulate across backward calls).
+   *
+   * @param t 1-based step number
+   * @return the global norm before clipping
+   */
+  public double update(
+      Map<String, NDArray> parameters, double lr, int t, double clip, DoubleConsumer check) {
+    try (NDScope scope = new NDScope()) {
+      Map<String, NDArray> grads = new LinkedHashMap<>();
+      parameters.forEach((name, p) -> grads.put(name, p.getGradient()));
+      double sq = 0;
+      for (NDArray g : grads.values()) {
+        sq += g.square().sum().getFloat();
+      }
+      double norm = Math.sqrt(sq);
+      check.accept(norm);
+      if (clip > 0 && norm > clip) {
+        double scale = clip / (norm + 1e-6);
+        grads.values().forEach(g -> g.muli(scale));
+      }
+      step(parameters, grads, lr, t);
+      grads.values().forEach(g -> g.muli(0));
+      return norm;
+    }
   }
 
   /** The first moments by parameter name (checkpointed and restored by the caller). */

@@ -91,14 +91,7 @@ public record Recipe(
 
   /** Reads and validates a recipe; relative paths are resolved against {@code base}. */
   public static Recipe read(Path file, Path base) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("recipe " + file + " does not exist");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read recipe " + file + ": " + e.getMessage());
-    }
+    String text = text(file);
     JsonObject json;
     try {
       json = JsonParser.parseString(text).getAsJsonObject();
@@ -229,7 +222,19 @@ public record Recipe(
     return v;
   }
 
-  private static String sha256(String text) {
+  /** A recipe file's text; a missing or unreadable file is an {@link IllegalArgumentException}. */
+  public static String text(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("recipe " + file + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read recipe " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** The hex SHA-256 of a recipe's text: what checkpoints record, so another recipe is refused. */
+  public static String sha256(String text) {
     try {
       return HexFormat.of()
           .formatHex(

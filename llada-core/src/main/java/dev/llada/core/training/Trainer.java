@@ -10,26 +10,20 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
-import dev.llada.core.model.LladaNames;
 import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.tokenizer.ByteLevelTokenizerWriter;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import dev.llada.core.weights.Checkpoint;
-import dev.llada.core.weights.SafetensorsFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs a {@link Recipe}: builds or restores the model, trains it, checkpoints it, and writes the
@@ -84,19 +78,14 @@ public final class Trainer {
     try (LladaTokenizer tokenizer = LladaTokenizer.load(out)) {
       LladaConfig config = config(tokenizer);
       Files.createDirectories(into);
-      try (LladaNetwork network = LladaNetwork.initialize(config, Device.cpu(), recipe.seed());
-          SafetensorsFile file = SafetensorsFile.open(latest.resolve("train-state.safetensors"))) {
-        if (!recipe.sha256().equals(file.metadata().get("recipe_sha256"))) {
-          throw new IllegalArgumentException("the recipe changed since " + latest + " was written");
-        }
-        for (Map.Entry<String, NDArray> e : network.parameters().entrySet()) {
-          e.getValue().set(FloatBuffer.wrap(file.readFloats("param/" + e.getKey())));
-        }
-        writeModel(into, config, network);
+      try (LladaNetwork network = LladaNetwork.initialize(config, Device.cpu(), recipe.seed())) {
+        TrainingCheckpoints.Restored restored =
+            TrainingCheckpoints.restore(latest, network.parameters(), null, recipe.sha256());
+        TrainingCheckpoints.writeModel(into, config, network);
         for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
           Files.copy(out.resolve(f), into.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        return Integer.parseInt(file.metadata().get("step"));
+        return restored.step();
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -123,20 +112,15 @@ public final class Trainer {
               : LladaNetwork.initialize(config, Device.cpu(), recipe.seed());
       try (network) {
         Map<String, NDArray> params = network.parameters();
-        Set<String> decayed = new HashSet<>();
-        params.forEach(
-            (name, p) -> {
-              if (p.getShape().dimension() == 2 && !name.equals(LladaNames.WTE)) {
-                decayed.add(name); // matrices, the LM head included; not the embedding or norms
-              }
-            });
-        AdamW adam = new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), decayed);
+        AdamW adam =
+            new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), AdamW.decayedMatrices(params));
         int start = 0;
         long tokens = 0;
         if (latest != null) {
-          long[] restored = restore(latest, params, adam);
-          start = (int) restored[0];
-          tokens = restored[1];
+          TrainingCheckpoints.Restored restored =
+              TrainingCheckpoints.restore(latest, params, adam, recipe.sha256());
+          start = restored.step();
+          tokens = restored.tokens();
           progress.printf(
               "[%s] resuming from %s (step %d)%n", recipe.name(), latest.getFileName(), start);
         }
@@ -167,34 +151,29 @@ public final class Trainer {
             acc[1]++;
             tokens += (long) noised.noisy().length * noised.noisy()[0].length;
           }
-          double norm;
-          try (NDScope scope = new NDScope()) {
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            params.forEach((name, p) -> grads.put(name, p.getGradient()));
-            double sq = 0;
-            for (NDArray g : grads.values()) {
-              sq += g.square().sum().getFloat();
-            }
-            norm = Math.sqrt(sq);
-            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-              throw new TrainingDivergedException(
-                  String.format(
-                      "training %s stopped at step %d: the %s is %s; the last good checkpoint is %s",
-                      recipe.name(),
-                      step,
-                      Double.isFinite(loss) ? "gradient norm" : "loss",
-                      Double.isFinite(loss) ? norm : loss,
-                      latestCheckpoint(checkpoints) == null
-                          ? "none"
-                          : latestCheckpoint(checkpoints)));
-            }
-            if (o.clip() > 0 && norm > o.clip()) { // global-norm clipping, by hand (djl.md §4)
-              double scale = o.clip() / (norm + 1e-6);
-              grads.values().forEach(g -> g.muli(scale));
-            }
-            adam.step(params, grads, lr, step + 1);
-            grads.values().forEach(g -> g.muli(0)); // gradients accumulate across backward calls
-          }
+          double stepLoss = loss;
+          int at = step;
+          double norm =
+              adam.update(
+                  params,
+                  lr,
+                  step + 1,
+                  o.clip(),
+                  n -> {
+                    if (!Double.isFinite(stepLoss) || !Double.isFinite(n)) {
+                      throw new TrainingDivergedException(
+                          String.format(
+                              "training %s stopped at step %d: the %s is %s; the last good"
+                                  + " checkpoint is %s",
+                              recipe.name(),
+                              at,
+                              Double.isFinite(stepLoss) ? "gradient norm" : "loss",
+                              Double.isFinite(stepLoss) ? n : stepLoss,
+                              latestCheckpoint(checkpoints) == null
+                                  ? "none"
+                                  : latestCheckpoint(checkpoints)));
+                    }
+                  });
           int done = step + 1;
           if (done % o.logEvery() == 0 || done == o.steps() || step == start) {
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -238,7 +217,7 @@ public final class Trainer {
           return new Result(start, step, loss, null); // stopped early, as a kill would
         }
         save(checkpoints, step, tokens, params, adam);
-        writeModel(out, config, network);
+        TrainingCheckpoints.writeModel(out, config, network);
         progress.printf("[%s] done: %d steps, model in %s%n", recipe.name(), step, out);
         return new Result(start, step, loss, out);
       }
@@ -368,17 +347,6 @@ public final class Trainer {
   private void save(Path dir, int step, long tokens, Map<String, NDArray> params, AdamW adam)
       throws IOException {
     TrainingCheckpoints.save(dir, step, tokens, params, adam, recipe.sha256(), Map.of());
-  }
-
-  private long[] restore(Path checkpoint, Map<String, NDArray> params, AdamW adam) {
-    TrainingCheckpoints.Restored r =
-        TrainingCheckpoints.restore(checkpoint, params, adam, recipe.sha256());
-    return new long[] {r.step(), r.tokens()};
-  }
-
-  private static void writeModel(Path out, LladaConfig config, LladaNetwork network)
-      throws IOException {
-    TrainingCheckpoints.writeModel(out, config, network);
   }
 
   static Path latestCheckpoint(Path dir) {
