@@ -50,8 +50,8 @@ public final class VarianceStudy {
   }
 
   /** The gradient proxy's name: block 0's fused gate/up projection (its up half is used). */
-  public static String proxyName() {
-    return LladaNetwork.gateUpName(0);
+  public String proxyName() {
+    return LladaNetwork.gateUpName(policy.config(), 0);
   }
 
   /** Measures one configuration on {@code pairs}, in batches of {@code batch}. */

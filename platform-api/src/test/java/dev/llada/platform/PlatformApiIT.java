@@ -228,7 +228,12 @@ class PlatformApiIT {
       try (var dirs = java.nio.file.Files.list(zoo)) {
         dirs.filter(d -> java.nio.file.Files.isRegularFile(d.resolve("config.json")))
             .map(d -> d.getFileName().toString())
-            .filter(n -> n.endsWith("-base") || n.endsWith("-instruct") || n.endsWith("-1.5"))
+            .filter(
+                n ->
+                    n.endsWith("-base")
+                        || n.endsWith("-instruct")
+                        || n.endsWith("-1.5")
+                        || n.endsWith("-moe"))
             .forEach(shipped::add);
       }
     }
@@ -248,7 +253,9 @@ class PlatformApiIT {
       assertEquals(200, response.statusCode(), response.body());
       JsonObject model = json(response);
       assertEquals(
-          name.endsWith("-instruct") ? "INSTRUCT" : name.endsWith("-1.5") ? "V1_5" : "BASE",
+          name.endsWith("-instruct")
+              ? "INSTRUCT"
+              : name.endsWith("-1.5") ? "V1_5" : name.endsWith("-moe") ? "MOE" : "BASE",
           model.getString("variant"));
       assertEquals(name + ":1", model.getString("version"));
     }

@@ -93,7 +93,7 @@ final class VarianceCommand implements Callable<Integer> {
           String.format(
               "%d pairs (a random sample of the set), %d repeats, batch %d, β %.3g; gradient proxy: block 0 FFN up-projection"
                   + " (%s, up half)%n%n",
-              used.size(), repeats, batch, beta, VarianceStudy.proxyName()));
+              used.size(), repeats, batch, beta, study.proxyName()));
       table.append(
           "| (n_t, n_yt, antithetic) | Var(score) | Var(loss) | Var(grad) | mean score |\n");
       table.append("|---|---|---|---|---|\n");

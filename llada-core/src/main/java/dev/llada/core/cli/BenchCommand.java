@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
 import dev.llada.core.model.DjlMaskPredictor;
 import dev.llada.core.model.ForwardParts;
-import dev.llada.core.model.LladaNames;
 import dev.llada.core.model.MklCodePath;
 import dev.llada.core.model.PlainGemm;
 import dev.llada.core.weights.DType;
@@ -315,7 +314,8 @@ final class BenchCommand implements Callable<Integer> {
         dir.resolve("config.json"), new Gson().toJson(c.toJson()), StandardCharsets.UTF_8);
     SplittableRandom random = new SplittableRandom(7);
     List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : LladaNames.expectedShapes(c).entrySet()) {
+    for (Map.Entry<String, long[]> e :
+        dev.llada.core.model.LladaNetwork.checkpointShapes(c).entrySet()) {
       long[] shape = e.getValue();
       int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (x, y) -> x * y));
       float[] data = new float[n];

@@ -39,6 +39,8 @@ final class InspectCommand implements Callable<Integer> {
       out.add("config", config.toJson());
       out.addProperty("parameters", stored);
       out.addProperty("parameters_from_config", config.parameterCount());
+      out.addProperty("family", config.family().modelType());
+      out.addProperty("active_parameters", config.activeParameterCount());
       JsonArray dtypes = new JsonArray();
       checkpoint.dtypes().forEach(d -> dtypes.add(d.name()));
       out.add("dtypes", dtypes);
@@ -83,6 +85,16 @@ final class InspectCommand implements Callable<Integer> {
           "rope        theta %s; rms_norm_eps %s; max length %d%n",
           config.ropeTheta(), config.rmsNormEps(), config.maxSequenceLength());
       w.printf("parameters  %,d (config implies %,d)%n", stored, config.parameterCount());
+      if (config.moe() != null) {
+        w.printf(
+            "experts     %d per layer, top-%d, expert FFN %d, %s; qk norm %s; active %,d%n",
+            config.moe().experts(),
+            config.moe().topK(),
+            config.moe().expertHiddenSize(),
+            config.moe().normTopKProb() ? "top-k renormalised" : "top-k not renormalised",
+            config.qkNorm(),
+            config.activeParameterCount());
+      }
       w.printf(
           "dtypes      %s in %d file(s), %d tensors%n",
           checkpoint.dtypes(), checkpoint.fileNames().size(), checkpoint.names().size());

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       LoglikCommand.class,
       LogitsCommand.class,
       BenchCommand.class,
+      MoeBenchCommand.class,
       TrainCommand.class,
       EvalCommand.class
     })
@@ -67,7 +68,7 @@ public final class LladaCli implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "name a command: inspect, generate, chat, loglik, logits, bench, train or eval");
+        "name a command: inspect, generate, chat, loglik, logits, bench, bench-moe, train or eval");
   }
 
   public static void main(String[] args) {

@@ -11,7 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The architecture of a dense LLaDA model, read from its {@code config.json} (llada-spec §1.1).
+ * The architecture of a LLaDA model, read from its {@code config.json}: a dense LLaDA (llada-spec
+ * §1.1, {@code model_type} "llada") or an LLaDA-MoE (§7.1, "lladamoe", or "llada" with MoE keys).
+ * Which keys each family reads, and which it refuses because they would change the math, is {@link
+ * ModelFamily}'s.
  *
  * <p>Special token ids come from the model's files; LLaDA-8B's values are only the defaults for
  * keys a config leaves out.
@@ -20,7 +23,7 @@ import java.nio.file.Path;
  * @param nHeads query heads
  * @param nKvHeads key/value heads (equal to {@code nHeads} for LLaDA 8B; fewer means grouped-query)
  * @param nLayers transformer blocks
- * @param mlpHiddenSize SwiGLU inner size
+ * @param mlpHiddenSize SwiGLU inner size (of one expert, in an MoE)
  * @param vocabSize tokenizer vocabulary
  * @param embeddingSize rows of the embedding and the LM head ({@code >= vocabSize})
  * @param ropeTheta RoPE base
@@ -29,6 +32,8 @@ import java.nio.file.Path;
  * @param maskTokenId {@code <|mdm_mask|>}
  * @param eosTokenId {@code <|endoftext|>}
  * @param padTokenId padding id
+ * @param qkNorm per-head RMSNorm of queries and keys before RoPE (LLaDA-MoE's {@code qk_layernorm})
+ * @param moe the routed experts of every block, or null for a dense SwiGLU
  */
 public record LladaConfig(
     int dModel,
@@ -43,7 +48,9 @@ public record LladaConfig(
     int maxSequenceLength,
     int maskTokenId,
     int eosTokenId,
-    int padTokenId) {
+    int padTokenId,
+    boolean qkNorm,
+    MoeSpec moe) {
 
   /** LLaDA-8B's special ids (llada-spec §0), used when a config omits them. */
   public static final int DEFAULT_MASK_ID = 126336;
@@ -80,6 +87,70 @@ public record LladaConfig(
           "special token id " + id + " is outside the embedding (" + embeddingSize + " rows)");
     }
     require(maskTokenId != eosTokenId, "mask_token_id must differ from eos_token_id");
+    require(
+        maskTokenId != padTokenId,
+        "mask_token_id must differ from pad_token_id: a padded position would read as masked");
+    require(
+        moe == null || moe.expertHiddenSize() == mlpHiddenSize,
+        "an MoE config's mlp_hidden_size is its experts' inner size");
+  }
+
+  /** A dense LLaDA config (no QK-norm, no experts). */
+  public LladaConfig(
+      int dModel,
+      int nHeads,
+      int nKvHeads,
+      int nLayers,
+      int mlpHiddenSize,
+      int vocabSize,
+      int embeddingSize,
+      double ropeTheta,
+      double rmsNormEps,
+      int maxSequenceLength,
+      int maskTokenId,
+      int eosTokenId,
+      int padTokenId) {
+    this(
+        dModel,
+        nHeads,
+        nKvHeads,
+        nLayers,
+        mlpHiddenSize,
+        vocabSize,
+        embeddingSize,
+        ropeTheta,
+        rmsNormEps,
+        maxSequenceLength,
+        maskTokenId,
+        eosTokenId,
+        padTokenId,
+        false,
+        null);
+  }
+
+  /** The family whose parameter names, config keys and block this config uses. */
+  public ModelFamily family() {
+    return moe == null ? ModelFamily.LLADA : ModelFamily.LLADA_MOE;
+  }
+
+  /** This config with another context length (the rest unchanged). */
+  public LladaConfig withMaxSequenceLength(int length) {
+    return new LladaConfig(
+        dModel,
+        nHeads,
+        nKvHeads,
+        nLayers,
+        mlpHiddenSize,
+        vocabSize,
+        embeddingSize,
+        ropeTheta,
+        rmsNormEps,
+        length,
+        maskTokenId,
+        eosTokenId,
+        padTokenId,
+        qkNorm,
+        moe);
   }
 
   /** Width of one attention head. */
@@ -89,10 +160,38 @@ public record LladaConfig(
 
   /** Parameters of the network: embeddings, blocks, final norm and the untied LM head. */
   public long parameterCount() {
+    return nLayers * (attentionParameters() + feedForwardParameters(false))
+        + 2L * embeddingSize * dModel
+        + dModel;
+  }
+
+  /**
+   * Parameters one token's forward computes with: the blocks (in an MoE only the router and {@code
+   * topK} experts), the final norm and the LM head; the input embedding is not counted (a token
+   * reads one row of it). This is how LLaDA-MoE-7B-A1B's "1.4B active" counts.
+   */
+  public long activeParameterCount() {
+    return nLayers * (attentionParameters() + feedForwardParameters(true))
+        + (long) embeddingSize * dModel
+        + dModel;
+  }
+
+  /** One block's attention: norm, q k v o, and the per-head q and k norms where used. */
+  private long attentionParameters() {
     long d = dModel;
     long kv = (long) nKvHeads * headDim();
-    long block = d * d * 2 + d * kv * 2 + 3 * d * mlpHiddenSize + 2 * d;
-    return nLayers * block + 2L * embeddingSize * d + d;
+    return d * d * 2 + d * kv * 2 + d + (qkNorm ? 2L * headDim() : 0);
+  }
+
+  /** One block's feed-forward: norm, then SwiGLU, or the router and (the active) experts. */
+  private long feedForwardParameters(boolean activeOnly) {
+    long d = dModel;
+    long expert = 3 * d * mlpHiddenSize;
+    if (moe == null) {
+      return d + expert;
+    }
+    long used = activeOnly ? moe.topK() : moe.experts();
+    return d + d * moe.experts() + used * expert + (moe.expertBias() ? moe.experts() : 0);
   }
 
   /** Reads {@code dir/config.json}. */
@@ -115,69 +214,20 @@ public record LladaConfig(
     }
   }
 
-  /** Builds a config from the JSON keys of LLaDA's {@code config.json}. */
+  /**
+   * Builds a config from the keys of a {@code config.json}: LLaDA's (model_type "llada") or
+   * LLaDA-MoE's ("lladamoe", or "llada" with {@code num_experts}, as the release ships it).
+   */
   public static LladaConfig fromJson(JsonObject json) {
-    String type = json.has("model_type") ? json.get("model_type").getAsString() : "";
-    require(
-        type.equals("llada"),
-        "model_type must be \"llada\" (a dense LLaDA model), got \"" + type + "\"");
-    int dModel = integer(json, "d_model", null);
-    int nHeads = integer(json, "n_heads", null);
-    int vocab = integer(json, "vocab_size", null);
-    Integer mlp =
-        json.has("mlp_hidden_size") && !json.get("mlp_hidden_size").isJsonNull()
-            ? integer(json, "mlp_hidden_size", null)
-            : null;
-    if (mlp == null) {
-      mlp = (int) (dModel * number(json, "mlp_ratio", 4.0));
-    }
-    return new LladaConfig(
-        dModel,
-        nHeads,
-        integer(json, "n_kv_heads", nHeads),
-        integer(json, "n_layers", null),
-        mlp,
-        vocab,
-        integer(json, "embedding_size", vocab),
-        number(json, "rope_theta", 10000.0),
-        number(json, "rms_norm_eps", 1e-5),
-        integer(json, "max_sequence_length", 4096),
-        integer(json, "mask_token_id", DEFAULT_MASK_ID),
-        integer(json, "eos_token_id", DEFAULT_EOS_ID),
-        integer(json, "pad_token_id", integer(json, "eos_token_id", DEFAULT_EOS_ID)));
+    return ModelFamily.of(json).read(json);
   }
 
-  /** This config as {@code config.json} content, in LLaDA's key names. */
+  /** This config as {@code config.json} content, in its family's key names. */
   public JsonObject toJson() {
-    JsonObject json = new JsonObject();
-    json.addProperty("model_type", "llada");
-    com.google.gson.JsonArray architectures = new com.google.gson.JsonArray();
-    architectures.add("LLaDAModelLM");
-    json.add("architectures", architectures);
-    json.addProperty("d_model", dModel);
-    json.addProperty("n_heads", nHeads);
-    json.addProperty("n_kv_heads", nKvHeads);
-    json.addProperty("n_layers", nLayers);
-    json.addProperty("mlp_hidden_size", mlpHiddenSize);
-    json.addProperty("vocab_size", vocabSize);
-    json.addProperty("embedding_size", embeddingSize);
-    json.addProperty("rope", true);
-    json.addProperty("rope_theta", ropeTheta);
-    json.addProperty("rms_norm_eps", rmsNormEps);
-    json.addProperty("layer_norm_type", "rms");
-    json.addProperty("activation_type", "silu");
-    json.addProperty("block_type", "llama");
-    json.addProperty("weight_tying", false);
-    json.addProperty("include_bias", false);
-    json.addProperty("max_sequence_length", maxSequenceLength);
-    json.addProperty("mask_token_id", maskTokenId);
-    json.addProperty("eos_token_id", eosTokenId);
-    json.addProperty("pad_token_id", padTokenId);
-    json.addProperty("use_cache", false);
-    return json;
+    return family().write(this);
   }
 
-  private static int integer(JsonObject json, String key, Integer fallback) {
+  static int integer(JsonObject json, String key, Integer fallback) {
     JsonElement e = json.get(key);
     if (e == null || e.isJsonNull()) {
       if (fallback == null) {
@@ -196,7 +246,7 @@ public record LladaConfig(
     }
   }
 
-  private static double number(JsonObject json, String key, double fallback) {
+  static double number(JsonObject json, String key, double fallback) {
     JsonElement e = json.get(key);
     if (e == null || e.isJsonNull()) {
       return fallback;
@@ -208,7 +258,7 @@ public record LladaConfig(
     }
   }
 
-  private static void require(boolean ok, String message) {
+  static void require(boolean ok, String message) {
     if (!ok) {
       throw new ModelFormatException(message);
     }

@@ -3,7 +3,6 @@ package dev.llada.core.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -18,7 +17,6 @@ import dev.llada.core.weights.SafetensorsWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -27,24 +25,33 @@ import java.util.SplittableRandom;
  * The LLaDA network on DJL in float32 (llada-spec §1.2): its parameters and its forward pass, used
  * for inference ({@link DjlMaskPredictor}) and for training (gradients flow through the same code).
  *
- * <p>Layout: q, k and v are one stacked [d + 2·kv, d] parameter and gate and up one [2·ff, d]
- * parameter, so each is one GEMM whose product is split again (the same arithmetic); they are split
- * back into LLaDA's tensor names when saved. Forward: embedding; per block pre-norm attention with
- * rotate-half RoPE and <b>bidirectional</b> softmax attention (additive key-padding bias only),
- * then pre-norm SwiGLU; final RMSNorm; untied LM head at the positions asked for.
+ * <p>Layout: the family's {@link Architecture} stacks q, k and v into one [d + 2·kv, d] parameter
+ * and gate and up into one [2·ff, d] (an MoE block's experts into [E, 2·ff, d] and [E, d, ff]), so
+ * each is one GEMM whose product is split again (the same arithmetic); they are split back into the
+ * checkpoint's tensor names when saved. Forward: embedding; per {@link Block} pre-norm attention
+ * (per-head q/k RMSNorm where the family has it) with rotate-half RoPE and <b>bidirectional</b>
+ * softmax attention (additive key-padding bias only), then a pre-norm SwiGLU or routed experts
+ * ({@link ExpertDispatch}); final RMSNorm; untied LM head at the positions asked for.
  */
 public final class LladaNetwork implements AutoCloseable {
 
   private final LladaConfig config;
+  private final Architecture architecture;
   private final NDManager manager;
   private final Map<String, NDArray> parameters;
   private final NDArray wte;
   private final NDArray lnF;
   private final NDArray lmHead;
-  private final Layer[] layers;
+  private final Block[] layers;
 
   /** rotate_half as a matrix: [x1 | x2] · R = [−x2 | x1] (a constant, not a parameter). */
   private final NDArray rotateHalf;
+
+  /**
+   * Every expert on every token instead of the grouped dispatch, in the op-by-op forward: the
+   * oracle ({@link ExpertDispatch#everyExpert}), for tests and the MoE benchmark.
+   */
+  private boolean everyExpert;
 
   /** The fused TorchScript forward, built on first use (inference only). */
   private TorchScriptForward script;
@@ -63,40 +70,29 @@ public final class LladaNetwork implements AutoCloseable {
    */
   private boolean packable;
 
-  private record Layer(
-      NDArray attnNorm,
-      NDArray qkv,
-      NDArray attnOut,
-      NDArray ffNorm,
-      NDArray gateUp,
-      NDArray ffOut) {}
-
-  /** Parameter names: LLaDA's, except the two fused ones per block. */
-  public static String qkvName(int layer) {
-    return "model.transformer.blocks." + layer + ".qkv_proj.weight";
+  /** Every tensor a checkpoint of {@code config}'s family must hold, in order, with its shape. */
+  public static Map<String, long[]> checkpointShapes(LladaConfig config) {
+    return Architecture.of(config).checkpointShapes();
   }
 
-  public static String gateUpName(int layer) {
-    return "model.transformer.blocks." + layer + ".gate_up_proj.weight";
+  /** The stacked feed-forward parameter of a block (the variance study's proxy). */
+  public static String gateUpName(LladaConfig config, int layer) {
+    return config.moe() == null
+        ? Architecture.Dense.gateUpName(layer)
+        : Architecture.Moe.gateUpName(layer);
   }
 
   private LladaNetwork(LladaConfig config, NDManager manager, Map<String, NDArray> parameters) {
     this.config = config;
+    this.architecture = Architecture.of(config);
     this.manager = manager;
     this.parameters = parameters;
-    this.wte = parameters.get(LladaNames.WTE);
-    this.lnF = parameters.get(LladaNames.LN_F);
-    this.lmHead = parameters.get(LladaNames.LM_HEAD);
-    this.layers = new Layer[config.nLayers()];
+    this.wte = parameters.get(architecture.embedding());
+    this.lnF = parameters.get(architecture.finalNorm());
+    this.lmHead = parameters.get(architecture.lmHead());
+    this.layers = new Block[config.nLayers()];
     for (int i = 0; i < layers.length; i++) {
-      layers[i] =
-          new Layer(
-              parameters.get(LladaNames.block(i, "attn_norm")),
-              parameters.get(qkvName(i)),
-              parameters.get(LladaNames.block(i, "attn_out")),
-              parameters.get(LladaNames.block(i, "ff_norm")),
-              parameters.get(gateUpName(i)),
-              parameters.get(LladaNames.block(i, "ff_out")));
+      layers[i] = architecture.block(i, parameters);
     }
     int hd = config.headDim();
     int half = hd / 2;
@@ -108,29 +104,13 @@ public final class LladaNetwork implements AutoCloseable {
     this.rotateHalf = manager.create(r, new Shape(hd, hd));
   }
 
-  /** Builds the network from tensors in LLaDA's names (owned by {@code manager} afterwards). */
-  static LladaNetwork fromLladaTensors(
+  /**
+   * Builds the network from tensors under the checkpoint's names (owned by {@code manager}
+   * afterwards).
+   */
+  static LladaNetwork fromCheckpointTensors(
       LladaConfig config, NDManager manager, Map<String, NDArray> t) {
-    Map<String, NDArray> p = new LinkedHashMap<>();
-    p.put(LladaNames.WTE, t.get(LladaNames.WTE));
-    for (int i = 0; i < config.nLayers(); i++) {
-      NDArray q = t.get(LladaNames.block(i, "q_proj"));
-      NDArray k = t.get(LladaNames.block(i, "k_proj"));
-      NDArray v = t.get(LladaNames.block(i, "v_proj"));
-      NDArray gate = t.get(LladaNames.block(i, "ff_proj"));
-      NDArray up = t.get(LladaNames.block(i, "up_proj"));
-      p.put(LladaNames.block(i, "attn_norm"), t.get(LladaNames.block(i, "attn_norm")));
-      p.put(qkvName(i), NDArrays.concat(new NDList(q, k, v), 0));
-      p.put(LladaNames.block(i, "attn_out"), t.get(LladaNames.block(i, "attn_out")));
-      p.put(LladaNames.block(i, "ff_norm"), t.get(LladaNames.block(i, "ff_norm")));
-      p.put(gateUpName(i), NDArrays.concat(new NDList(gate, up), 0));
-      p.put(LladaNames.block(i, "ff_out"), t.get(LladaNames.block(i, "ff_out")));
-      for (NDArray separate : new NDArray[] {q, k, v, gate, up}) {
-        separate.close();
-      }
-    }
-    p.put(LladaNames.LN_F, t.get(LladaNames.LN_F));
-    p.put(LladaNames.LM_HEAD, t.get(LladaNames.LM_HEAD));
+    Map<String, NDArray> p = Architecture.of(config).stack(t);
     p.forEach((name, array) -> array.setName(name));
     return new LladaNetwork(config, manager, p);
   }
@@ -176,7 +156,7 @@ public final class LladaNetwork implements AutoCloseable {
    */
   public static LladaNetwork load(
       LladaConfig config, Checkpoint checkpoint, Device device, boolean mklPack) {
-    Map<String, long[]> expected = LladaNames.expectedShapes(config);
+    Map<String, long[]> expected = Architecture.of(config).checkpointShapes();
     LladaNames.validate(checkpoint, expected);
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     try {
@@ -192,7 +172,7 @@ public final class LladaNetwork implements AutoCloseable {
                 device.equals(Device.cpu()) ? onCpu.duplicate() : onCpu.toDevice(device, false));
         tensors.put(e.getKey(), resident);
       }
-      LladaNetwork network = fromLladaTensors(config, manager, tensors);
+      LladaNetwork network = fromCheckpointTensors(config, manager, tensors);
       network.packable = mklPack;
       return network;
     } catch (RuntimeException e) {
@@ -202,29 +182,29 @@ public final class LladaNetwork implements AutoCloseable {
   }
 
   /**
-   * A freshly initialised network: weights N(0, 0.02), the two residual-branch outputs ({@code
-   * attn_out}, block {@code ff_out}) N(0, 0.02/√(2·layers)) as GPT-2 and OLMo do, norms 1.
+   * A freshly initialised network: weights N(0, 0.02), the residual-branch outputs ({@code
+   * attn_out} and the SwiGLU's down projection, or an MoE's {@code o_proj} and experts' {@code
+   * down_proj}) N(0, 0.02/√(2·layers)) as GPT-2 and OLMo do, norms 1, expert score biases 0.
    */
   public static LladaNetwork initialize(LladaConfig config, Device device, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
+    Architecture architecture = Architecture.of(config);
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     Map<String, NDArray> tensors = new HashMap<>();
     double residualStd = 0.02 / Math.sqrt(2.0 * config.nLayers());
-    for (Map.Entry<String, long[]> e : LladaNames.expectedShapes(config).entrySet()) {
+    for (Map.Entry<String, long[]> e : architecture.checkpointShapes().entrySet()) {
       long[] shape = e.getValue();
       int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
       float[] data = new float[n];
-      boolean norm = shape.length == 1;
-      boolean residual =
-          e.getKey().endsWith("attn_out.weight")
-              || (e.getKey().endsWith("ff_out.weight") && !e.getKey().equals(LladaNames.LM_HEAD));
-      double std = residual ? residualStd : 0.02;
+      boolean bias = e.getKey().endsWith("expert_bias");
+      boolean norm = shape.length == 1 && !bias;
+      double std = architecture.residualOutput(e.getKey()) ? residualStd : 0.02;
       for (int i = 0; i < n; i++) {
-        data[i] = norm ? 1f : (float) (std * random.nextGaussian());
+        data[i] = norm ? 1f : bias ? 0f : (float) (std * random.nextGaussian());
       }
       tensors.put(e.getKey(), manager.create(data, new Shape(shape)));
     }
-    return fromLladaTensors(config, manager, tensors);
+    return fromCheckpointTensors(config, manager, tensors);
   }
 
   /** {@code cpu}, {@code gpu} or {@code gpuN}. */
@@ -260,13 +240,21 @@ public final class LladaNetwork implements AutoCloseable {
    * @param bias (B, 1, 1, T) additive key-padding bias, or null
    */
   public NDArray forward(NDArray ids, NDArray bias, int from, int to) {
+    return forward(ids, bias, from, to, null);
+  }
+
+  /**
+   * {@link #forward(NDArray, NDArray, int, int)}, recording what the MoE routers did into {@code
+   * stats} (for the training losses; null: not recorded).
+   */
+  public NDArray forward(NDArray ids, NDArray bias, int from, int to, RouterStats stats) {
     int b = Math.toIntExact(ids.getShape().get(0));
     int t = Math.toIntExact(ids.getShape().get(1));
     NDArray h = ids.getNDArrayInternal().embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow();
     NDArray[] rope = rope(ids.getManager(), t);
-    for (Layer layer : layers) {
+    for (Block layer : layers) {
       h = h.add(attention(rmsNorm(h, layer.attnNorm()), layer, rope, bias, b, t));
-      h = h.add(feedForward(rmsNorm(h, layer.ffNorm()), layer));
+      h = h.add(feedForward(rmsNorm(h, layer.ffNorm()), layer.ffn(), stats));
     }
     h = rmsNorm(h, lnF);
     NDArray window = from == 0 && to == t ? h : h.get(new NDIndex(":, {}:{}, :", from, to));
@@ -305,14 +293,14 @@ public final class LladaNetwork implements AutoCloseable {
     if (script == null) {
       List<NDArray> weights = new ArrayList<>();
       weights.add(wte);
-      for (Layer l : layers) {
-        weights.addAll(
-            List.of(l.attnNorm(), l.qkv(), l.attnOut(), l.ffNorm(), l.gateUp(), l.ffOut()));
+      for (Block l : layers) {
+        weights.addAll(l.scriptWeights());
       }
       weights.add(lnF);
       weights.add(lmHead);
       boolean pack =
           packable
+              && config.moe() == null // MKL packing is the dense forward's (its 2-D projections)
               && manager.getDevice().equals(Device.cpu())
               && config.parameterCount() <= TorchScriptForward.PACK_MAX_PARAMETERS;
       script =
@@ -357,17 +345,22 @@ public final class LladaNetwork implements AutoCloseable {
     return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
   }
 
-  private NDArray attention(NDArray a, Layer layer, NDArray[] rope, NDArray bias, int b, int t) {
+  private NDArray attention(NDArray a, Block layer, NDArray[] rope, NDArray bias, int b, int t) {
     int heads = config.nHeads();
     int kvHeads = config.nKvHeads();
     int hd = config.headDim();
     long d = (long) heads * hd;
     long kv = (long) kvHeads * hd;
     NDList qkv = linear(a, layer.qkv()).split(new long[] {d, d + kv}, 2);
+    NDArray q = qkv.get(0).reshape(b, t, heads, hd);
+    NDArray k = qkv.get(1).reshape(b, t, kvHeads, hd);
+    if (layer.qNorm() != null) { // LLaDA-MoE: RMSNorm of each head before RoPE (llada-spec §7.1)
+      q = rmsNorm(q, layer.qNorm());
+      k = rmsNorm(k, layer.kNorm());
+    }
     // RoPE in the (B, T, heads, hd) layout; 1/sqrt(hd) is folded into the query tables
-    NDArray q = rotate(qkv.get(0).reshape(b, t, heads, hd), rope[2], rope[3]).transpose(0, 2, 1, 3);
-    NDArray kT =
-        rotate(qkv.get(1).reshape(b, t, kvHeads, hd), rope[0], rope[1]).transpose(0, 2, 3, 1);
+    q = rotate(q, rope[2], rope[3]).transpose(0, 2, 1, 3);
+    NDArray kT = rotate(k, rope[0], rope[1]).transpose(0, 2, 3, 1);
     NDArray v = qkv.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (kvHeads != heads) { // grouped-query: kv head j serves query heads j*g .. j*g+g-1
       kT = kT.repeat(1, heads / kvHeads);
@@ -432,44 +425,44 @@ public final class LladaNetwork implements AutoCloseable {
     return new float[][] {cos, sin, sinSigned};
   }
 
-  private NDArray feedForward(NDArray f, Layer layer) {
-    NDList gateUp = linear(f, layer.gateUp()).split(new long[] {config.mlpHiddenSize()}, 2);
-    NDArray gate = gateUp.get(0);
-    NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid()); // SiLU(g) = g·σ(g)
-    return linear(silu.mul(gateUp.get(1)), layer.ffOut()); // down(SiLU(g) ⊙ u)
+  /** Makes the op-by-op forward run every expert on every token (the oracle); see the field. */
+  LladaNetwork everyExpertDispatch(boolean on) {
+    this.everyExpert = on;
+    return this;
   }
 
-  /** The parameters under LLaDA's checkpoint names (fused ones split again), as float32 data. */
-  public List<SafetensorsWriter.Tensor> toLladaTensors(DType dtype) {
-    Map<String, long[]> shapes = LladaNames.expectedShapes(config);
-    Map<String, float[]> data = new HashMap<>();
-    long d = config.dModel();
-    long kv = (long) config.nKvHeads() * config.headDim();
-    long ff = config.mlpHiddenSize();
-    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-      float[] values = e.getValue().toFloatArray();
-      long cols = e.getValue().getShape().get(e.getValue().getShape().dimension() - 1);
-      if (e.getKey().endsWith(".qkv_proj.weight")) {
-        String prefix = e.getKey().replace("qkv_proj.weight", "");
-        data.put(prefix + "q_proj.weight", rows(values, cols, 0, d));
-        data.put(prefix + "k_proj.weight", rows(values, cols, d, d + kv));
-        data.put(prefix + "v_proj.weight", rows(values, cols, d + kv, d + 2 * kv));
-      } else if (e.getKey().endsWith(".gate_up_proj.weight")) {
-        String prefix = e.getKey().replace("gate_up_proj.weight", "");
-        data.put(prefix + "ff_proj.weight", rows(values, cols, 0, ff));
-        data.put(prefix + "up_proj.weight", rows(values, cols, ff, 2 * ff));
-      } else {
-        data.put(e.getKey(), values);
-      }
+  private NDArray feedForward(NDArray f, Block.FeedForward ffn, RouterStats stats) {
+    if (ffn instanceof Block.RoutedExperts experts) {
+      Shape shape = f.getShape();
+      NDArray tokens = f.reshape(-1, shape.get(2));
+      NDArray out =
+          everyExpert
+              ? ExpertDispatch.everyExpert(tokens, experts)
+              : ExpertDispatch.grouped(tokens, experts, stats);
+      return out.reshape(shape);
     }
+    Block.SwiGlu swiGlu = (Block.SwiGlu) ffn;
+    return ExpertDispatch.swiGlu(f, swiGlu.gateUp(), swiGlu.down()); // down(SiLU(g) ⊙ u)
+  }
+
+  /**
+   * The parameters under the checkpoint's names (stacked ones split again), as float32 data, in
+   * checkpoint order.
+   */
+  public List<SafetensorsWriter.Tensor> toCheckpointTensors(DType dtype) {
+    Map<String, float[]> data = architecture.unstackAll(parameters);
     List<SafetensorsWriter.Tensor> out = new ArrayList<>();
-    shapes.forEach(
-        (name, shape) -> out.add(new SafetensorsWriter.Tensor(name, shape, data.get(name), dtype)));
+    architecture
+        .checkpointShapes()
+        .forEach(
+            (name, shape) ->
+                out.add(new SafetensorsWriter.Tensor(name, shape, data.get(name), dtype)));
     return out;
   }
 
-  private static float[] rows(float[] values, long cols, long from, long to) {
-    return Arrays.copyOfRange(values, Math.toIntExact(from * cols), Math.toIntExact(to * cols));
+  /** The family's parameter layout. */
+  Architecture architecture() {
+    return architecture;
   }
 
   /** Frees the TorchScript forward and every array of the network; a second call does nothing. */

@@ -42,6 +42,10 @@ import java.util.zip.ZipOutputStream;
  * the original weight, so results never depend on the cache. A packing costs as much memory as the
  * projection weights, so packing is used for frozen (loaded) CPU networks of at most {@link
  * #PACK_MAX_PARAMETERS} parameters only.
+ *
+ * <p>An LLaDA-MoE network runs {@code moe-forward.torchscript} instead: the same attention and
+ * cache contract with per-head q/k norms, and the routed experts grouped by expert (one product per
+ * expert over its tokens, as {@link ExpertDispatch#grouped}); no MKL packing.
  */
 final class TorchScriptForward implements AutoCloseable {
 
@@ -80,6 +84,10 @@ final class TorchScriptForward implements AutoCloseable {
       LladaConfig config, PtNDManager manager, List<NDArray> weightList, boolean pack) {
     PtSymbolBlock forward = null;
     PtSymbolBlock packing = null;
+    if (config.moe() != null) { // LLaDA-MoE: its own forward text, on unpacked weights
+      forward = load(manager, resource("moe-forward.torchscript"));
+      pack = false;
+    }
     if (pack) {
       try { // libtorch builds without MKL (e.g. aarch64) do not have the ops: plain forward then
         packing = load(manager, packSource());
@@ -207,6 +215,9 @@ final class TorchScriptForward implements AutoCloseable {
         own(owned, IValue.from(from)),
         own(owned, IValue.from(to))
       };
+      if (config.moe() != null) {
+        args = moeArguments(args, owned);
+      }
       try (IValue out = module.forward(args)) {
         IValue[] pair = out.toIValueTuple();
         try {
@@ -227,6 +238,16 @@ final class TorchScriptForward implements AutoCloseable {
     } finally {
       owned.forEach(IValue::close);
     }
+  }
+
+  /** The dense arguments followed by moe-forward.torchscript's four. */
+  private IValue[] moeArguments(IValue[] dense, List<IValue> owned) {
+    IValue[] args = java.util.Arrays.copyOf(dense, dense.length + 4);
+    args[dense.length] = own(owned, IValue.from(config.qkNorm()));
+    args[dense.length + 1] = own(owned, IValue.from(config.moe().topK()));
+    args[dense.length + 2] = own(owned, IValue.from(config.moe().normTopKProb()));
+    args[dense.length + 3] = own(owned, IValue.from(config.moe().expertBias()));
+    return args;
   }
 
   private static IValue own(List<IValue> owned, IValue v) {

@@ -3,6 +3,7 @@ package dev.llada.core.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.llada.core.model.LladaNames;
+import dev.llada.core.model.MoeNames;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +50,9 @@ public final class AdamW {
     Set<String> decayed = new HashSet<>();
     parameters.forEach(
         (name, p) -> {
-          if (p.getShape().dimension() == 2 && !name.equals(LladaNames.WTE)) {
+          if (p.getShape().dimension() >= 2
+              && !name.equals(LladaNames.WTE)
+              && !name.equals(MoeNames.EMBED)) {
             decayed.add(name);
           }
         });

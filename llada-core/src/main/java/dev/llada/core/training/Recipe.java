@@ -58,7 +58,21 @@ public record Recipe(
       int nLayers,
       int mlpHiddenSize,
       double ropeTheta,
-      int maxSequenceLength) {}
+      int maxSequenceLength,
+      MoeShape moe) {}
+
+  /**
+   * The routed experts of an LLaDA-MoE recipe ({@code model.moe}); {@code mlp_hidden_size} is then
+   * one expert's inner size. LLaDA-MoE's per-head q/k norm comes with it ({@code qk_norm}, default
+   * true).
+   */
+  public record MoeShape(
+      int experts,
+      int topK,
+      boolean normTopKProb,
+      boolean qkNorm,
+      double auxLossCoef,
+      double zLossCoef) {}
 
   /** Optimisation knobs. */
   public record Optimization(
@@ -119,9 +133,15 @@ public record Recipe(
         json.has("init") && !json.get("init").isJsonNull()
             ? base.resolve(json.get("init").getAsString()).normalize()
             : null;
-    if (objective == Objective.SFT && init == null) {
+    boolean fromScratch = json.has("from_scratch") && json.get("from_scratch").getAsBoolean();
+    if (objective == Objective.SFT && init == null && !fromScratch) {
+      // SFT from a random init (response-only masking from the start) is allowed when asked for
       throw new IllegalArgumentException(
-          "an sft recipe needs \"init\": the base model to start from");
+          "an sft recipe needs \"init\": the base model to start from (or \"from_scratch\":"
+              + " true to fine-tune a randomly initialised model)");
+    }
+    if (fromScratch && init != null) {
+      throw new IllegalArgumentException("\"from_scratch\": true and an \"init\" contradict");
     }
     JsonObject m = object(json, "model");
     int d = positive(m, "d_model");
@@ -134,7 +154,8 @@ public record Recipe(
             positive(m, "n_layers"),
             positive(m, "mlp_hidden_size"),
             m.has("rope_theta") ? m.get("rope_theta").getAsDouble() : 10000.0,
-            positive(m, "max_sequence_length"));
+            positive(m, "max_sequence_length"),
+            m.has("moe") ? moe(object(m, "moe")) : null);
     if (d % heads != 0 || (d / heads) % 2 != 0) {
       throw new IllegalArgumentException("model.d_model must split into n_heads even-sized heads");
     }
@@ -179,6 +200,33 @@ public record Recipe(
     }
     long seed = json.has("seed") ? json.get("seed").getAsLong() : 0;
     return new Recipe(name, objective, seed, output, init, shape, tasks, train, sha256);
+  }
+
+  private static MoeShape moe(JsonObject m) {
+    for (String key : m.keySet()) {
+      if (!java.util.Set.of(
+              "experts", "top_k", "norm_topk_prob", "qk_norm", "aux_loss_coef", "z_loss_coef")
+          .contains(key)) {
+        throw new IllegalArgumentException(
+            "model.moe has an unknown field \""
+                + key
+                + "\" (known: experts, top_k,"
+                + " norm_topk_prob, qk_norm, aux_loss_coef, z_loss_coef)");
+      }
+    }
+    int experts = positive(m, "experts");
+    int topK = positive(m, "top_k");
+    if (topK > experts) {
+      throw new IllegalArgumentException(
+          "model.moe.top_k (" + topK + ") must not exceed model.moe.experts (" + experts + ")");
+    }
+    return new MoeShape(
+        experts,
+        topK,
+        m.has("norm_topk_prob") && m.get("norm_topk_prob").getAsBoolean(),
+        !m.has("qk_norm") || m.get("qk_norm").getAsBoolean(),
+        range(m, "aux_loss_coef", 0, 100, 0.01),
+        range(m, "z_loss_coef", 0, 100, 0.001));
   }
 
   private static JsonObject object(JsonObject json, String key) {

@@ -10,7 +10,10 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import dev.llada.core.config.LladaConfig;
+import dev.llada.core.config.MoeSpec;
+import dev.llada.core.model.GraphScalar;
 import dev.llada.core.model.LladaNetwork;
+import dev.llada.core.model.RouterStats;
 import dev.llada.core.tokenizer.ByteLevelTokenizerWriter;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import dev.llada.core.weights.Checkpoint;
@@ -107,7 +110,7 @@ public final class Trainer {
       Path checkpoints = out.resolve("checkpoints");
       Path latest = latestCheckpoint(checkpoints);
       LladaNetwork network =
-          recipe.objective() == Recipe.Objective.SFT && latest == null
+          recipe.init() != null && latest == null
               ? fromInit(config)
               : LladaNetwork.initialize(config, Device.cpu(), recipe.seed());
       try (network) {
@@ -131,6 +134,7 @@ public final class Trainer {
         double loss = Double.NaN;
         // mean loss per task since the last metrics row (each micro-batch holds one task)
         Map<String, double[]> taskLoss = new java.util.TreeMap<>();
+        RouterWindow routers = new RouterWindow(); // MoE router losses and expert loads
         int step = start;
         for (int ran = 0; step < o.steps() && ran < stopAfter; step++, ran++) {
           double lr = schedule.at(step);
@@ -144,8 +148,10 @@ public final class Trainer {
                     config.maskTokenId(),
                     TrainingData.random(recipe.seed(), step, micro, 2),
                     o.eosPadWeight());
-            double part = backward(network, noised, o.gradAccum());
+            Micro micro0 = backward(network, noised, o.gradAccum());
+            double part = micro0.loss();
             loss += part / o.gradAccum(); // the step's loss, divided as its gradient is
+            routers.add(micro0);
             double[] acc = taskLoss.computeIfAbsent(batch.task(), t -> new double[2]);
             acc[0] += part; // the micro-batch's own loss
             acc[1]++;
@@ -190,6 +196,7 @@ public final class Trainer {
             taskLoss.forEach((t, acc) -> perTask.addProperty(t, acc[0] / acc[1]));
             row.add("task_loss", perTask);
             taskLoss.clear();
+            routers.addTo(row);
             Files.writeString(
                 metrics,
                 new Gson().toJson(row) + "\n",
@@ -225,10 +232,16 @@ public final class Trainer {
   }
 
   /**
-   * One micro-batch: forward, weighted CE, backward of the loss divided by {@code accum}; returns
-   * the micro-batch's own (undivided) loss.
+   * One micro-batch's results: its own (undivided) masked-diffusion loss and, for an MoE, the mean
+   * over layers of its routers' load-balancing and z losses and each layer's expert loads.
    */
-  private static double backward(LladaNetwork network, MaskedDiffusionLoss.Noised n, int accum) {
+  record Micro(double loss, double balanceLoss, double zLoss, long[][] loads) {}
+
+  /**
+   * One micro-batch: forward, weighted CE (plus, for an MoE, the router losses with their
+   * coefficients), backward of that divided by {@code accum}.
+   */
+  static Micro backward(LladaNetwork network, MaskedDiffusionLoss.Noised n, int accum) {
     int rows = n.noisy().length;
     int length = n.noisy()[0].length;
     long[] ids = new long[rows * length];
@@ -241,17 +254,31 @@ public final class Trainer {
         weights[r * length + i] = n.weights()[r][i];
       }
     }
+    MoeSpec moe = network.config().moe();
     try (NDScope scope = new NDScope();
         NDManager m = network.manager().newSubManager();
         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
       NDArray x = m.create(ids, new Shape(rows, length));
       NDArray y = m.create(targets, new Shape(rows, length, 1));
       NDArray w = m.create(weights, new Shape(rows, length));
-      NDArray logits = network.forward(x, null, 0, length);
+      RouterStats stats = moe != null ? new RouterStats() : null;
+      NDArray logits = network.forward(x, null, 0, length, stats);
       NDArray logp = logits.logSoftmax(2).gather(y, 2).reshape(rows, length);
       NDArray loss = logp.mul(w).sum().neg(); // Σ_masked CE / p, normalised through w
-      gc.backward(loss.div(dev.llada.core.model.GraphScalar.of(loss, accum)));
-      return loss.getFloat();
+      NDArray objective = loss;
+      double balance = Double.NaN;
+      double z = Double.NaN;
+      if (stats != null) { // LLaDA-MoE: + 0.01 · load balancing + 0.001 · z (llada-spec §7.1)
+        NDArray b = stats.balanceLoss();
+        NDArray zl = stats.zLoss();
+        objective =
+            loss.add(b.mul(GraphScalar.of(b, moe.auxLossCoef())))
+                .add(zl.mul(GraphScalar.of(zl, moe.zLossCoef())));
+        balance = b.getFloat();
+        z = zl.getFloat();
+      }
+      gc.backward(objective.div(GraphScalar.of(objective, accum)));
+      return new Micro(loss.getFloat(), balance, z, stats == null ? null : stats.loads());
     }
   }
 
@@ -301,20 +328,13 @@ public final class Trainer {
                 + " would shrink the init model's context of "
                 + init.maxSequenceLength());
       }
-      return new LladaConfig(
-          init.dModel(),
-          init.nHeads(),
-          init.nKvHeads(),
-          init.nLayers(),
-          init.mlpHiddenSize(),
-          init.vocabSize(),
-          init.embeddingSize(),
-          init.ropeTheta(),
-          init.rmsNormEps(),
-          s.maxSequenceLength(),
-          init.maskTokenId(),
-          init.eosTokenId(),
-          init.padTokenId());
+      if ((s.moe() == null) != (init.moe() == null)) {
+        throw new IllegalArgumentException(
+            "the recipe's model section and the init model "
+                + recipe.init()
+                + " are of different families (dense and MoE)");
+      }
+      return init.withMaxSequenceLength(s.maxSequenceLength());
     }
     int vocab =
         Math.max(
@@ -322,6 +342,7 @@ public final class Trainer {
                 Math.max(tokenizer.eotId(), tokenizer.bosId()))
             + 1;
     Recipe.ModelShape s = recipe.model();
+    Recipe.MoeShape moe = s.moe();
     return new LladaConfig(
         s.dModel(),
         s.nHeads(),
@@ -335,7 +356,18 @@ public final class Trainer {
         s.maxSequenceLength(),
         tokenizer.maskId(),
         tokenizer.eosId(),
-        tokenizer.eosId());
+        tokenizer.eosId(),
+        moe != null && moe.qkNorm(),
+        moe == null
+            ? null
+            : new MoeSpec(
+                moe.experts(),
+                moe.topK(),
+                s.mlpHiddenSize(),
+                moe.normTopKProb(),
+                false,
+                moe.auxLossCoef(),
+                moe.zLossCoef()));
   }
 
   private LladaNetwork fromInit(LladaConfig config) {

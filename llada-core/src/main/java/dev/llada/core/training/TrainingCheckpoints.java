@@ -132,7 +132,7 @@ public final class TrainingCheckpoints {
         StandardCharsets.UTF_8);
     SafetensorsWriter.write(
         out.resolve(Checkpoint.SINGLE_FILE),
-        network.toLladaTensors(DType.F32),
+        network.toCheckpointTensors(DType.F32),
         Map.of("format", "pt"));
   }
 

@@ -57,7 +57,7 @@ public record ModelDirectory(
     String dtype;
     String layout;
     try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-      LladaNames.validate(checkpoint, LladaNames.expectedShapes(config));
+      LladaNames.validate(checkpoint, dev.llada.core.model.LladaNetwork.checkpointShapes(config));
       for (String name : checkpoint.names()) {
         parameters += checkpoint.info(name).elementCount();
       }

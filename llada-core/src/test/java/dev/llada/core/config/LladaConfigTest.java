@@ -58,10 +58,52 @@ class LladaConfigTest {
         json -> json.addProperty("n_heads", 30));
     assertMessage("must be a multiple of n_kv_heads", json -> json.addProperty("n_kv_heads", 5));
     assertMessage(
-        "model_type must be \"llada\"", json -> json.addProperty("model_type", "lladamoe"));
+        "model_type must be \"llada\" (dense LLaDA) or \"lladamoe\"",
+        json -> json.addProperty("model_type", "gpt2"));
     assertMessage("config.json has no \"d_model\"", json -> json.remove("d_model"));
     assertMessage("\"n_layers\" must be an integer", json -> json.addProperty("n_layers", "many"));
     assertMessage("outside the embedding", json -> json.addProperty("mask_token_id", 200000));
+    assertMessage(
+        "mask_token_id must differ from pad_token_id",
+        json -> json.addProperty("pad_token_id", json.get("mask_token_id").getAsInt()));
+  }
+
+  @Test
+  void keysThatWouldChangeTheMathAreRefusedNotIgnored() {
+    Object[][] refused = {
+      {"weight_tying", true},
+      {"scale_logits", true},
+      {"input_emb_norm", true},
+      {"alibi", true},
+      {"rope", false},
+      {"include_bias", true},
+      {"attention_layer_norm", true},
+      {"activation_type", "gelu"},
+      {"layer_norm_type", "default"},
+      {"block_type", "sequential"},
+      {"clip_qkv", 8.0},
+    };
+    for (Object[] r : refused) {
+      String key = (String) r[0];
+      assertMessage(
+          "\"" + key + "\"",
+          json -> {
+            if (r[1] instanceof Boolean b) {
+              json.addProperty(key, b);
+            } else if (r[1] instanceof Number n) {
+              json.addProperty(key, n);
+            } else {
+              json.addProperty(key, (String) r[1]);
+            }
+          });
+    }
+    // the supported values are read as before
+    JsonObject ok = JsonParser.parseString(LLADA_8B).getAsJsonObject();
+    ok.addProperty("activation_type", "swiglu");
+    ok.addProperty("weight_tying", false);
+    assertEquals(
+        LladaConfig.fromJson(JsonParser.parseString(LLADA_8B).getAsJsonObject()),
+        LladaConfig.fromJson(ok));
   }
 
   @Test

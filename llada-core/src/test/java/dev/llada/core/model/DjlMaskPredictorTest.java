@@ -51,6 +51,9 @@ class DjlMaskPredictorTest {
         // the fused TorchScript forward matches as well
         Logits script = djl.using(DjlMaskPredictor.Path.TORCHSCRIPT).logits(tokens, null, 0, t);
         assertClose(expected, script, 0, "torchscript path " + java.util.Arrays.toString(s));
+        // and so does the op-by-op forward, the one training differentiates through
+        Logits ops = djl.using(DjlMaskPredictor.Path.OPS).logits(tokens, null, 0, t);
+        assertClose(expected, ops, 0, "op-by-op path " + java.util.Arrays.toString(s));
         // logits at a window only equal the same positions of the full pass
         Logits window = djl.logits(tokens, null, 1, t - 1);
         assertClose(expected, window, 1, "window");

@@ -28,10 +28,17 @@ class KvCacheTest {
     int[][] shapes = { // d, heads, kvHeads, layers, ff, vocab
       {32, 4, 4, 2, 40, 61}, {24, 4, 2, 2, 36, 50}, {256, 2, 1, 1, 48, 41}
     };
+    java.util.List<LladaConfig> configs = new java.util.ArrayList<>();
     for (int[] s : shapes) {
-      LladaConfig c = TinyModels.config(s[0], s[1], s[2], s[3], s[4], s[5]);
+      configs.add(TinyModels.config(s[0], s[1], s[2], s[3], s[4], s[5]));
+    }
+    // LLaDA-MoE: its own forward text keeps the same cache contract (issue #19)
+    configs.add(TinyModels.moeConfig(32, 4, 2, 2, 16, 45, 4, 2, false, false));
+    for (LladaConfig c : configs) {
+      int[] s = {c.dModel(), c.nHeads(), c.nKvHeads(), c.nLayers(), c.mlpHiddenSize()};
       Path dir =
-          TinyModels.write(temp.resolve("m" + s[0] + s[2]), c, random.nextLong(), DType.F32, 0);
+          TinyModels.write(
+              temp.resolve("m" + configs.indexOf(c)), c, random.nextLong(), DType.F32, 0);
       int t = 14;
       int[][] tokens = DjlMaskPredictorTest.randomTokens(random, 3, t, c.vocabSize());
       boolean[][] mask = padded(3, t, new int[] {2, 0, 5});

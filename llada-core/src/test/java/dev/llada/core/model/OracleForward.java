@@ -5,7 +5,9 @@ import dev.llada.core.weights.Checkpoint;
 
 /**
  * The LLaDA forward in plain Java float64, written for clarity, used only to check the fast paths
- * (llada-spec §1.2–1.3). Returns full logits [B][T][V].
+ * (llada-spec §1.2–1.3; for LLaDA-MoE §7.1: per-head q/k RMSNorm before RoPE, a softmax router,
+ * top-k without renormalisation unless configured, Σ_k w_k · Expert_k). Returns full logits
+ * [B][T][V].
  */
 public final class OracleForward {
 
@@ -19,15 +21,131 @@ public final class OracleForward {
     "attn_norm", "q_proj", "k_proj", "v_proj", "attn_out", "ff_norm", "ff_proj", "up_proj", "ff_out"
   };
 
+  private static final String[] MOE_PARTS = {
+    "input_layernorm",
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "post_attention_layernorm"
+  };
+
+  /** MoE only: [layer] q and k norms, router, score bias; [layer][expert] gate, up, down. */
+  private double[][] qNorm;
+
+  private double[][] kNorm;
+  private double[][] router;
+  private double[][] scoreBias;
+  private double[][][] experts;
+
   public OracleForward(LladaConfig c, Checkpoint checkpoint) {
     this.c = c;
-    this.wte = doubles(checkpoint.readFloats(LladaNames.WTE));
-    this.lnF = doubles(checkpoint.readFloats(LladaNames.LN_F));
-    this.head = doubles(checkpoint.readFloats(LladaNames.LM_HEAD));
+    boolean moe = c.moe() != null;
+    this.wte = doubles(checkpoint.readFloats(moe ? MoeNames.EMBED : LladaNames.WTE));
+    this.lnF = doubles(checkpoint.readFloats(moe ? MoeNames.NORM : LladaNames.LN_F));
+    this.head = doubles(checkpoint.readFloats(moe ? MoeNames.LM_HEAD : LladaNames.LM_HEAD));
     this.blocks = new double[c.nLayers()][PARTS.length][];
     for (int l = 0; l < c.nLayers(); l++) {
-      for (int p = 0; p < PARTS.length; p++) {
-        blocks[l][p] = doubles(checkpoint.readFloats(LladaNames.block(l, PARTS[p])));
+      for (int p = 0; p < (moe ? MOE_PARTS.length : PARTS.length); p++) {
+        String name = moe ? MoeNames.layer(l, MOE_PARTS[p]) : LladaNames.block(l, PARTS[p]);
+        blocks[l][p] = doubles(checkpoint.readFloats(name));
+      }
+    }
+    if (moe) {
+      int n = c.moe().experts();
+      qNorm = new double[c.nLayers()][];
+      kNorm = new double[c.nLayers()][];
+      router = new double[c.nLayers()][];
+      scoreBias = new double[c.nLayers()][];
+      experts = new double[c.nLayers()][3 * n][];
+      for (int l = 0; l < c.nLayers(); l++) {
+        if (c.qkNorm()) {
+          qNorm[l] = doubles(checkpoint.readFloats(MoeNames.layer(l, "self_attn.q_norm")));
+          kNorm[l] = doubles(checkpoint.readFloats(MoeNames.layer(l, "self_attn.k_norm")));
+        }
+        router[l] = doubles(checkpoint.readFloats(MoeNames.layer(l, "mlp.gate")));
+        if (c.moe().expertBias()) {
+          scoreBias[l] = doubles(checkpoint.readFloats(MoeNames.expertBias(l)));
+        }
+        for (int e = 0; e < n; e++) {
+          experts[l][3 * e] = doubles(checkpoint.readFloats(MoeNames.expert(l, e, "gate_proj")));
+          experts[l][3 * e + 1] = doubles(checkpoint.readFloats(MoeNames.expert(l, e, "up_proj")));
+          experts[l][3 * e + 2] =
+              doubles(checkpoint.readFloats(MoeNames.expert(l, e, "down_proj")));
+        }
+      }
+    }
+  }
+
+  /** One SwiGLU: down(SiLU(gate·f) ⊙ up·f). */
+  private double[] swiGlu(double[] gate, double[] up, double[] down, double[] f) {
+    int d = c.dModel();
+    int ff = c.mlpHiddenSize();
+    double[] g = matVec(gate, f, ff, d);
+    double[] u = matVec(up, f, ff, d);
+    for (int j = 0; j < g.length; j++) {
+      g[j] = g[j] / (1 + Math.exp(-g[j])) * u[j]; // SiLU(gate) * up
+    }
+    return matVec(down, g, d, ff);
+  }
+
+  /** Layer l's feed-forward of one normed hidden state. */
+  private double[] feedForward(int l, double[] f) {
+    if (c.moe() == null) {
+      return swiGlu(blocks[l][6], blocks[l][7], blocks[l][8], f);
+    }
+    int n = c.moe().experts();
+    double[] logits = matVec(router[l], f, n, c.dModel());
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    double[] p = new double[n];
+    for (int e = 0; e < n; e++) {
+      p[e] = Math.exp(logits[e] - max);
+      sum += p[e];
+    }
+    for (int e = 0; e < n; e++) {
+      p[e] = p[e] / sum + (scoreBias[l] != null ? scoreBias[l][e] : 0);
+    }
+    // top-k by score (the weights are those scores; renormalised only with norm_topk_prob)
+    boolean[] taken = new boolean[n];
+    int[] chosen = new int[c.moe().topK()];
+    double total = 0;
+    for (int k = 0; k < chosen.length; k++) {
+      int best = -1;
+      for (int e = 0; e < n; e++) {
+        if (!taken[e] && (best < 0 || p[e] > p[best])) {
+          best = e;
+        }
+      }
+      taken[best] = true;
+      chosen[k] = best;
+      total += p[best];
+    }
+    double[] out = new double[c.dModel()];
+    for (int e : chosen) {
+      double w = c.moe().normTopKProb() ? p[e] / total : p[e];
+      double[] y = swiGlu(experts[l][3 * e], experts[l][3 * e + 1], experts[l][3 * e + 2], f);
+      for (int j = 0; j < out.length; j++) {
+        out[j] += w * y[j];
+      }
+    }
+    return out;
+  }
+
+  /** Per-head RMSNorm of x (heads × head_dim) with a head_dim weight. */
+  private void headNorm(double[] x, int heads, double[] weight) {
+    int hd = c.headDim();
+    for (int h = 0; h < heads; h++) {
+      double ms = 0;
+      for (int j = 0; j < hd; j++) {
+        ms += x[h * hd + j] * x[h * hd + j];
+      }
+      double scale = 1 / Math.sqrt(ms / hd + c.rmsNormEps());
+      for (int j = 0; j < hd; j++) {
+        x[h * hd + j] = x[h * hd + j] * scale * weight[j];
       }
     }
   }
@@ -78,7 +196,7 @@ public final class OracleForward {
             v[j] = cached.values()[r][l][j];
           }
         }
-        double[][] att = attention(a, qf, k, v, blocks[l], mask == null ? null : mask[r]);
+        double[][] att = attention(a, qf, k, v, l, mask == null ? null : mask[r]);
         if (keep != null) {
           keep.keys()[r][l] = k;
           keep.values()[r][l] = v;
@@ -87,13 +205,7 @@ public final class OracleForward {
           for (int j = 0; j < d; j++) {
             h[i][j] += att[i][j];
           }
-          double[] f = rms(h[i], blocks[l][5]);
-          double[] g = matVec(blocks[l][6], f, c.mlpHiddenSize(), d);
-          double[] u = matVec(blocks[l][7], f, c.mlpHiddenSize(), d);
-          for (int j = 0; j < g.length; j++) {
-            g[j] = g[j] / (1 + Math.exp(-g[j])) * u[j]; // SiLU(gate) * up
-          }
-          double[] down = matVec(blocks[l][8], g, d, c.mlpHiddenSize());
+          double[] down = feedForward(l, rms(h[i], blocks[l][5]));
           for (int j = 0; j < d; j++) {
             h[i][j] += down[j];
           }
@@ -118,7 +230,8 @@ public final class OracleForward {
    * positions, the other entries are used as given.
    */
   private double[][] attention(
-      double[][] a, int qf, double[][] k, double[][] v, double[][] w, boolean[] keyMask) {
+      double[][] a, int qf, double[][] k, double[][] v, int layer, boolean[] keyMask) {
+    double[][] w = blocks[layer];
     int q = a.length;
     int t = k.length;
     int d = c.dModel();
@@ -130,6 +243,10 @@ public final class OracleForward {
       query[i] = matVec(w[1], a[i], d, d);
       k[qf + i] = matVec(w[2], a[i], kvd, d);
       v[qf + i] = matVec(w[3], a[i], kvd, d);
+      if (c.qkNorm()) { // LLaDA-MoE: RMSNorm of each head before RoPE
+        headNorm(query[i], c.nHeads(), qNorm[layer]);
+        headNorm(k[qf + i], c.nKvHeads(), kNorm[layer]);
+      }
       rope(query[i], qf + i, c.nHeads());
       rope(k[qf + i], qf + i, c.nKvHeads());
     }

@@ -25,12 +25,46 @@ public final class TinyModels {
         vocab - 2);
   }
 
+  /**
+   * A small LLaDA-MoE config (per-head q/k norms on, weights not renormalised unless {@code
+   * normTopK}); {@code ff} is one expert's inner size.
+   */
+  public static LladaConfig moeConfig(
+      int d,
+      int heads,
+      int kvHeads,
+      int layers,
+      int ff,
+      int vocab,
+      int experts,
+      int topK,
+      boolean normTopK,
+      boolean expertBias) {
+    return new LladaConfig(
+        d,
+        heads,
+        kvHeads,
+        layers,
+        ff,
+        vocab,
+        vocab,
+        50000.0,
+        1e-5,
+        256,
+        vocab - 1,
+        vocab - 2,
+        vocab - 2,
+        true,
+        new dev.llada.core.config.MoeSpec(experts, topK, ff, normTopK, expertBias, 0.01, 0.001));
+  }
+
   /** Random weights (normal, std 0.5 for projections so logits are far from uniform). */
   public static List<SafetensorsWriter.Tensor> randomWeights(
       LladaConfig c, long seed, DType dtype) {
     Random random = new Random(seed);
     List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : LladaNames.expectedShapes(c).entrySet()) {
+    for (Map.Entry<String, long[]> e :
+        dev.llada.core.model.LladaNetwork.checkpointShapes(c).entrySet()) {
       long n = 1;
       for (long s : e.getValue()) {
         n *= s;
@@ -38,7 +72,7 @@ public final class TinyModels {
       float[] data = new float[(int) n];
       boolean norm = e.getValue().length == 1;
       double std =
-          e.getKey().equals(LladaNames.WTE)
+          e.getKey().equals(LladaNames.WTE) || e.getKey().equals(MoeNames.EMBED)
               ? 1.0
               : 1.5 / Math.sqrt(e.getValue()[e.getValue().length - 1]);
       for (int i = 0; i < data.length; i++) {

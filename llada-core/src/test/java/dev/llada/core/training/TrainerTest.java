@@ -230,4 +230,42 @@ class TrainerTest {
     assertEquals(0.5, cosine.at(5), 1e-12);
     List.of(1, 2, 3).forEach(s -> assertTrue(cosine.at(s) <= cosine.at(s - 1)));
   }
+
+  @Test
+  void anMoeTrainsWithRouterLossesResumesExactlyAndWritesThePublishedLayout() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    String moe =
+        recipe("moe", "sft", "moe", null, 3e-3, 8)
+            .replace("\"seed\": 3,", "\"seed\": 3, \"from_scratch\": true,")
+            .replace(
+                "\"mlp_hidden_size\": 64,",
+                "\"mlp_hidden_size\": 16, \"moe\": {\"experts\": 4, \"top_k\": 2},");
+    Recipe full = write(moe);
+    new Trainer(full, quiet).run();
+    Path out = temp.resolve("moe");
+    // the published LLaDA-MoE layout, readable by the loader
+    String config = Files.readString(out.resolve("config.json"));
+    assertTrue(config.contains("\"model_type\": \"lladamoe\""), config);
+    try (dev.llada.core.weights.Checkpoint c = dev.llada.core.weights.Checkpoint.open(out)) {
+      assertTrue(c.contains("model.layers.1.mlp.experts.3.down_proj.weight"));
+      assertTrue(c.contains("model.layers.0.self_attn.k_norm.weight"));
+    }
+    try (DjlMaskPredictor model = DjlMaskPredictor.load(out, "cpu")) {
+      assertEquals(4, model.config().moe().experts());
+    }
+    // the metrics carry the router losses and the expert loads of every layer
+    List<String> rows = Files.readAllLines(out.resolve("metrics.jsonl"));
+    JsonObject last = JsonParser.parseString(rows.get(rows.size() - 1)).getAsJsonObject();
+    assertTrue(last.get("router_balance_loss").getAsDouble() >= 1.0, last.toString()); // ≥ k·(1/k)
+    assertTrue(last.get("router_z_loss").getAsDouble() > 0, last.toString());
+    assertEquals(2, last.getAsJsonArray("expert_load").size());
+    assertEquals(4, last.getAsJsonArray("expert_load").get(0).getAsJsonArray().size());
+    // a kill after step 5 and a resume give the same losses (router losses in the gradient too)
+    Recipe killed = write(moe.replace("\"output\": \"moe\"", "\"output\": \"moe-killed\""));
+    new Trainer(killed, quiet).run(5);
+    new Trainer(killed, quiet).run();
+    assertEquals(
+        losses(out.resolve("metrics.jsonl")),
+        losses(temp.resolve("moe-killed").resolve("metrics.jsonl")));
+  }
 }

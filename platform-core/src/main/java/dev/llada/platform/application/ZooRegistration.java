@@ -23,14 +23,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * llada.models.dir} (env {@code LLADA_MODELS_DIR}; {@code bin/platform} points it at the checkout's
  * {@code models/}) becomes a version of its name, identified by its content digest, with a global
  * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
- * {@code *-instruct} an INSTRUCT one, {@code *-1.5} a V1_5 one (VRPO-aligned); others are skipped
- * with a warning. A directory with a {@code vrpo.json} (written by the VRPO trainer) records its
- * lineage: the base version (the registered version of {@code base_name} whose digest is {@code
- * base_digest}), the training job and the dataset digest; such directories are registered after the
- * others, so their base is already there. Registration goes through {@link ModelAdmin#register}, as
- * the admin API's does: one numbering rule under one lock, the model card and layout recorded, each
- * directory's version and alias in one transaction. Idempotent: a digest already registered under
- * that name is not registered again.
+ * {@code *-instruct} an INSTRUCT one, {@code *-1.5} a V1_5 one (VRPO-aligned), {@code *-moe} an MOE
+ * one (an LLaDA-MoE checkpoint: its config.json must say so); others are skipped with a warning. A
+ * directory with a {@code vrpo.json} (written by the VRPO trainer) records its lineage: the base
+ * version (the registered version of {@code base_name} whose digest is {@code base_digest}), the
+ * training job and the dataset digest; such directories are registered after the others, so their
+ * base is already there. Registration goes through {@link ModelAdmin#register}, as the admin API's
+ * does: one numbering rule under one lock, the model card and layout recorded, each directory's
+ * version and alias in one transaction. Idempotent: a digest already registered under that name is
+ * not registered again.
  */
 @ApplicationScoped
 public class ZooRegistration {
@@ -83,11 +84,22 @@ public class ZooRegistration {
       String name = dir.getFileName().toString();
       Optional<VariantCode> variant = variantOf(name);
       if (variant.isEmpty()) {
-        LOG.warning("skipping " + dir + ": its name ends in none of -base, -instruct, -1.5");
+        LOG.warning("skipping " + dir + ": its name ends in none of -base, -instruct, -1.5, -moe");
         continue;
       }
       try {
         ModelDirectory.describe(dir); // refused directories are skipped before any transaction
+        boolean moe =
+            dev.llada.core.config.LladaConfig.read(dir).family()
+                == dev.llada.core.config.ModelFamily.LLADA_MOE;
+        if (moe != (variant.get() == VariantCode.MOE)) {
+          LOG.warning(
+              "skipping "
+                  + dir
+                  + ": a directory named *-moe must hold an LLaDA-MoE checkpoint, and only such"
+                  + " a directory may");
+          continue;
+        }
       } catch (ModelFormatException e) {
         LOG.warning("skipping " + dir + ": " + e.getMessage());
         continue;
@@ -203,6 +215,9 @@ public class ZooRegistration {
   }
 
   static Optional<VariantCode> variantOf(String name) {
+    if (name.endsWith("-moe")) {
+      return Optional.of(VariantCode.MOE);
+    }
     if (name.endsWith("-1.5")) {
       return Optional.of(VariantCode.V1_5);
     }
