@@ -30,7 +30,8 @@ public enum ModelFamily {
       refuse(json, "include_bias", false, "every projection would carry a bias");
       refuse(json, "attention_layer_norm", false, "queries and keys would be normalised");
       refuseUnlessNull(json, "clip_qkv", "queries, keys and values would be clipped");
-      oneOf(json, "activation_type", List.of("silu", "swiglu"), "silu");
+      // OLMo's "swiglu" halves its input's width: not the llama block's SiLU(gate) ⊙ up
+      oneOf(json, "activation_type", List.of("silu"), "silu");
       oneOf(json, "layer_norm_type", List.of("rms"), "rms");
       oneOf(json, "block_type", List.of("llama"), "llama");
       int dModel = integer(json, "d_model", null);
@@ -95,12 +96,12 @@ public enum ModelFamily {
       refuse(json, "attention_bias", false, "the attention projections would carry a bias");
       refuse(json, "mlp_bias", false, "the expert projections would carry a bias");
       oneOf(json, "hidden_act", List.of("silu"), "silu");
-      oneOf(json, "score_function", List.of("softmax"), "softmax");
       refuseUnless(json, "partial_rotary_factor", 1.0, "only part of each head would be rotated");
-      refuseUnless(json, "routed_scaling_factor", 1.0, "the routed output would be scaled");
-      refuseUnlessNull(json, "router_num_group", "experts would be routed in groups");
-      refuseUnlessNull(json, "router_topk_group", "experts would be routed in groups");
       refuseUnlessNull(json, "rope_scaling", "positions would be rescaled");
+      refuseUnlessNull(json, "clip_qkv", "queries, keys and values would be clipped");
+      // moe_router_score_function, routed_scaling_factor and router_{num,topk}_group are in the
+      // config class but modeling_lladamoe.py never reads them (softmax, no scaling, no groups):
+      // the reference ignores them, and so does this reader
       refuseUnlessNull(
           json, "shared_expert_intermediate_size", "a shared expert would run for every token");
       int layers = integer(json, "num_hidden_layers", null);

@@ -228,7 +228,21 @@ public final class LladaNetwork implements AutoCloseable {
     return manager;
   }
 
-  /** Trainable parameters by name, in a stable order. */
+  /**
+   * Parameters that are buffers, not trained: an LLaDA-MoE router's score bias (a fixed buffer in
+   * the reference).
+   */
+  public java.util.Set<String> buffers() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (String name : parameters.keySet()) {
+      if (name.endsWith("expert_bias")) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  /** Parameters by name (trainable ones and {@link #buffers()}), in a stable order. */
   public Map<String, NDArray> parameters() {
     return parameters;
   }

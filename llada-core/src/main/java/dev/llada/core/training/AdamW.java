@@ -72,7 +72,12 @@ public final class AdamW {
       Map<String, NDArray> parameters, double lr, int t, double clip, DoubleConsumer check) {
     try (NDScope scope = new NDScope()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
-      parameters.forEach((name, p) -> grads.put(name, p.getGradient()));
+      parameters.forEach(
+          (name, p) -> {
+            if (!frozen.contains(name)) {
+              grads.put(name, p.getGradient());
+            }
+          });
       double sq = 0;
       for (NDArray g : grads.values()) {
         sq += g.square().sum().getFloat();
@@ -87,6 +92,15 @@ public final class AdamW {
       grads.values().forEach(g -> g.muli(0));
       return norm;
     }
+  }
+
+  /** Names never updated: buffers such as an MoE router's score bias (no gradient, no step). */
+  private final Set<String> frozen = new java.util.HashSet<>();
+
+  /** Keeps {@code names} fixed (they must not require gradients); their moments stay zero. */
+  public AdamW freeze(Set<String> names) {
+    frozen.addAll(names);
+    return this;
   }
 
   /** The first moments by parameter name (checkpointed and restored by the caller). */
@@ -110,6 +124,9 @@ public final class AdamW {
     double c2 = 1 - Math.pow(beta2, t);
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       String name = e.getKey();
+      if (frozen.contains(name)) {
+        continue;
+      }
       NDArray p = e.getValue();
       NDArray g = gradients.get(name);
       NDArray mt = m.get(name).muli(beta1).addi(g.mul(1 - beta1));

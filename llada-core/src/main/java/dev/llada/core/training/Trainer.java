@@ -116,7 +116,8 @@ public final class Trainer {
       try (network) {
         Map<String, NDArray> params = network.parameters();
         AdamW adam =
-            new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), AdamW.decayedMatrices(params));
+            new AdamW(params, o.beta1(), o.beta2(), o.weightDecay(), AdamW.decayedMatrices(params))
+                .freeze(network.buffers());
         int start = 0;
         long tokens = 0;
         if (latest != null) {
@@ -127,7 +128,8 @@ public final class Trainer {
           progress.printf(
               "[%s] resuming from %s (step %d)%n", recipe.name(), latest.getFileName(), start);
         }
-        params.values().forEach(p -> p.setRequiresGradient(true));
+        java.util.Set<String> buffers = network.buffers();
+        params.forEach((name, p) -> p.setRequiresGradient(!buffers.contains(name)));
         Path metrics = out.resolve("metrics.jsonl");
         long t0 = System.nanoTime();
         long tokensAtStart = tokens;
@@ -334,7 +336,8 @@ public final class Trainer {
                 + recipe.init()
                 + " are of different families (dense and MoE)");
       }
-      return init.withMaxSequenceLength(s.maxSequenceLength());
+      LladaConfig extended = init.withMaxSequenceLength(s.maxSequenceLength());
+      return s.moe() == null ? extended : withRecipeRouting(extended, s.moe());
     }
     int vocab =
         Math.max(
@@ -368,6 +371,56 @@ public final class Trainer {
                 false,
                 moe.auxLossCoef(),
                 moe.zLossCoef()));
+  }
+
+  /**
+   * An MoE init's config with the recipe's router-loss coefficients; the recipe's routing (experts,
+   * top-k, renormalisation, q/k norm) must be the init's, since the weights are.
+   */
+  private LladaConfig withRecipeRouting(LladaConfig init, Recipe.MoeShape r) {
+    MoeSpec m = init.moe();
+    if (m.experts() != r.experts()
+        || m.topK() != r.topK()
+        || m.normTopKProb() != r.normTopKProb()
+        || init.qkNorm() != r.qkNorm()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "the recipe's model.moe (experts %d, top_k %d, norm_topk_prob %s, qk_norm %s) does"
+                  + " not match the init model %s (experts %d, top_k %d, norm_topk_prob %s,"
+                  + " qk_norm %s)",
+              r.experts(),
+              r.topK(),
+              r.normTopKProb(),
+              r.qkNorm(),
+              recipe.init(),
+              m.experts(),
+              m.topK(),
+              m.normTopKProb(),
+              init.qkNorm()));
+    }
+    return new LladaConfig(
+        init.dModel(),
+        init.nHeads(),
+        init.nKvHeads(),
+        init.nLayers(),
+        init.mlpHiddenSize(),
+        init.vocabSize(),
+        init.embeddingSize(),
+        init.ropeTheta(),
+        init.rmsNormEps(),
+        init.maxSequenceLength(),
+        init.maskTokenId(),
+        init.eosTokenId(),
+        init.padTokenId(),
+        init.qkNorm(),
+        new MoeSpec(
+            m.experts(),
+            m.topK(),
+            m.expertHiddenSize(),
+            m.normTopKProb(),
+            m.expertBias(),
+            r.auxLossCoef(),
+            r.zLossCoef()));
   }
 
   private LladaNetwork fromInit(LladaConfig config) {

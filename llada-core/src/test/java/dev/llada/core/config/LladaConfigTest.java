@@ -79,6 +79,7 @@ class LladaConfigTest {
       {"include_bias", true},
       {"attention_layer_norm", true},
       {"activation_type", "gelu"},
+      {"activation_type", "swiglu"},
       {"layer_norm_type", "default"},
       {"block_type", "sequential"},
       {"clip_qkv", 8.0},
@@ -99,7 +100,7 @@ class LladaConfigTest {
     }
     // the supported values are read as before
     JsonObject ok = JsonParser.parseString(LLADA_8B).getAsJsonObject();
-    ok.addProperty("activation_type", "swiglu");
+    ok.addProperty("activation_type", "silu");
     ok.addProperty("weight_tying", false);
     assertEquals(
         LladaConfig.fromJson(JsonParser.parseString(LLADA_8B).getAsJsonObject()),

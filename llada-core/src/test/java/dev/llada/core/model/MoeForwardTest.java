@@ -262,7 +262,7 @@ class MoeForwardTest {
         "" + c.activeParameterCount());
     String[][] refused = {
       {"\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true", "tie_word_embeddings"},
-      {"\"routed_scaling_factor\": 1", "\"routed_scaling_factor\": 2.5", "routed_scaling_factor"},
+      {"\"routed_scaling_factor\": 1", "\"clip_qkv\": 8, \"routed_scaling_factor\": 1", "clip_qkv"},
       {"\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\"", "hidden_act"},
       {
         "\"shared_expert_intermediate_size\": null",

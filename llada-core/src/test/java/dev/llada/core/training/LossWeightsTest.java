@@ -139,7 +139,8 @@ class LossWeightsTest {
         Trainer.Micro micro = Trainer.backward(network, n, 1);
         assertEquals(Math.log(vocab) * weights, micro.loss(), 1e-4, c.family() + ": Σ w · log V");
         if (c.moe() != null) {
-          assertTrue(micro.balanceLoss() >= 1.0 - 1e-6, "balance ≥ 1 (k · 1/k at best)");
+          assertTrue(
+              micro.balanceLoss() > 0, "a load-balancing loss (exact values: RouterStatsTest)");
           assertTrue(micro.zLoss() > 0);
           assertEquals(c.nLayers(), micro.loads().length);
           for (long[] layer : micro.loads()) { // every token's k choices are counted

@@ -268,4 +268,67 @@ class TrainerTest {
         losses(out.resolve("metrics.jsonl")),
         losses(temp.resolve("moe-killed").resolve("metrics.jsonl")));
   }
+
+  @Test
+  void anMoeInitMustMatchTheRecipesRoutingAndItsScoreBiasStaysFrozen() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    String moe =
+        recipe("moe-init", "sft", "moe-init", null, 3e-3, 2)
+            .replace("\"seed\": 3,", "\"seed\": 3, \"from_scratch\": true,")
+            .replace(
+                "\"mlp_hidden_size\": 64,",
+                "\"mlp_hidden_size\": 16, \"moe\": {\"experts\": 4, \"top_k\": 2},");
+    new Trainer(write(moe), quiet).run();
+    String mismatched =
+        moe.replace("\"from_scratch\": true,", "")
+            .replace("\"init\": null", "\"init\": \"moe-init\"")
+            .replace("\"output\": \"moe-init\"", "\"output\": \"moe-ft\"")
+            .replace("\"top_k\": 2", "\"top_k\": 1");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new Trainer(write(mismatched), quiet).run());
+    assertTrue(e.getMessage().contains("does not match the init model"), e.getMessage());
+    // an MoE router's score bias is a buffer: AdamW leaves it as it is
+    dev.llada.core.config.LladaConfig c =
+        new dev.llada.core.config.LladaConfig(
+            16,
+            2,
+            2,
+            1,
+            8,
+            40,
+            40,
+            1e4,
+            1e-5,
+            32,
+            39,
+            38,
+            38,
+            true,
+            new dev.llada.core.config.MoeSpec(4, 2, 8, false, true, 0.01, 0.001));
+    try (dev.llada.core.model.LladaNetwork network =
+        dev.llada.core.model.LladaNetwork.initialize(c, ai.djl.Device.cpu(), 1)) {
+      var params = network.parameters();
+      assertEquals(java.util.Set.of("model.layers.0.mlp.expert_bias"), network.buffers());
+      params.forEach((name, p) -> p.setRequiresGradient(!network.buffers().contains(name)));
+      AdamW adam =
+          new AdamW(params, 0.9, 0.95, 0.1, AdamW.decayedMatrices(params))
+              .freeze(network.buffers());
+      float[] bias = params.get("model.layers.0.mlp.expert_bias").toFloatArray();
+      float[] gate = params.get("model.layers.0.mlp.gate.weight").toFloatArray();
+      try (ai.djl.ndarray.NDManager m = network.manager().newSubManager();
+          ai.djl.training.GradientCollector gc =
+              ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+        ai.djl.ndarray.NDArray ids =
+            m.create(new long[] {1, 5, 9, 30}, new ai.djl.ndarray.types.Shape(1, 4));
+        gc.backward(network.forward(ids, null, 0, 4).square().sum());
+      }
+      adam.update(params, 1e-2, 1, 1.0, n -> {});
+      assertArrayEquals(bias, params.get("model.layers.0.mlp.expert_bias").toFloatArray());
+      assertTrue(
+          !java.util.Arrays.equals(
+              gate, params.get("model.layers.0.mlp.gate.weight").toFloatArray()),
+          "the router itself trains");
+    }
+  }
 }
