@@ -734,6 +734,63 @@ class TenantApiIT {
     assertEquals("messages", json(notAnArray).getJsonObject("error").getString("param"));
   }
 
+  /**
+   * The bundled LLaDA-MoE (issue #19) is served like the dense models: a chat answer, the same
+   * answer streamed, the denoising trace, and a likelihood.
+   */
+  @Test
+  void theTinyMoeGeneratesStreamsAndScoresLikeTheDenseModels() throws Exception {
+    createTenant("moe-user", null, "MOE");
+    ApiClient tenant = new ApiClient(createKey("moe-user", null));
+    String moe = "llada-tiny-moe";
+    JsonObject model = json(tenant.get("/v1/models/" + moe));
+    assertEquals("MOE", model.getString("variant"), model.toString());
+    String knobs = "\"steps\":16,\"gen_length\":16,\"block_length\":4,\"seed\":3";
+    String body = chatBody("sort 5 3 8 1:", knobs).replace(MODEL, moe);
+    HttpResponse<String> whole = tenant.post("/v1/chat/completions", body);
+    assertEquals(200, whole.statusCode(), whole.body());
+    JsonObject answer = json(whole);
+    String content =
+        answer
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content");
+    assertEquals(moe, answer.getString("model").split(":")[0]);
+    HttpResponse<String> r =
+        tenant.post("/v1/chat/completions", body.replace(knobs, knobs + ",\"stream\":true"));
+    assertEquals(200, r.statusCode(), r.body());
+    StringBuilder streamed = new StringBuilder();
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
+        JsonObject delta =
+            json(line.substring(6)).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+        if (delta.containsKey("content")) {
+          streamed.append(delta.getString("content"));
+        }
+      }
+    }
+    assertEquals(content, streamed.toString(), "streamed chunks add up to the same answer");
+    HttpResponse<String> trace =
+        tenant.post(
+            "/v1/diffusion/generate",
+            "{\"model\":\""
+                + moe
+                + "\",\"prompt\":\"sort 21:\",\"gen_length\":8,\"steps\":4,"
+                + "\"block_length\":8,\"stream\":false}");
+    assertEquals(200, trace.statusCode(), trace.body());
+    HttpResponse<String> ll =
+        tenant.post(
+            "/v1/loglikelihood",
+            "{\"model\":\""
+                + moe
+                + "\",\"context\":\"sort 321:\",\"continuation\":\"123\","
+                + "\"mc_num\":16,\"batch_size\":8}");
+    assertEquals(200, ll.statusCode(), ll.body());
+    double value = json(ll).getJsonNumber("log_likelihood").doubleValue();
+    assertTrue(value < 0 && Double.isFinite(value), ll.body());
+  }
+
   @Test
   void estimatesLogLikelihoods() throws Exception {
     createTenant("tyrell", null, "INSTRUCT");

@@ -162,16 +162,19 @@ class ZooRegistrationTest {
         List.of(
             "promote llada-tiny-base llada-tiny-base:1",
             "promote llada-tiny-instruct llada-tiny-instruct:1",
+            "promote llada-tiny-moe llada-tiny-moe:1",
             "promote llada-tiny-1.5 llada-tiny-1.5:1"),
         promotes(),
         "the VRPO model, with its lineage, after its base");
-    assertEquals(3, calls.stream().filter(c -> c.equals("tx.commit")).count());
+    assertTrue(
+        registers().contains("register llada-tiny-moe MOE null null null"), calls.toString());
+    assertEquals(4, calls.stream().filter(c -> c.equals("tx.commit")).count());
   }
 
   @Test
   void theAliasFollowsNewFilesAndFilesRevertedToAnOlderVersion() {
     assertTrue(zoo("1", 2, true, false).ensureRegistered());
-    assertEquals(3, promotes().size());
+    assertEquals(4, promotes().size());
     assertTrue(promotes().get(0).endsWith(":2"), promotes().toString());
     calls.clear();
     assertTrue(zoo("2", 1, false, false).ensureRegistered(), "files back at version 1");
@@ -192,5 +195,18 @@ class ZooRegistrationTest {
     assertFalse(z.ensureRegistered());
     assertTrue(calls.contains("tx.rollback"), calls.toString());
     assertFalse(calls.contains("tx.commit"), calls.toString());
+  }
+
+  @Test
+  void aDenseCheckpointNamedMoeIsSkipped(@TempDir Path models) throws Exception {
+    Path base = Path.of("..", "models", "llada-tiny-base");
+    Path fake = Files.createDirectories(models.resolve("llada-dense-moe"));
+    try (var files = Files.list(base)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, fake.resolve(f.getFileName()));
+      }
+    }
+    assertTrue(zoo(models, null, 1, true, false).ensureRegistered());
+    assertEquals(List.of(), registers(), "the name says MoE, the config says dense");
   }
 }
