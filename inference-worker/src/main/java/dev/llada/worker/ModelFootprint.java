@@ -31,7 +31,13 @@ public record ModelFootprint(long weightBytes, long workingBytes) {
     long kvDim = (long) config.nKvHeads() * config.headDim();
     long kvCache = rows * 2 * config.nLayers() * context * kvDim;
     long scores = rows * config.nHeads() * context * context;
-    long projections = rows * context * (4 * d + 2 * kvDim + 3L * config.mlpHiddenSize());
+    // an MoE token runs top_k experts, each on its gathered copy of the token (in and out), plus
+    // its router's scores
+    long ffn =
+        config.moe() == null
+            ? 3L * config.mlpHiddenSize()
+            : config.moe().topK() * (3L * config.mlpHiddenSize() + 2 * d) + config.moe().experts();
+    long projections = rows * context * (4 * d + 2 * kvDim + ffn);
     long logits = 2 * Math.min(maxLogitsValues, rows * context * config.vocabSize());
     return new ModelFootprint(
         F32 * config.parameterCount(), F32 * (kvCache + scores + projections + logits));

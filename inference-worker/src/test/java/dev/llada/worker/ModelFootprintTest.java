@@ -52,4 +52,32 @@ class ModelFootprintTest {
     assertEquals("1.5 KiB", ByteSize.format(1536));
     assertEquals("92.1 GiB", ByteSize.format((long) (92.1 * (1L << 30))));
   }
+
+  @Test
+  void anMoeWeighsAllItsExpertsAndWorksWithItsActiveOnes() {
+    LladaConfig moe =
+        new LladaConfig(
+            2048,
+            16,
+            16,
+            16,
+            1024,
+            157184,
+            157184,
+            50000,
+            1e-5,
+            4096,
+            156895,
+            156892,
+            156892,
+            true,
+            new dev.llada.core.config.MoeSpec(64, 8, 1024, false, false, 0.01, 0.001));
+    ModelFootprint f = ModelFootprint.of(moe, 1, 1L << 26);
+    assertEquals(4 * moe.parameterCount(), f.weightBytes(), "every expert is resident");
+    assertTrue(f.weightBytes() > 27L << 30 && f.weightBytes() < 28L << 30, "" + f); // 7.4 B × 4
+    long perToken = 4 * 2048 + 2 * 2048 + 8 * (3 * 1024 + 2 * 2048) + 64;
+    long kv = 2L * 16 * 4096 * 2048;
+    long scores = 16L * 4096 * 4096;
+    assertEquals(4 * (kv + scores + 4096L * perToken + 2 * (1L << 26)), f.workingBytes());
+  }
 }
