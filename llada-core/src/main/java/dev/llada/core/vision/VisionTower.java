@@ -1,0 +1,201 @@
+package dev.llada.core.vision;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.llada.core.config.ModelFormatException;
+import dev.llada.core.model.GraphScalar;
+import dev.llada.core.weights.Checkpoint;
+import dev.llada.core.weights.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LLaDA-V's image path, op by op on DJL (llada-spec §8): a SigLIP vision encoder — patch embedding
+ * (a stride-{@code patch} convolution with bias), learned position embeddings (no class token),
+ * pre-LayerNorm blocks of bidirectional multi-head attention and a GELU (tanh) MLP, all with biases
+ * — run to the selected layer (−2 by default), then the {@code mlp2x_gelu} projector (Linear, GELU,
+ * Linear) into the language model's width. Tensor names are Hugging Face's {@code
+ * SiglipVisionModel} names under a prefix, and {@code <projector>.0/.2} for the projector.
+ */
+public final class VisionTower {
+
+  private final VisionConfig config;
+  private final Map<String, NDArray> w;
+  private final String tower;
+  private final String projector;
+
+  private VisionTower(
+      VisionConfig config, Map<String, NDArray> weights, String tower, String projector) {
+    this.config = config;
+    this.w = weights;
+    this.tower = tower;
+    this.projector = projector;
+  }
+
+  /**
+   * Every tensor the tower (to the selected layer, so later layers and the post-layernorm may be
+   * absent) and the projector need, with its shape.
+   */
+  public static Map<String, long[]> expectedShapes(
+      VisionConfig c, String tower, String projector, int lmHidden, int mmHidden) {
+    long h = c.hidden();
+    Map<String, long[]> s = new LinkedHashMap<>();
+    s.put(tower + "embeddings.patch_embedding.weight", new long[] {h, 3, c.patch(), c.patch()});
+    s.put(tower + "embeddings.patch_embedding.bias", new long[] {h});
+    s.put(tower + "embeddings.position_embedding.weight", new long[] {c.patches(), h});
+    for (int i = 0; i < c.layersRun(); i++) {
+      String l = tower + "encoder.layers." + i + ".";
+      for (String n : List.of("layer_norm1", "layer_norm2")) {
+        s.put(l + n + ".weight", new long[] {h});
+        s.put(l + n + ".bias", new long[] {h});
+      }
+      for (String p : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+        s.put(l + "self_attn." + p + ".weight", new long[] {h, h});
+        s.put(l + "self_attn." + p + ".bias", new long[] {h});
+      }
+      s.put(l + "mlp.fc1.weight", new long[] {c.intermediate(), h});
+      s.put(l + "mlp.fc1.bias", new long[] {c.intermediate()});
+      s.put(l + "mlp.fc2.weight", new long[] {h, c.intermediate()});
+      s.put(l + "mlp.fc2.bias", new long[] {h});
+    }
+    if (mmHidden != c.hidden()) {
+      throw new ModelFormatException(
+          "mm_hidden_size " + mmHidden + " differs from the tower's hidden_size " + c.hidden());
+    }
+    s.put(projector + "0.weight", new long[] {lmHidden, h});
+    s.put(projector + "0.bias", new long[] {lmHidden});
+    s.put(projector + "2.weight", new long[] {lmHidden, lmHidden});
+    s.put(projector + "2.bias", new long[] {lmHidden});
+    return s;
+  }
+
+  /**
+   * Loads the tower and projector from {@code checkpoint} into {@code manager}, checking every name
+   * and shape first (the exception names each tensor at fault).
+   */
+  public static VisionTower load(
+      VisionConfig c,
+      Checkpoint checkpoint,
+      String tower,
+      String projector,
+      int lmHidden,
+      NDManager manager) {
+    Map<String, long[]> expected = expectedShapes(c, tower, projector, lmHidden, c.hidden());
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      if (!checkpoint.contains(e.getKey())) {
+        problems.add("missing " + e.getKey());
+      } else {
+        TensorInfo info = checkpoint.info(e.getKey());
+        if (!Arrays.equals(info.shape(), e.getValue())) {
+          problems.add(
+              e.getKey()
+                  + " has shape "
+                  + Arrays.toString(info.shape())
+                  + ", the vision config implies "
+                  + Arrays.toString(e.getValue()));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ModelFormatException(
+          checkpoint.directory()
+              + ": the vision tower does not match its config: "
+              + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+              + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
+    }
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    expected.forEach(
+        (name, shape) -> {
+          // copied out of the mapping, which dies with the checkpoint (as LladaNetwork.load)
+          try (NDArray mapped =
+              manager.create(
+                  checkpoint.float32(name),
+                  new Shape(shape),
+                  ai.djl.ndarray.types.DataType.FLOAT32)) {
+            weights.put(name, mapped.duplicate());
+          }
+        });
+    return new VisionTower(c, weights, tower, projector);
+  }
+
+  public VisionConfig config() {
+    return config;
+  }
+
+  /** The selected layer's patch features (B, patches, hidden) of {@code pixels} (B, 3, H, W). */
+  public NDArray features(NDArray pixels) {
+    int p = config.patch();
+    NDArray x =
+        pixels
+            .getNDArrayInternal()
+            .convolution(
+                pixels,
+                w.get(tower + "embeddings.patch_embedding.weight"),
+                w.get(tower + "embeddings.patch_embedding.bias"),
+                new Shape(p, p),
+                new Shape(0, 0),
+                new Shape(1, 1),
+                1)
+            .singletonOrThrow(); // (B, hidden, grid, grid)
+    long b = x.getShape().get(0);
+    x = x.reshape(b, config.hidden(), config.patches()).transpose(0, 2, 1); // row-major patches
+    x = x.add(w.get(tower + "embeddings.position_embedding.weight"));
+    for (int i = 0; i < config.layersRun(); i++) {
+      String l = tower + "encoder.layers." + i + ".";
+      x = x.add(attention(layerNorm(x, l + "layer_norm1"), l + "self_attn.", b));
+      x = x.add(mlp(layerNorm(x, l + "layer_norm2"), l + "mlp."));
+    }
+    return x;
+  }
+
+  /** The projector: Linear → GELU (erf) → Linear, (…, hidden) → (…, LM width). */
+  public NDArray project(NDArray features) {
+    NDArray h = linear(features, projector + "0");
+    return linear(h.getNDArrayInternal().gelu(), projector + "2");
+  }
+
+  private NDArray layerNorm(NDArray x, String name) {
+    return x.getNDArrayInternal()
+        .layerNorm(
+            x,
+            new Shape(config.hidden()),
+            w.get(name + ".weight"),
+            w.get(name + ".bias"),
+            (float) config.layerNormEps())
+        .singletonOrThrow();
+  }
+
+  private NDArray linear(NDArray x, String name) {
+    return x.getNDArrayInternal()
+        .linear(x, w.get(name + ".weight"), w.get(name + ".bias"))
+        .singletonOrThrow();
+  }
+
+  /** Bidirectional multi-head attention with biases, scaled by 1/√head_dim. */
+  private NDArray attention(NDArray a, String prefix, long b) {
+    int heads = config.heads();
+    int hd = config.hidden() / heads;
+    long n = a.getShape().get(1);
+    NDArray q = linear(a, prefix + "q_proj").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+    NDArray k = linear(a, prefix + "k_proj").reshape(b, n, heads, hd).transpose(0, 2, 3, 1);
+    NDArray v = linear(a, prefix + "v_proj").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+    NDArray scores = q.matMul(k).div(GraphScalar.of(q, Math.sqrt(hd))); // graph scalars: ADR 0014
+    NDArray context =
+        scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, config.hidden());
+    return linear(context, prefix + "out_proj");
+  }
+
+  /** fc2(GELU_tanh(fc1(x))): SigLIP's {@code gelu_pytorch_tanh}. */
+  private NDArray mlp(NDArray x, String prefix) {
+    NDArray h = linear(x, prefix + "fc1");
+    NDArray cube = h.pow(GraphScalar.of(h, 3)).mul(GraphScalar.of(h, 0.044715));
+    NDArray inner = h.add(cube).mul(GraphScalar.of(h, Math.sqrt(2 / Math.PI)));
+    NDArray gelu = h.mul(inner.tanh().add(GraphScalar.of(h, 1))).mul(GraphScalar.of(h, 0.5));
+    return linear(gelu, prefix + "fc2");
+  }
+}
