@@ -3,6 +3,7 @@ package dev.llada.core.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -262,9 +263,21 @@ public final class LladaNetwork implements AutoCloseable {
    * stats} (for the training losses; null: not recorded).
    */
   public NDArray forward(NDArray ids, NDArray bias, int from, int to, RouterStats stats) {
+    return forward(ids, bias, from, to, stats, null);
+  }
+
+  /**
+   * The op-by-op forward on token embeddings with {@code splice}'s rows in place of some of them
+   * (LLaDA-V's image features; null: tokens only).
+   */
+  public NDArray forward(
+      NDArray ids, NDArray bias, int from, int to, RouterStats stats, Splice splice) {
     int b = Math.toIntExact(ids.getShape().get(0));
     int t = Math.toIntExact(ids.getShape().get(1));
     NDArray h = ids.getNDArrayInternal().embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow();
+    if (splice != null) {
+      h = spliced(h, splice, b, t);
+    }
     NDArray[] rope = rope(ids.getManager(), t);
     for (Block layer : layers) {
       h = h.add(attention(rmsNorm(h, layer.attnNorm()), layer, rope, bias, b, t));
@@ -437,6 +450,36 @@ public final class LladaNetwork implements AutoCloseable {
       }
     }
     return new float[][] {cos, sin, sinSigned};
+  }
+
+  /**
+   * {@code h} (B, T, d) with the splice's rows at its positions: a gather from [features; 0] picks
+   * each position's replacement, and a 0/1 mask chooses between it and the token embedding (only
+   * gathers and products, so gradients reach both).
+   */
+  private static NDArray spliced(NDArray h, Splice splice, int b, int t) {
+    long d = h.getShape().get(2);
+    int spliced = splice.rows().length;
+    long[] source = new long[b * t];
+    float[] chosen = new float[b * t];
+    java.util.Arrays.fill(source, spliced); // the zero row
+    for (int i = 0; i < spliced; i++) {
+      int r = splice.rows()[i];
+      int p = splice.positions()[i];
+      if (r < 0 || r >= b || p < 0 || p >= t) {
+        throw new IllegalArgumentException(
+            "splice position (" + r + ", " + p + ") is outside the " + b + " × " + t + " canvas");
+      }
+      source[r * t + p] = i;
+      chosen[r * t + p] = 1;
+    }
+    NDManager m = h.getManager();
+    NDArray rows =
+        NDArrays.concat(new NDList(splice.features(), m.zeros(new Shape(1, d))), 0)
+            .get(m.create(source))
+            .reshape(b, t, d);
+    NDArray mask = m.create(chosen, new Shape(b, t, 1));
+    return h.mul(mask.neg().add(GraphScalar.of(mask, 1))).add(rows.mul(mask));
   }
 
   /** Makes the op-by-op forward run every expert on every token (the oracle); see the field. */

@@ -150,6 +150,19 @@ public final class OracleForward {
     }
   }
 
+  /** Rows replacing token embeddings ([row][position] → d values, or null), for one call. */
+  private double[][][] embeds;
+
+  /** Logits with {@code embeds[r][p]} (where not null) in place of token (r, p)'s embedding. */
+  public double[][][] logitsWithEmbeddings(int[][] tokens, boolean[][] mask, double[][][] embeds) {
+    this.embeds = embeds;
+    try {
+      return logits(tokens, mask);
+    } finally {
+      this.embeds = null;
+    }
+  }
+
   public double[][][] logits(int[][] tokens, boolean[][] mask) {
     return logits(tokens, mask, null, 0, tokens[0].length, null);
   }
@@ -181,7 +194,11 @@ public final class OracleForward {
       double[][] h = new double[q][];
       for (int i = 0; i < q; i++) {
         h[i] = new double[d];
-        System.arraycopy(wte, tokens[r][qf + i] * d, h[i], 0, d);
+        if (embeds != null && embeds[r][qf + i] != null) { // a spliced row (LLaDA-V's images)
+          h[i] = embeds[r][qf + i].clone();
+        } else {
+          System.arraycopy(wte, tokens[r][qf + i] * d, h[i], 0, d);
+        }
       }
       for (int l = 0; l < c.nLayers(); l++) {
         double[][] a = new double[q][];
