@@ -297,6 +297,12 @@ public final class LladaNetwork implements AutoCloseable {
     return script().forward(ids, bias, scriptRope(t), from, to);
   }
 
+  /** The TorchScript forward of a whole canvas with {@code splice}'s rows (LLaDA-V's images). */
+  public NDArray scriptedForward(NDArray ids, NDArray bias, int from, int to, Splice splice) {
+    int t = Math.toIntExact(ids.getShape().get(1));
+    return script().forward(ids, 0, bias, scriptRope(t), null, 0, false, from, to, splice).logits();
+  }
+
   /**
    * The TorchScript forward of the positions {@code [offset, offset + q)} of a canvas ({@code ids}
    * (B, q)) against the cached keys and values of the others, or of a whole canvas ({@code cache}
@@ -313,7 +319,8 @@ public final class LladaNetwork implements AutoCloseable {
       int from,
       int to) {
     int end = offset + Math.toIntExact(ids.getShape().get(1));
-    return script().forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to);
+    return script()
+        .forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to, null);
   }
 
   private TorchScriptForward script() {

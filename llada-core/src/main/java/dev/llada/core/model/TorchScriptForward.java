@@ -1,6 +1,7 @@
 package dev.llada.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -162,7 +163,7 @@ final class TorchScriptForward implements AutoCloseable {
    * @param rope cos and signed-sin tables (n, 1, hd) for n ≥ T positions; the first T are read
    */
   NDArray forward(NDArray ids, NDArray bias, NDArray[] rope, int from, int to) {
-    Output out = forward(ids, 0, bias, rope, null, 0, false, from, to);
+    Output out = forward(ids, 0, bias, rope, null, 0, false, from, to, null);
     return out.logits();
   }
 
@@ -191,7 +192,8 @@ final class TorchScriptForward implements AutoCloseable {
       int cacheRow,
       boolean keep,
       int from,
-      int to) {
+      int to,
+      Splice splice) {
     PtNDManager manager = (PtNDManager) ids.getManager();
     long rows = ids.getShape().get(0) * ids.getShape().get(1);
     IValue kept = null;
@@ -218,6 +220,7 @@ final class TorchScriptForward implements AutoCloseable {
       if (config.moe() != null) {
         args = moeArguments(args, owned);
       }
+      args = spliceArguments(args, owned, ids, offset, splice);
       try (IValue out = module.forward(args)) {
         IValue[] pair = out.toIValueTuple();
         try {
@@ -238,6 +241,58 @@ final class TorchScriptForward implements AutoCloseable {
     } finally {
       owned.forEach(IValue::close);
     }
+  }
+
+  /**
+   * The arguments followed by the splice's four: whether there is one, and the rows, query columns
+   * and values of the spliced positions that fall in this forward's query {@code [offset, offset +
+   * q)} (the others' keys and values come from the cache, made with the splice).
+   */
+  private IValue[] spliceArguments(
+      IValue[] before, List<IValue> owned, NDArray ids, int offset, Splice splice) {
+    IValue[] args = java.util.Arrays.copyOf(before, before.length + 4);
+    int q = Math.toIntExact(ids.getShape().get(1));
+    int b = Math.toIntExact(ids.getShape().get(0));
+    List<Integer> kept = new ArrayList<>();
+    if (splice != null) {
+      for (int i = 0; i < splice.rows().length; i++) {
+        int r = splice.rows()[i];
+        int p = splice.positions()[i] - offset;
+        if (r < 0 || r >= b) {
+          throw new IllegalArgumentException("splice row " + r + " is outside the " + b + " rows");
+        }
+        if (p >= 0 && p < q) {
+          kept.add(i);
+        }
+      }
+    }
+    boolean has = !kept.isEmpty();
+    args[before.length] = own(owned, IValue.from(has));
+    if (!has) {
+      PtNDArray placeholder = (PtNDArray) ids;
+      for (int i = 1; i <= 3; i++) {
+        args[before.length + i] = own(owned, IValue.from(placeholder));
+      }
+      return args;
+    }
+    NDManager m = ids.getManager();
+    long[] rows = new long[kept.size()];
+    long[] cols = new long[kept.size()];
+    long[] which = new long[kept.size()];
+    for (int j = 0; j < kept.size(); j++) {
+      int i = kept.get(j);
+      rows[j] = splice.rows()[i];
+      cols[j] = splice.positions()[i] - offset;
+      which[j] = i;
+    }
+    NDArray values =
+        kept.size() == splice.rows().length
+            ? splice.features()
+            : splice.features().get(m.create(which));
+    args[before.length + 1] = own(owned, IValue.from((PtNDArray) m.create(rows)));
+    args[before.length + 2] = own(owned, IValue.from((PtNDArray) m.create(cols)));
+    args[before.length + 3] = own(owned, IValue.from((PtNDArray) values));
+    return args;
   }
 
   /** The dense arguments followed by moe-forward.torchscript's four. */

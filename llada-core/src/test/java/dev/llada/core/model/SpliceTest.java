@@ -61,18 +61,23 @@ class SpliceTest {
           }
         }
         NDArray f = m.create(features, new Shape(rows.length, c.dModel()));
-        float[] got =
-            network
-                .forward(
-                    m.create(ids, new Shape(b, t)),
-                    null,
-                    0,
-                    t,
-                    null,
-                    new Splice(rows, positions, f))
-                .toFloatArray();
         double[][][] want =
             new OracleForward(c, checkpoint).logitsWithEmbeddings(tokens, null, embeds);
+        Splice splice = new Splice(rows, positions, f);
+        // the TorchScript forward, too (inference)
+        assertClose(
+            want,
+            network
+                .scriptedForward(m.create(ids, new Shape(b, t)), null, 0, t, splice)
+                .toFloatArray(),
+            b,
+            t,
+            c.embeddingSize(),
+            "torchscript " + c.family());
+        float[] got =
+            network
+                .forward(m.create(ids, new Shape(b, t)), null, 0, t, null, splice)
+                .toFloatArray();
         double maxAbs = 0;
         double maxErr = 0;
         int v = c.embeddingSize();
@@ -101,5 +106,20 @@ class SpliceTest {
             "a row outside the canvas");
       }
     }
+  }
+
+  private static void assertClose(
+      double[][][] want, float[] got, int b, int t, int v, String what) {
+    double maxAbs = 0;
+    double maxErr = 0;
+    for (int r = 0; r < b; r++) {
+      for (int p = 0; p < t; p++) {
+        for (int k = 0; k < v; k++) {
+          maxAbs = Math.max(maxAbs, Math.abs(want[r][p][k]));
+          maxErr = Math.max(maxErr, Math.abs(got[(r * t + p) * v + k] - want[r][p][k]));
+        }
+      }
+    }
+    assertTrue(maxErr / maxAbs <= 1e-4, what + ": max rel. error " + maxErr / maxAbs);
   }
 }
