@@ -54,10 +54,18 @@ public final class DjlMaskPredictor implements MaskPredictor {
   private final Path path;
   private final Reductions reductions;
 
+  /** Rows spliced into every forward's embeddings (LLaDA-V's image features), or null. */
+  private final Splice splice;
+
   private DjlMaskPredictor(LladaNetwork network, Path path, Reductions reductions) {
+    this(network, path, reductions, null);
+  }
+
+  private DjlMaskPredictor(LladaNetwork network, Path path, Reductions reductions, Splice splice) {
     this.network = network;
     this.path = path;
     this.reductions = reductions;
+    this.splice = splice;
   }
 
   private DjlMaskPredictor(LladaNetwork network, Path path) {
@@ -66,12 +74,21 @@ public final class DjlMaskPredictor implements MaskPredictor {
 
   /** The same predictor, running the given forward. */
   public DjlMaskPredictor using(Path forward) {
-    return new DjlMaskPredictor(network, forward, reductions);
+    return new DjlMaskPredictor(network, forward, reductions, splice);
   }
 
   /** The same predictor, reducing the vocabulary where {@code where} says. */
   public DjlMaskPredictor reducing(Reductions where) {
-    return new DjlMaskPredictor(network, path, where);
+    return new DjlMaskPredictor(network, path, where, splice);
+  }
+
+  /**
+   * The same predictor with {@code splice}'s rows in place of those canvas positions' embeddings in
+   * every forward (LLaDA-V: the image features at the placeholders of the prompt, which no sampler
+   * ever masks); the rows are canvas rows of each call. The features stay the caller's.
+   */
+  public DjlMaskPredictor withSplice(Splice splice) {
+    return new DjlMaskPredictor(network, path, reductions, splice);
   }
 
   static Reductions defaultReductions() {
@@ -372,7 +389,8 @@ public final class DjlMaskPredictor implements MaskPredictor {
               step.row(),
               keep,
               from,
-              to);
+              to,
+              splice);
       if (refresh) {
         cache.replace(out.keysAndValues(), b, t);
       } else if (step instanceof CacheStep.Update u) {
@@ -386,8 +404,8 @@ public final class DjlMaskPredictor implements MaskPredictor {
     }
     NDArray tokenIds = m.create(ids, new Shape(b, t));
     return path == Path.TORCHSCRIPT
-        ? network.scriptedForward(tokenIds, bias, from, to)
-        : network.forward(tokenIds, bias, from, to);
+        ? network.scriptedForward(tokenIds, bias, from, to, splice)
+        : network.forward(tokenIds, bias, from, to, null, splice);
   }
 
   /** Additive key-padding bias (B, 1, 1, T): float32 min on padding keys (llada-spec §1.3). */

@@ -317,10 +317,11 @@ public final class LladaNetwork implements AutoCloseable {
       int cacheRow,
       boolean keep,
       int from,
-      int to) {
+      int to,
+      Splice splice) {
     int end = offset + Math.toIntExact(ids.getShape().get(1));
     return script()
-        .forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to, null);
+        .forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to, splice);
   }
 
   private TorchScriptForward script() {

@@ -78,6 +78,23 @@ class SpliceTest {
             network
                 .forward(m.create(ids, new Shape(b, t)), null, 0, t, null, splice)
                 .toFloatArray();
+        // through the predictor every sampler uses: whole, and cached (refresh, then a reused
+        // window)
+        DjlMaskPredictor spliced = DjlMaskPredictor.of(network).withSplice(splice);
+        DjlMaskPredictorTest.assertClose(want, spliced.logits(tokens, null, 0, t), 0, "predictor");
+        try (KvCache cache = spliced.newCache()) {
+          spliced.logits(tokens, null, 0, t, new CacheStep.Refresh(cache)).close();
+          DjlMaskPredictorTest.assertClose(
+              want,
+              spliced.logits(tokens, null, 4, 8, new CacheStep.Reuse(cache, 4, 8)),
+              4,
+              "cached window");
+          DjlMaskPredictorTest.assertClose(
+              want,
+              spliced.logits(tokens, null, 0, 3, new CacheStep.Reuse(cache, 0, 3)),
+              0,
+              "cached window over the first image");
+        }
         double maxAbs = 0;
         double maxErr = 0;
         int v = c.embeddingSize();
