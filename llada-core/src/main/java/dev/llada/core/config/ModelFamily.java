@@ -28,6 +28,10 @@ public enum ModelFamily {
       refuse(json, "alibi", false, "ALiBi biases would replace RoPE");
       refuse(json, "rope", true, "positions would not be rotated (RoPE is LLaDA's only position)");
       refuse(json, "include_bias", false, "every projection would carry a bias");
+      refuse(json, "include_qkv_bias", false, "the q, k and v projections would carry a bias");
+      refuse(json, "layer_norm_with_affine", true, "the norms would have no weight");
+      refuse(
+          json, "multi_query_attention", false, "one key/value head would serve every query head");
       refuse(json, "attention_layer_norm", false, "queries and keys would be normalised");
       refuseUnlessNull(json, "clip_qkv", "queries, keys and values would be clipped");
       // OLMo's "swiglu" halves its input's width: not the llama block's SiLU(gate) ⊙ up

@@ -83,6 +83,9 @@ class LladaConfigTest {
       {"layer_norm_type", "default"},
       {"block_type", "sequential"},
       {"clip_qkv", 8.0},
+      {"include_qkv_bias", true},
+      {"layer_norm_with_affine", false},
+      {"multi_query_attention", true},
     };
     for (Object[] r : refused) {
       String key = (String) r[0];
