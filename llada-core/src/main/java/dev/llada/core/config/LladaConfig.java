@@ -135,6 +135,15 @@ public record LladaConfig(
 
   /** This config with another context length (the rest unchanged). */
   public LladaConfig withMaxSequenceLength(int length) {
+    return with(length, moe);
+  }
+
+  /** This config with other routed experts (an MoE's training coefficients, say). */
+  public LladaConfig withMoe(MoeSpec experts) {
+    return with(maxSequenceLength, experts);
+  }
+
+  private LladaConfig with(int length, MoeSpec experts) {
     return new LladaConfig(
         dModel,
         nHeads,
@@ -150,7 +159,7 @@ public record LladaConfig(
         eosTokenId,
         padTokenId,
         qkNorm,
-        moe);
+        experts);
   }
 
   /** Width of one attention head. */

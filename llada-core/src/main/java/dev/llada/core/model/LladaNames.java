@@ -56,6 +56,25 @@ public final class LladaNames {
    * shapes; the exception lists the first five problems.
    */
   public static void validate(Checkpoint checkpoint, Map<String, long[]> expected) {
+    validate(checkpoint, expected, false, "", "its config.json", "config.json");
+  }
+
+  /**
+   * Checks that {@code checkpoint} holds the tensors {@code expected} names, with those shapes,
+   * and, unless {@code othersAllowed}, no others; the exception ("{@code <directory>: <part> does
+   * not match <source>: …}") lists the first five problems.
+   *
+   * @param part what is checked, e.g. "the vision tower " (empty for the whole checkpoint)
+   * @param source what the shapes come from, e.g. "its config.json"
+   * @param implies the subject of "… implies [shape]"
+   */
+  public static void validate(
+      Checkpoint checkpoint,
+      Map<String, long[]> expected,
+      boolean othersAllowed,
+      String part,
+      String source,
+      String implies) {
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       if (!checkpoint.contains(e.getKey())) {
@@ -68,11 +87,13 @@ public final class LladaNames {
             e.getKey()
                 + " has shape "
                 + Arrays.toString(info.shape())
-                + ", config.json implies "
+                + ", "
+                + implies
+                + " implies "
                 + Arrays.toString(e.getValue()));
       }
     }
-    for (String name : checkpoint.names()) {
+    for (String name : othersAllowed ? List.<String>of() : checkpoint.names()) {
       if (!expected.containsKey(name)) {
         problems.add("unexpected tensor " + name);
       }
@@ -81,7 +102,10 @@ public final class LladaNames {
       int shown = Math.min(problems.size(), 5);
       throw new ModelFormatException(
           checkpoint.directory()
-              + " does not match its config.json: "
+              + (part.isEmpty() ? "" : ": " + part)
+              + " does not match "
+              + source
+              + ": "
               + String.join("; ", problems.subList(0, shown))
               + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : ""));
     }

@@ -377,7 +377,7 @@ public final class LladaNetwork implements AutoCloseable {
   }
 
   private static NDArray linear(NDArray x, NDArray weight) {
-    return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+    return ExpertDispatch.linear(x, weight);
   }
 
   private NDArray attention(NDArray a, Block layer, NDArray[] rope, NDArray bias, int b, int t) {

@@ -398,21 +398,7 @@ public final class Trainer {
               m.normTopKProb(),
               init.qkNorm()));
     }
-    return new LladaConfig(
-        init.dModel(),
-        init.nHeads(),
-        init.nKvHeads(),
-        init.nLayers(),
-        init.mlpHiddenSize(),
-        init.vocabSize(),
-        init.embeddingSize(),
-        init.ropeTheta(),
-        init.rmsNormEps(),
-        init.maxSequenceLength(),
-        init.maskTokenId(),
-        init.eosTokenId(),
-        init.padTokenId(),
-        init.qkNorm(),
+    return init.withMoe(
         new MoeSpec(
             m.experts(),
             m.topK(),

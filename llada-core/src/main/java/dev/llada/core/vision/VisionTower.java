@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.llada.core.config.ModelFormatException;
 import dev.llada.core.model.GraphScalar;
+import dev.llada.core.model.LladaNames;
 import dev.llada.core.weights.Checkpoint;
-import dev.llada.core.weights.TensorInfo;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,29 +83,9 @@ public final class VisionTower {
       int lmHidden,
       NDManager manager) {
     Map<String, long[]> expected = expectedShapes(c, tower, projector, lmHidden, c.hidden());
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : expected.entrySet()) {
-      if (!checkpoint.contains(e.getKey())) {
-        problems.add("missing " + e.getKey());
-      } else {
-        TensorInfo info = checkpoint.info(e.getKey());
-        if (!Arrays.equals(info.shape(), e.getValue())) {
-          problems.add(
-              e.getKey()
-                  + " has shape "
-                  + Arrays.toString(info.shape())
-                  + ", the vision config implies "
-                  + Arrays.toString(e.getValue()));
-        }
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new ModelFormatException(
-          checkpoint.directory()
-              + ": the vision tower does not match its config: "
-              + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
-              + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
-    }
+    // the language model's tensors share the checkpoint: others are allowed
+    LladaNames.validate(
+        checkpoint, expected, true, "the vision tower", "its config", "the vision config");
     Map<String, NDArray> weights = new LinkedHashMap<>();
     expected.forEach(
         (name, shape) -> {
