@@ -53,6 +53,18 @@ abstract sealed class Architecture {
   /** Layer {@code i}'s block over the network's parameters. */
   abstract Block block(int i, Map<String, NDArray> p);
 
+  /**
+   * The q, k and v checkpoint tensors ({@code prefix + "q_proj.weight"} …) of a stacked [d + 2·kv,
+   * d] projection.
+   */
+  void unstackQkv(Map<String, float[]> out, String prefix, float[] values) {
+    long d = config.dModel();
+    long kv = (long) config.nKvHeads() * config.headDim();
+    out.put(prefix + "q_proj.weight", rows(values, d, 0, d));
+    out.put(prefix + "k_proj.weight", rows(values, d, d, d + kv));
+    out.put(prefix + "v_proj.weight", rows(values, d, d + kv, d + 2 * kv));
+  }
+
   /** Rows {@code [from, to)} of a row-major matrix with {@code cols} columns. */
   static float[] rows(float[] values, long cols, long from, long to) {
     return Arrays.copyOfRange(values, Math.toIntExact(from * cols), Math.toIntExact(to * cols));
@@ -146,14 +158,10 @@ abstract sealed class Architecture {
     Map<String, float[]> unstack(String name, NDArray parameter) {
       float[] values = parameter.toFloatArray();
       long d = config.dModel();
-      long kv = (long) config.nKvHeads() * config.headDim();
       long ff = config.mlpHiddenSize();
       Map<String, float[]> out = new LinkedHashMap<>();
       if (name.endsWith(".qkv_proj.weight")) {
-        String prefix = name.replace("qkv_proj.weight", "");
-        out.put(prefix + "q_proj.weight", rows(values, d, 0, d));
-        out.put(prefix + "k_proj.weight", rows(values, d, d, d + kv));
-        out.put(prefix + "v_proj.weight", rows(values, d, d + kv, d + 2 * kv));
+        unstackQkv(out, name.replace("qkv_proj.weight", ""), values);
       } else if (name.endsWith(".gate_up_proj.weight")) {
         String prefix = name.replace("gate_up_proj.weight", "");
         out.put(prefix + "ff_proj.weight", rows(values, d, 0, ff));
@@ -275,16 +283,13 @@ abstract sealed class Architecture {
     Map<String, float[]> unstack(String name, NDArray parameter) {
       float[] values = parameter.toFloatArray();
       long d = config.dModel();
-      long kv = (long) config.nKvHeads() * config.headDim();
       long ff = moe.expertHiddenSize();
       Map<String, float[]> out = new LinkedHashMap<>();
       // the module path of a stacked parameter: "model.layers.N.self_attn" or "…mlp.experts"
       int end = name.lastIndexOf('.', name.length() - ".weight".length() - 1);
       String prefix = end < 0 ? name : name.substring(0, end);
       if (name.endsWith("self_attn.qkv_proj.weight")) {
-        out.put(prefix + ".q_proj.weight", rows(values, d, 0, d));
-        out.put(prefix + ".k_proj.weight", rows(values, d, d, d + kv));
-        out.put(prefix + ".v_proj.weight", rows(values, d, d + kv, d + 2 * kv));
+        unstackQkv(out, prefix + ".", values);
       } else if (name.endsWith("mlp.experts.gate_up_proj.weight")) {
         for (int e = 0; e < moe.experts(); e++) { // expert e: rows [e·2ff, (e+1)·2ff)
           long at = 2L * ff * e;
