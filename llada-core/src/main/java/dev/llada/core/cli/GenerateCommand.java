@@ -10,6 +10,17 @@ import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.sampling.StepEvent;
 import dev.llada.core.tokenizer.ChatTemplate;
 import dev.llada.core.tokenizer.LladaTokenizer;
+import dev.llada.core.vision.ImageDecoder;
+import dev.llada.core.vision.ImageInputException;
+import dev.llada.core.vision.ImageLimits;
+import dev.llada.core.vision.ImagePrompt;
+import dev.llada.core.vision.VisionModel;
+import dev.llada.core.vision.VisionModelConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -56,9 +67,43 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--trace", description = "with --json: include the per-step denoising trace")
   boolean trace;
 
+  @Option(
+      names = "--image",
+      paramLabel = "FILE",
+      description =
+          "a PNG or JPEG for a LLaDA-V model (repeat for several); each <image> in the prompt"
+              + " marks where one goes; a prompt without any gets them first, each followed by a"
+              + " newline, as LLaDA-V's single-image prompts")
+  List<Path> images;
+
   @Override
   public Integer call() {
     SamplingConfig config = sampler.config();
+    boolean vision = VisionModelConfig.isVision(model.directory());
+    if (images != null && !images.isEmpty()) {
+      if (!vision) {
+        throw new IllegalArgumentException(
+            model.directory()
+                + " is not a LLaDA-V model (model_type llava_llada): it takes no images");
+      }
+      if (input.prompts == null || input.prompts.size() != 1) {
+        throw new IllegalArgumentException("--image goes with exactly one --prompt");
+      }
+      List<BufferedImage> decoded = new ArrayList<>();
+      for (Path file : images) {
+        decoded.add(ImageDecoder.decode(read(file), ImageLimits.DEFAULT));
+      }
+      return generateWithImages(config, decoded);
+    }
+    if (vision && input.prompts != null) {
+      for (String p : input.prompts) {
+        if (ImagePrompt.placeholders(p) > 0) {
+          throw new ImageInputException(
+              ImageInputException.Reason.IMAGE_COUNT_MISMATCH,
+              "the prompt has <image> placeholders but no --image was given");
+        }
+      }
+    }
     try (DjlMaskPredictor predictor = model.load();
         LladaTokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null) {
       int[][] prompts = prompts(tokenizer, predictor.config().embeddingSize());
@@ -92,6 +137,51 @@ final class GenerateCommand implements Callable<Integer> {
                   steps::add);
       double wallMs = (System.nanoTime() - start) / 1e6;
       print(g, prompts, tokenizer, steps, wallMs);
+      return 0;
+    }
+  }
+
+  private static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("image " + file + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read image " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** One prompt with images on a LLaDA-V model: the images' rows spliced in (llada-spec §8). */
+  private int generateWithImages(SamplingConfig config, List<BufferedImage> decoded) {
+    if (config.cfgScale() > 0) {
+      throw new IllegalArgumentException(
+          "--cfg-scale with images is not supported yet (the unconditional rows' images are not"
+              + " defined here)");
+    }
+    DjlMaskPredictor.inferenceOnThisThread();
+    try (VisionModel vision = VisionModel.load(model.directory(), model.device);
+        LladaTokenizer tokenizer = model.tokenizer()) {
+      String text = input.prompts.get(0);
+      if (ImagePrompt.placeholders(text) == 0) {
+        text = (ImagePrompt.PLACEHOLDER + "\n").repeat(decoded.size()) + text;
+      }
+      String rendered =
+          chat ? ChatTemplate.render(List.of(new ChatTemplate.Message("user", text))) : text;
+      ImagePrompt prompt =
+          ImagePrompt.of(
+              tokenizer, rendered, decoded.size(), vision.tokensPerImage(), tokenizer.eosId());
+      int[][] prompts = {prompt.ids()};
+      SpecialTokens special = SpecialTokens.of(vision.predictor().config(), tokenizer);
+      List<StepEvent> steps = new ArrayList<>();
+      long start = System.nanoTime();
+      try (VisionModel.Prepared prepared =
+          vision.prepare(List.of(prompt), List.of(decoded), new int[] {0})) {
+        Generation g =
+            sampler
+                .sampler(prepared.predictor(), special)
+                .generate(prompts, null, config, new SplittableRandom(sampler.seed), steps::add);
+        print(g, prompts, tokenizer, steps, (System.nanoTime() - start) / 1e6);
+      }
       return 0;
     }
   }

@@ -35,7 +35,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       MoeBenchCommand.class,
       TrainCommand.class,
-      EvalCommand.class
+      EvalCommand.class,
+      EvalVisionCommand.class
     })
 public final class LladaCli implements Runnable {
 

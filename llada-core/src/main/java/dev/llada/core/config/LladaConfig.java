@@ -34,6 +34,9 @@ import java.nio.file.Path;
  * @param padTokenId padding id
  * @param qkNorm per-head RMSNorm of queries and keys before RoPE (LLaDA-MoE's {@code qk_layernorm})
  * @param moe the routed experts of every block, or null for a dense SwiGLU
+ * @param family whose parameter names and config keys: {@link ModelFamily#LLADA_MOE} exactly when
+ *     {@code moe} is set; a dense network is {@link ModelFamily#LLADA} or, under LLaDA-V's
+ *     LLaMA-style names, {@link ModelFamily#LLAVA_LLADA}
  */
 public record LladaConfig(
     int dModel,
@@ -50,7 +53,8 @@ public record LladaConfig(
     int eosTokenId,
     int padTokenId,
     boolean qkNorm,
-    MoeSpec moe) {
+    MoeSpec moe,
+    ModelFamily family) {
 
   /** LLaDA-8B's special ids (llada-spec §0), used when a config omits them. */
   public static final int DEFAULT_MASK_ID = 126336;
@@ -93,6 +97,46 @@ public record LladaConfig(
     require(
         moe == null || moe.expertHiddenSize() == mlpHiddenSize,
         "an MoE config's mlp_hidden_size is its experts' inner size");
+    require(family != null, "a config needs its family");
+    require(
+        (family == ModelFamily.LLADA_MOE) == (moe != null),
+        "only the " + ModelFamily.LLADA_MOE.modelType() + " family has routed experts");
+  }
+
+  /** A config of LLaDA's own names: dense LLaDA, or LLaDA-MoE when {@code moe} is set. */
+  public LladaConfig(
+      int dModel,
+      int nHeads,
+      int nKvHeads,
+      int nLayers,
+      int mlpHiddenSize,
+      int vocabSize,
+      int embeddingSize,
+      double ropeTheta,
+      double rmsNormEps,
+      int maxSequenceLength,
+      int maskTokenId,
+      int eosTokenId,
+      int padTokenId,
+      boolean qkNorm,
+      MoeSpec moe) {
+    this(
+        dModel,
+        nHeads,
+        nKvHeads,
+        nLayers,
+        mlpHiddenSize,
+        vocabSize,
+        embeddingSize,
+        ropeTheta,
+        rmsNormEps,
+        maxSequenceLength,
+        maskTokenId,
+        eosTokenId,
+        padTokenId,
+        qkNorm,
+        moe,
+        moe == null ? ModelFamily.LLADA : ModelFamily.LLADA_MOE);
   }
 
   /** A dense LLaDA config (no QK-norm, no experts). */
@@ -128,22 +172,25 @@ public record LladaConfig(
         null);
   }
 
-  /** The family whose parameter names, config keys and block this config uses. */
-  public ModelFamily family() {
-    return moe == null ? ModelFamily.LLADA : ModelFamily.LLADA_MOE;
-  }
-
   /** This config with another context length (the rest unchanged). */
   public LladaConfig withMaxSequenceLength(int length) {
-    return with(length, moe);
+    return with(length, moe, family);
   }
 
   /** This config with other routed experts (an MoE's training coefficients, say). */
   public LladaConfig withMoe(MoeSpec experts) {
-    return with(maxSequenceLength, experts);
+    return with(maxSequenceLength, experts, family);
   }
 
-  private LladaConfig with(int length, MoeSpec experts) {
+  /**
+   * The same network under another dense family's names and keys (LLaDA's, or LLaDA-V's LLaMA-style
+   * ones after {@code rename_checkpoint.py}).
+   */
+  public LladaConfig withFamily(ModelFamily names) {
+    return with(maxSequenceLength, moe, names);
+  }
+
+  private LladaConfig with(int length, MoeSpec experts, ModelFamily names) {
     return new LladaConfig(
         dModel,
         nHeads,
@@ -159,7 +206,8 @@ public record LladaConfig(
         eosTokenId,
         padTokenId,
         qkNorm,
-        experts);
+        experts,
+        names);
   }
 
   /** Width of one attention head. */

@@ -189,6 +189,66 @@ public enum ModelFamily {
       specialIds(json, c);
       return json;
     }
+  },
+
+  /**
+   * LLaDA-V's language model (llada-spec §8; docs/research/llada-v-layout.md §2a): a dense LLaDA
+   * under Hugging Face LLaMA keys, inside a {@code llava_llada} config whose {@code mm_*} keys and
+   * vision tower are the vision reader's ({@code dev.llada.core.vision}).
+   */
+  LLAVA_LLADA("llava_llada", "LlavaLLaDAModelLM") {
+    @Override
+    LladaConfig read(JsonObject json) {
+      refuse(json, "tie_word_embeddings", false, "the LM head would be the embedding");
+      refuse(json, "attention_bias", false, "the attention projections would carry a bias");
+      refuse(json, "mlp_bias", false, "the MLP projections would carry a bias");
+      oneOf(json, "hidden_act", List.of("silu"), "silu");
+      refuseUnlessNull(json, "rope_scaling", "positions would be rescaled");
+      refuseUnless(json, "pretraining_tp", 1.0, "the projections would be split for TP");
+      int hidden = integer(json, "hidden_size", null);
+      int heads = integer(json, "num_attention_heads", null);
+      int vocab = integer(json, "vocab_size", null);
+      int eos = integer(json, "eos_token_id", LladaConfig.DEFAULT_EOS_ID);
+      return new LladaConfig(
+          hidden,
+          heads,
+          integer(json, "num_key_value_heads", heads),
+          integer(json, "num_hidden_layers", null),
+          integer(json, "intermediate_size", null),
+          vocab,
+          vocab,
+          number(json, "rope_theta", 500000.0),
+          number(json, "rms_norm_eps", 1e-5),
+          integer(json, "max_position_embeddings", 16384),
+          integer(json, "mask_token_id", LladaConfig.DEFAULT_MASK_ID),
+          eos,
+          integer(json, "pad_token_id", eos),
+          false,
+          null,
+          LLAVA_LLADA);
+    }
+
+    @Override
+    JsonObject write(LladaConfig c) {
+      require(c.embeddingSize() == c.vocabSize(), "LLaDA-V's embedding has vocab_size rows");
+      JsonObject json = header();
+      json.addProperty("hidden_size", c.dModel());
+      json.addProperty("intermediate_size", c.mlpHiddenSize());
+      json.addProperty("num_hidden_layers", c.nLayers());
+      json.addProperty("num_attention_heads", c.nHeads());
+      json.addProperty("num_key_value_heads", c.nKvHeads());
+      json.addProperty("vocab_size", c.vocabSize());
+      json.addProperty("hidden_act", "silu");
+      json.addProperty("attention_bias", false);
+      json.addProperty("tie_word_embeddings", false);
+      json.add("rope_scaling", com.google.gson.JsonNull.INSTANCE);
+      json.addProperty("pretraining_tp", 1);
+      json.addProperty("rope_theta", c.ropeTheta());
+      json.addProperty("rms_norm_eps", c.rmsNormEps());
+      json.addProperty("max_position_embeddings", c.maxSequenceLength());
+      specialIds(json, c);
+      return json;
+    }
   };
 
   /** LLaDA-MoE-7B's special ids (llada-spec §7.1), used when a config omits them. */
@@ -219,9 +279,13 @@ public enum ModelFamily {
     if (type.equals("lladamoe") || (type.equals("llada") && json.has("num_experts"))) {
       return LLADA_MOE;
     }
+    if (type.equals("llava_llada")) {
+      return LLAVA_LLADA;
+    }
     require(
         type.equals("llada"),
-        "model_type must be \"llada\" (dense LLaDA) or \"lladamoe\" (LLaDA-MoE), got \""
+        "model_type must be \"llada\" (dense LLaDA), \"lladamoe\" (LLaDA-MoE) or"
+            + " \"llava_llada\" (LLaDA-V), got \""
             + type
             + "\"");
     return LLADA;

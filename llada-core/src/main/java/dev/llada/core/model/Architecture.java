@@ -26,7 +26,11 @@ abstract sealed class Architecture {
   }
 
   static Architecture of(LladaConfig config) {
-    return config.moe() == null ? new Dense(config) : new Moe(config);
+    return switch (config.family()) {
+      case LLADA -> new Dense(config, java.util.function.UnaryOperator.identity());
+      case LLAVA_LLADA -> new Dense(config, LladaNames::llamaStyle);
+      case LLADA_MOE -> new Moe(config);
+    };
   }
 
   /** Every checkpoint tensor, in checkpoint order, with its shape. */
@@ -87,11 +91,18 @@ abstract sealed class Architecture {
     return stacked;
   }
 
-  /** LLaDA's dense names (llada-spec §1.4), q·k·v and gate·up stacked. */
+  /**
+   * LLaDA's dense block (llada-spec §1.4), q·k·v and gate·up stacked. The network's parameters keep
+   * LLaDA's names; the checkpoint's are LLaDA's or, for LLaDA-V, {@code rename_checkpoint.py}'s
+   * LLaMA-style ones ({@code names} maps the first to the second).
+   */
   static final class Dense extends Architecture {
 
-    Dense(LladaConfig config) {
+    private final java.util.function.UnaryOperator<String> names;
+
+    Dense(LladaConfig config, java.util.function.UnaryOperator<String> names) {
       super(config);
+      this.names = names;
     }
 
     static String qkvName(int layer) {
@@ -104,7 +115,10 @@ abstract sealed class Architecture {
 
     @Override
     Map<String, long[]> checkpointShapes() {
-      return LladaNames.expectedShapes(config);
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      LladaNames.expectedShapes(config)
+          .forEach((name, shape) -> shapes.put(names.apply(name), shape));
+      return shapes;
     }
 
     @Override
@@ -125,11 +139,17 @@ abstract sealed class Architecture {
     @Override
     boolean residualOutput(String name) {
       return name.endsWith("attn_out.weight")
+          || name.endsWith("self_attn.o_proj.weight")
+          || name.endsWith("mlp.down_proj.weight")
           || (name.endsWith("ff_out.weight") && !name.equals(LladaNames.LM_HEAD));
     }
 
     @Override
-    Map<String, NDArray> stack(Map<String, NDArray> t) {
+    Map<String, NDArray> stack(Map<String, NDArray> checkpoint) {
+      Map<String, NDArray> t = new java.util.HashMap<>(); // under LLaDA's names
+      LladaNames.expectedShapes(config)
+          .keySet()
+          .forEach(name -> t.put(name, checkpoint.get(names.apply(name))));
       Map<String, NDArray> p = new LinkedHashMap<>();
       p.put(LladaNames.WTE, t.get(LladaNames.WTE));
       for (int i = 0; i < config.nLayers(); i++) {
@@ -169,7 +189,9 @@ abstract sealed class Architecture {
       } else {
         out.put(name, values);
       }
-      return out;
+      Map<String, float[]> named = new LinkedHashMap<>();
+      out.forEach((n, v) -> named.put(names.apply(n), v));
+      return named;
     }
 
     @Override

@@ -28,6 +28,47 @@ public final class LladaNames {
     return "model.transformer.blocks." + layer + "." + part + ".weight";
   }
 
+  /** rename_checkpoint.py's block parts: LLaDA's name → the LLaMA-style one (llada-spec §8). */
+  private static final Map<String, String> LLAMA_PARTS =
+      Map.of(
+          "q_proj", "self_attn.q_proj",
+          "k_proj", "self_attn.k_proj",
+          "v_proj", "self_attn.v_proj",
+          "attn_out", "self_attn.o_proj",
+          "ff_proj", "mlp.gate_proj",
+          "up_proj", "mlp.up_proj",
+          "ff_out", "mlp.down_proj",
+          "attn_norm", "input_layernorm",
+          "ff_norm", "post_attention_layernorm");
+
+  /**
+   * LLaDA-V's name of a dense LLaDA tensor, as its {@code rename_checkpoint.py} maps it ({@code
+   * model.transformer.blocks.N.attn_out.weight} → {@code model.layers.N.self_attn.o_proj.weight},
+   * wte / ln_f / ff_out → embed_tokens / norm / lm_head); values are unchanged (no permutation).
+   */
+  public static String llamaStyle(String name) {
+    switch (name) {
+      case WTE:
+        return MoeNames.EMBED;
+      case LN_F:
+        return MoeNames.NORM;
+      case LM_HEAD:
+        return MoeNames.LM_HEAD;
+      default:
+        break;
+    }
+    String prefix = "model.transformer.blocks.";
+    if (name.startsWith(prefix) && name.endsWith(".weight")) {
+      String rest = name.substring(prefix.length(), name.length() - ".weight".length());
+      int dot = rest.indexOf('.');
+      String part = LLAMA_PARTS.get(rest.substring(dot + 1));
+      if (dot > 0 && part != null) {
+        return "model.layers." + rest.substring(0, dot) + "." + part + ".weight";
+      }
+    }
+    throw new IllegalArgumentException(name + " is not a dense LLaDA tensor name");
+  }
+
   /** Every tensor the config implies, in checkpoint order, with its shape. */
   public static Map<String, long[]> expectedShapes(LladaConfig c) {
     long d = c.dModel();

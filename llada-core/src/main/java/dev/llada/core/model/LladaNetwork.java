@@ -158,7 +158,9 @@ public final class LladaNetwork implements AutoCloseable {
   public static LladaNetwork load(
       LladaConfig config, Checkpoint checkpoint, Device device, boolean mklPack) {
     Map<String, long[]> expected = Architecture.of(config).checkpointShapes();
-    LladaNames.validate(checkpoint, expected);
+    // LLaDA-V's checkpoint also holds the vision tower's tensors (the vision loader checks those)
+    boolean shared = config.family() == dev.llada.core.config.ModelFamily.LLAVA_LLADA;
+    LladaNames.validate(checkpoint, expected, shared, "", "its config.json", "config.json");
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     try {
       Map<String, NDArray> tensors = new HashMap<>();

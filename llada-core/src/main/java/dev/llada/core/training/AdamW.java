@@ -103,6 +103,16 @@ public final class AdamW {
     return this;
   }
 
+  /**
+   * Keeps exactly {@code names} fixed from now on (a staged run's frozen part); the others are
+   * updated again, their moments where they were left.
+   */
+  public AdamW frozen(Set<String> names) {
+    frozen.clear();
+    frozen.addAll(names);
+    return this;
+  }
+
   /** The first moments by parameter name (checkpointed and restored by the caller). */
   public Map<String, NDArray> firstMoments() {
     return m;

@@ -229,21 +229,21 @@ public record Recipe(
         range(m, "z_loss_coef", 0, 100, 0.001));
   }
 
-  private static JsonObject object(JsonObject json, String key) {
+  static JsonObject object(JsonObject json, String key) {
     if (!json.has(key) || !json.get(key).isJsonObject()) {
       throw new IllegalArgumentException("missing object \"" + key + "\"");
     }
     return json.getAsJsonObject(key);
   }
 
-  private static String string(JsonObject json, String key) {
+  static String string(JsonObject json, String key) {
     if (!json.has(key) || json.get(key).isJsonNull()) {
       throw new IllegalArgumentException("missing field \"" + key + "\"");
     }
     return json.get(key).getAsString();
   }
 
-  private static int positive(JsonObject json, String key) {
+  static int positive(JsonObject json, String key) {
     if (!json.has(key)) {
       throw new IllegalArgumentException("missing field \"" + key + "\"");
     }
@@ -255,7 +255,7 @@ public record Recipe(
     return (int) v;
   }
 
-  private static double range(JsonObject json, String key, double lo, double hi, Double fallback) {
+  static double range(JsonObject json, String key, double lo, double hi, Double fallback) {
     if (!json.has(key)) {
       if (fallback == null) {
         throw new IllegalArgumentException("missing field \"" + key + "\"");

@@ -16,7 +16,9 @@ public final class ImageInputException extends IllegalArgumentException {
     /** A PNG or JPEG that does not decode. */
     CORRUPT_IMAGE,
     /** A well-formed image of a kind this reader does not handle. */
-    UNSUPPORTED_IMAGE
+    UNSUPPORTED_IMAGE,
+    /** A prompt whose {@code <image>} placeholders and images differ in number. */
+    IMAGE_COUNT_MISMATCH
   }
 
   private final Reason reason;

@@ -13,6 +13,30 @@ public final class ImagePreprocessor {
 
   private ImagePreprocessor() {}
 
+  /**
+   * LLaVA's {@code "pad"} aspect handling ({@code expand2square}): a non-square image centred on a
+   * square canvas of the mean colour ({@code int(m · 255)} per channel: (127, 127, 127) for
+   * SigLIP), offset {@code (side − w) / 2}; a square image is returned as it is.
+   */
+  public static BufferedImage expandToSquare(BufferedImage image, double[] mean) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    if (w == h) {
+      return image;
+    }
+    int side = Math.max(w, h);
+    BufferedImage out = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+    int fill = ((int) (mean[0] * 255) << 16) | ((int) (mean[1] * 255) << 8) | (int) (mean[2] * 255);
+    int[] row = new int[side];
+    java.util.Arrays.fill(row, fill);
+    for (int y = 0; y < side; y++) {
+      out.setRGB(0, y, side, 1, row, 0, side);
+    }
+    int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+    out.setRGB((side - w) / 2, (side - h) / 2, w, h, rgb, 0, w);
+    return out;
+  }
+
   /** The tower's input for {@code image} under {@code config}. */
   public static float[] pixels(BufferedImage image, PreprocessorConfig config) {
     int w = image.getWidth();

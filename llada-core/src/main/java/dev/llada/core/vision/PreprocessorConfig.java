@@ -69,6 +69,39 @@ public record PreprocessorConfig(
         new double[] {.5, .5, .5});
   }
 
+  /**
+   * The processor LLaDA-V hard-codes ({@code SigLipImageProcessor()} in siglip_encoder.py;
+   * llada-v-layout.md §4a) at {@code size}: bicubic, 1/255, mean and std 0.5.
+   */
+  public static PreprocessorConfig bicubicSiglip(int size) {
+    return new PreprocessorConfig(
+        size, size, BICUBIC, true, 1 / 255.0, new double[] {.5, .5, .5}, new double[] {.5, .5, .5});
+  }
+
+  /** This config as {@code preprocessor_config.json} content (Hugging Face's SigLIP keys). */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject();
+    json.addProperty("image_processor_type", "SiglipImageProcessor");
+    JsonObject size = new JsonObject();
+    size.addProperty("height", height);
+    size.addProperty("width", width);
+    json.add("size", size);
+    json.addProperty("resample", resample);
+    json.addProperty("do_resize", doResize);
+    json.addProperty("do_rescale", true);
+    json.addProperty("rescale_factor", rescale);
+    json.addProperty("do_normalize", true);
+    JsonArray m = new JsonArray();
+    JsonArray s = new JsonArray();
+    for (int i = 0; i < 3; i++) {
+      m.add(mean[i]);
+      s.add(std[i]);
+    }
+    json.add("image_mean", m);
+    json.add("image_std", s);
+    return json;
+  }
+
   /** Reads {@code dir/preprocessor_config.json}. */
   public static PreprocessorConfig read(Path dir) {
     Path file = dir.resolve("preprocessor_config.json");

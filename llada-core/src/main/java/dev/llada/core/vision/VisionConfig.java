@@ -35,9 +35,9 @@ public record VisionConfig(
       throw new ModelFormatException(
           "vision hidden_size " + hidden + " must be divisible by num_attention_heads " + heads);
     }
-    if (imageSize % patch != 0) {
+    if (imageSize < patch) {
       throw new ModelFormatException(
-          "vision image_size " + imageSize + " must be a multiple of patch_size " + patch);
+          "vision image_size " + imageSize + " must be at least patch_size " + patch);
     }
     int index = selectLayer < 0 ? layers + 1 + selectLayer : selectLayer;
     if (index < 0 || index > layers) {
@@ -50,7 +50,10 @@ public record VisionConfig(
     }
   }
 
-  /** Patches per image side. */
+  /**
+   * Patches per image side: the stride-{@code patch} "valid" convolution's output, ⌊image / patch⌋
+   * (SigLIP so400m: 384 / 14 → 27; the last 6 pixel rows and columns are not seen).
+   */
   public int grid() {
     return imageSize / patch;
   }

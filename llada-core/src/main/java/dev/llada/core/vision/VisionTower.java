@@ -21,17 +21,120 @@ import java.util.Map;
  */
 public final class VisionTower {
 
+  /** LLaDA-V's prefix of the SigLIP tower's tensors (docs/research/llada-v-layout.md §1b). */
+  public static final String TOWER = "model.vision_tower.vision_tower.vision_model.";
+
+  /** LLaDA-V's prefix of the projector's tensors (§1c). */
+  public static final String PROJECTOR = "model.mm_projector.";
+
+  /** The learned row appended after an image's features under {@code spatial_unpad} (§1c). */
+  public static final String NEWLINE = "model.image_newline";
+
   private final VisionConfig config;
   private final Map<String, NDArray> w;
   private final String tower;
   private final String projector;
+  private final boolean newline;
 
   private VisionTower(
-      VisionConfig config, Map<String, NDArray> weights, String tower, String projector) {
+      VisionConfig config,
+      Map<String, NDArray> weights,
+      String tower,
+      String projector,
+      boolean newline) {
     this.config = config;
     this.w = weights;
     this.tower = tower;
     this.projector = projector;
+    this.newline = newline;
+  }
+
+  /**
+   * A freshly initialised tower, projector and (with {@code newline}) image newline under LLaDA-V's
+   * names, for training: matrices, patch and position embeddings N(0, 0.02), biases 0, LayerNorms
+   * (1, 0), the newline N(0, 0.02).
+   */
+  public static VisionTower initialize(
+      VisionConfig c, int lmHidden, boolean newline, NDManager manager, long seed) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    Map<String, long[]> shapes = expectedShapes(c, TOWER, PROJECTOR, lmHidden, c.hidden());
+    if (newline) {
+      shapes.put(NEWLINE, new long[] {lmHidden});
+    }
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    shapes.forEach(
+        (name, shape) -> {
+          int n = Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+          float[] data = new float[n];
+          boolean norm = name.contains("layer_norm") && name.endsWith(".weight");
+          boolean bias = name.endsWith(".bias");
+          for (int i = 0; i < n; i++) {
+            data[i] = norm ? 1f : bias ? 0f : (float) (0.02 * random.nextGaussian());
+          }
+          NDArray array = manager.create(data, new Shape(shape));
+          array.setName(name);
+          weights.put(name, array);
+        });
+    return new VisionTower(c, weights, TOWER, PROJECTOR, newline);
+  }
+
+  /**
+   * Loads LLaDA-V's tower, projector and (with {@code newline}) image newline from {@code
+   * checkpoint} under its published names.
+   */
+  public static VisionTower load(
+      VisionConfig c, Checkpoint checkpoint, int lmHidden, boolean newline, NDManager manager) {
+    VisionTower t = load(c, checkpoint, TOWER, PROJECTOR, lmHidden, manager);
+    if (!newline) {
+      return t;
+    }
+    LladaNames.validate(
+        checkpoint,
+        Map.of(NEWLINE, new long[] {lmHidden}),
+        true,
+        "the image newline",
+        "its config",
+        "the LM's hidden_size");
+    try (NDArray mapped =
+        manager.create(
+            checkpoint.float32(NEWLINE),
+            new Shape(lmHidden),
+            ai.djl.ndarray.types.DataType.FLOAT32)) {
+      t.w.put(NEWLINE, mapped.duplicate());
+    }
+    return new VisionTower(c, t.w, TOWER, PROJECTOR, true);
+  }
+
+  /** Every tensor by its checkpoint name, in checkpoint order (trainable, for training). */
+  public Map<String, NDArray> parameters() {
+    return w;
+  }
+
+  /** Whether {@link #NEWLINE} follows each image's features. */
+  public boolean newline() {
+    return newline;
+  }
+
+  /** Positions one image takes in the language model's input: its patches, plus the newline. */
+  public int tokensPerImage() {
+    return config.patches() + (newline ? 1 : 0);
+  }
+
+  /**
+   * The rows that replace an image's placeholders (B · {@link #tokensPerImage()}, LM width): the
+   * projected features of each image of {@code pixels} (B, 3, H, W), each followed by the newline
+   * row when the model has one — LLaDA-V's single-crop path under {@code spatial_unpad}
+   * (llava_arch.py: the newline appended once after the 729 features).
+   */
+  public NDArray imageTokens(NDArray pixels) {
+    NDArray projected = project(features(pixels)); // (B, patches, d)
+    long b = projected.getShape().get(0);
+    long d = projected.getShape().get(2);
+    if (newline) {
+      NDArray row = w.get(NEWLINE).reshape(1, 1, d).repeat(0, b);
+      projected = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(projected, row), 1);
+    }
+    return projected.reshape(b * tokensPerImage(), d);
   }
 
   /**
@@ -98,7 +201,7 @@ public final class VisionTower {
             weights.put(name, mapped.duplicate());
           }
         });
-    return new VisionTower(c, weights, tower, projector);
+    return new VisionTower(c, weights, tower, projector, false);
   }
 
   public VisionConfig config() {

@@ -272,7 +272,16 @@ class LladaCliTest {
     assertTrue(top.out().startsWith("Usage: llada"), top.out());
     assertFalse((top.out() + top.err()).contains("picocli"), "no picocli warning: " + top.err());
     for (String command :
-        List.of("inspect", "generate", "chat", "loglik", "logits", "bench", "train", "eval")) {
+        List.of(
+            "inspect",
+            "generate",
+            "chat",
+            "loglik",
+            "logits",
+            "bench",
+            "train",
+            "eval",
+            "eval-vision")) {
       Result help = run("", command, "--help");
       assertEquals(0, help.code(), command + ": " + help.err());
       assertTrue(help.out().startsWith("Usage: llada " + command), help.out());

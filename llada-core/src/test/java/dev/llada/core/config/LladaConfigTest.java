@@ -58,7 +58,7 @@ class LladaConfigTest {
         json -> json.addProperty("n_heads", 30));
     assertMessage("must be a multiple of n_kv_heads", json -> json.addProperty("n_kv_heads", 5));
     assertMessage(
-        "model_type must be \"llada\" (dense LLaDA) or \"lladamoe\"",
+        "model_type must be \"llada\" (dense LLaDA), \"lladamoe\" (LLaDA-MoE) or \"llava_llada\"",
         json -> json.addProperty("model_type", "gpt2"));
     assertMessage("config.json has no \"d_model\"", json -> json.remove("d_model"));
     assertMessage("\"n_layers\" must be an integer", json -> json.addProperty("n_layers", "many"));
@@ -108,6 +108,62 @@ class LladaConfigTest {
     assertEquals(
         LladaConfig.fromJson(JsonParser.parseString(LLADA_8B).getAsJsonObject()),
         LladaConfig.fromJson(ok));
+  }
+
+  /** LLaDA-V's LM config (llada-v-layout.md §2a): LLaMA keys, read and refused alike. */
+  static final String LLADA_V_LM =
+      """
+      {"model_type": "llava_llada", "architectures": ["LlavaLLaDAModelLM"], "hidden_size": 4096,
+       "intermediate_size": 12288, "num_hidden_layers": 32, "num_attention_heads": 32,
+       "num_key_value_heads": 32, "hidden_act": "silu", "rms_norm_eps": 1e-05,
+       "rope_theta": 500000.0, "rope_scaling": null, "max_position_embeddings": 16384,
+       "vocab_size": 126464, "attention_bias": false, "attention_dropout": 0.0,
+       "tie_word_embeddings": false, "pretraining_tp": 1, "bos_token_id": 128000,
+       "eos_token_id": 126081, "torch_dtype": "bfloat16", "mm_projector_type": "mlp2x_gelu"}
+      """;
+
+  @Test
+  void lladaVsLanguageModelIsLlada8bUnderLlamaKeysAndNames() {
+    LladaConfig v = LladaConfig.fromJson(JsonParser.parseString(LLADA_V_LM).getAsJsonObject());
+    assertEquals(ModelFamily.LLAVA_LLADA, v.family());
+    LladaConfig dense = LladaConfig.fromJson(JsonParser.parseString(LLADA_8B).getAsJsonObject());
+    assertEquals(dense.parameterCount(), v.parameterCount(), "the same network");
+    assertEquals(126336, v.maskTokenId());
+    assertEquals(v, LladaConfig.fromJson(v.toJson()));
+    // rename_checkpoint.py's names, one per LLaDA tensor, values unchanged
+    java.util.Map<String, long[]> names = dev.llada.core.model.LladaNetwork.checkpointShapes(v);
+    assertTrue(
+        names.containsKey("model.layers.31.self_attn.o_proj.weight"), names.keySet().toString());
+    assertTrue(names.containsKey("model.layers.0.mlp.down_proj.weight"));
+    assertTrue(names.containsKey("model.layers.0.post_attention_layernorm.weight"));
+    assertTrue(names.containsKey("lm_head.weight"));
+    assertEquals(291, names.size()); // 288 layer tensors + embed, norm, head (§1a)
+    assertEquals(
+        "model.layers.7.mlp.gate_proj.weight",
+        dev.llada.core.model.LladaNames.llamaStyle("model.transformer.blocks.7.ff_proj.weight"));
+    for (Object[] r :
+        new Object[][] {
+          {"tie_word_embeddings", true},
+          {"attention_bias", true},
+          {"mlp_bias", true},
+          {"hidden_act", "gelu"},
+          {"pretraining_tp", 2},
+        }) {
+      JsonObject json = JsonParser.parseString(LLADA_V_LM).getAsJsonObject();
+      if (r[1] instanceof Boolean b) {
+        json.addProperty((String) r[0], b);
+      } else if (r[1] instanceof Number n) {
+        json.addProperty((String) r[0], n);
+      } else {
+        json.addProperty((String) r[0], (String) r[1]);
+      }
+      ModelFormatException e =
+          assertThrows(ModelFormatException.class, () -> LladaConfig.fromJson(json));
+      assertTrue(e.getMessage().contains("\"" + r[0] + "\""), e.getMessage());
+    }
+    JsonObject scaled = JsonParser.parseString(LLADA_V_LM).getAsJsonObject();
+    scaled.add("rope_scaling", JsonParser.parseString("{\"type\": \"linear\", \"factor\": 2}"));
+    assertThrows(ModelFormatException.class, () -> LladaConfig.fromJson(scaled));
   }
 
   @Test

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The DJL forward against the float64 oracle, on random tiny configs. */
-class DjlMaskPredictorTest {
+public class DjlMaskPredictorTest {
 
   @TempDir Path temp;
 
@@ -279,7 +279,7 @@ class DjlMaskPredictorTest {
     assertThrows(IllegalArgumentException.class, () -> DjlMaskPredictor.device("tpu"));
   }
 
-  static int[][] randomTokens(Random random, int b, int t, int vocab) {
+  public static int[][] randomTokens(Random random, int b, int t, int vocab) {
     int[][] tokens = new int[b][t];
     for (int[] row : tokens) {
       for (int i = 0; i < t; i++) {
@@ -290,7 +290,7 @@ class DjlMaskPredictorTest {
   }
 
   /** max |a - e| / max |e| <= 1e-4 over the window starting at {@code from}; closes actual. */
-  static void assertClose(double[][][] expected, Logits actual, int from, String what) {
+  public static void assertClose(double[][][] expected, Logits actual, int from, String what) {
     double maxAbs = 0;
     double maxErr = 0;
     try (actual) {
