@@ -203,6 +203,21 @@ public final class DevicePool implements WorkerPool {
     return slots.get(0).limits(model);
   }
 
+  @Override
+  public int tokensPerImage(ModelRef model) {
+    return slots.get(0).tokensPerImage(model);
+  }
+
+  @Override
+  public dev.llada.core.vision.ImagePrompt encode(ModelRef model, String text, int images) {
+    return slots.get(0).encode(model, text, images);
+  }
+
+  @Override
+  public float[] pixels(ModelRef model, java.awt.image.BufferedImage image) {
+    return slots.get(0).pixels(model, image);
+  }
+
   /** Room when any slot has room for the tenant; else the last slot's refusal. */
   @Override
   public void checkRoom(String tenant) {

@@ -19,6 +19,9 @@ import java.util.function.BooleanSupplier;
  * @param acceleration the fast sampler's switches, null for the reference sampler
  * @param tenant whose request it is: the unit of fair sharing ({@code ""}: anonymous)
  * @param weight the tenant's share of the steps (≤ 0: 1)
+ * @param images the images a LLaDA-V prompt reads (its ids must be {@code images.prompt().ids()}),
+ *     null for a text-only prompt; such a job runs in a batch of its own (its image rows are
+ *     spliced in at its own positions), with no classifier-free guidance
  */
 public record GenerationJob(
     ModelRef model,
@@ -29,7 +32,22 @@ public record GenerationJob(
     BooleanSupplier cancelled,
     Acceleration acceleration,
     String tenant,
-    double weight) {
+    double weight,
+    GenerationImages images) {
+
+  /** A text-only job. */
+  public GenerationJob(
+      ModelRef model,
+      int[] promptIds,
+      SamplingConfig config,
+      long seed,
+      StepEvent.Listener listener,
+      BooleanSupplier cancelled,
+      Acceleration acceleration,
+      String tenant,
+      double weight) {
+    this(model, promptIds, config, seed, listener, cancelled, acceleration, tenant, weight, null);
+  }
 
   /** A job of no particular tenant. */
   public GenerationJob(
@@ -64,6 +82,15 @@ public record GenerationJob(
     weight = weight > 0 ? weight : 1;
     if (promptIds.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
+    }
+    if (images != null) {
+      if (!java.util.Arrays.equals(promptIds, images.prompt().ids())) {
+        throw new IllegalArgumentException("a job's prompt ids must be its image prompt's");
+      }
+      if (config.cfgScale() > 0) {
+        throw new IllegalArgumentException(
+            "classifier-free guidance with images is not supported (docs/adr/0016-llada-v.md)");
+      }
     }
   }
 }

@@ -9,6 +9,10 @@ import dev.llada.core.sampling.Generation;
 import dev.llada.core.sampling.SpecialTokens;
 import dev.llada.core.sampling.StepBatcher;
 import dev.llada.core.tokenizer.LladaTokenizer;
+import dev.llada.core.vision.ImagePrompt;
+import dev.llada.core.vision.PreprocessorConfig;
+import dev.llada.core.vision.VisionModel;
+import dev.llada.core.vision.VisionModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,6 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * budget; idle models are unloaded least recently used first until it fits; one that cannot fit
  * even alone is refused at once ({@link ModelDoesNotFitException}); one that must wait for busy
  * models' memory stops new work joining them, so that it loads once they drain (no starvation).
+ *
+ * <p>A LLaDA-V model is resident as its {@link VisionModel}: its text-only prompts join the model's
+ * shared batch like any other; a generation with images runs in a batch of its own over a view of
+ * the model that splices its image rows in at every forward (the rows sit at fixed canvas
+ * positions, so requests with other images cannot share those forwards), freed when it ends.
  */
 public final class LocalWorkerPool implements WorkerPool {
 
@@ -63,8 +72,19 @@ public final class LocalWorkerPool implements WorkerPool {
   /** Likelihoods running on a model, by digest: it is not unloaded under them. */
   private final Map<String, Integer> scoring = new ConcurrentHashMap<>();
 
-  /** A model on the device and the memory it reserves. */
-  private record Resident(DjlMaskPredictor predictor, long bytes) {}
+  /**
+   * A model on the device and the memory it reserves; a LLaDA-V model's {@code vision} too, whose
+   * language model {@code predictor} is (text-only prompts run on it as on any model).
+   */
+  private record Resident(DjlMaskPredictor predictor, VisionModel vision, long bytes) {
+    void close() {
+      if (vision != null) {
+        vision.close(); // its language model too
+      } else {
+        predictor.close();
+      }
+    }
+  }
 
   /** Who waits for a model to load (a likelihood; generations wait in their queue). */
   private interface ModelWaiter {
@@ -109,6 +129,11 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   private final Map<String, Tokens> tokenizers = new ConcurrentHashMap<>();
+
+  /** A LLaDA-V model's config and image preprocessing, read once (no weights). */
+  private record Vision(VisionModelConfig config, PreprocessorConfig preprocessor) {}
+
+  private final Map<String, Vision> visions = new ConcurrentHashMap<>();
   private final int maxBatch;
 
   /** Waiting generations by tenant, each tenant's in arrival order; guarded by itself. */
@@ -352,6 +377,13 @@ public final class LocalWorkerPool implements WorkerPool {
 
   /** What {@code model} reserves on this worker's device when resident. */
   public ModelFootprint footprint(ModelRef model) {
+    if (tokens(model).config().family() == dev.llada.core.config.ModelFamily.LLAVA_LLADA) {
+      // LLaDA-V: the tower, projector and newline too
+      return ModelFootprint.of(
+          dev.llada.core.vision.VisionModelConfig.read(model.directory()),
+          maxBatch,
+          StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+    }
     return ModelFootprint.of(
         tokens(model).config(), maxBatch, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
   }
@@ -380,6 +412,47 @@ public final class LocalWorkerPool implements WorkerPool {
   @Override
   public String decode(ModelRef model, int[] ids) {
     return tokens(model).tokenizer().decode(ids, true);
+  }
+
+  /** The vision part of {@code model}, or null when it reads no images. */
+  private Vision vision(ModelRef model) {
+    if (!VisionModelConfig.isVision(model.directory())) {
+      return null;
+    }
+    return visions.computeIfAbsent(
+        model.digest(),
+        d -> {
+          VisionModelConfig config = VisionModelConfig.read(model.directory());
+          return new Vision(config, VisionModel.preprocessor(model.directory(), config));
+        });
+  }
+
+  private Vision requireVision(ModelRef model) {
+    Vision v = vision(model);
+    if (v == null) {
+      throw new IllegalArgumentException("the model '" + model.name() + "' reads no images");
+    }
+    return v;
+  }
+
+  @Override
+  public int tokensPerImage(ModelRef model) {
+    Vision v = vision(model);
+    return v == null ? 0 : v.config().tokensPerImage();
+  }
+
+  @Override
+  public ImagePrompt encode(ModelRef model, String text, int images) {
+    Vision v = requireVision(model);
+    Tokens t = tokens(model);
+    // the runs hold EOS, never the mask id: the splice replaces them, no sampler takes them
+    return ImagePrompt.of(
+        t.tokenizer(), text, images, v.config().tokensPerImage(), t.special().eosId());
+  }
+
+  @Override
+  public float[] pixels(ModelRef model, java.awt.image.BufferedImage image) {
+    return VisionModel.pixels(image, requireVision(model).preprocessor());
   }
 
   @Override
@@ -504,8 +577,24 @@ public final class LocalWorkerPool implements WorkerPool {
     }
   }
 
-  /** One model's running batch (inference thread only). */
-  private record Running(StepBatcher batcher, List<Live> live) {}
+  /**
+   * One model's running batch (inference thread only), keyed by its digest; a generation with
+   * images runs in one of its own (keyed by its digest and arrival), over the predictor {@code
+   * images} splices its rows into, freed when it ends ({@link #close}).
+   */
+  private record Running(
+      StepBatcher batcher, List<Live> live, String digest, VisionModel.Prepared images) {
+    Running(StepBatcher batcher, String digest) {
+      this(batcher, new ArrayList<>(), digest, null);
+    }
+
+    /** Frees the image rows of a batch with images (the model stays resident). */
+    void close() {
+      if (images != null) {
+        images.close();
+      }
+    }
+  }
 
   /** Puts one pump step on the inference thread unless one is queued already. */
   private void schedulePump() {
@@ -545,7 +634,7 @@ public final class LocalWorkerPool implements WorkerPool {
         sweepWaiters();
       }
       for (Running r : running.values()) { // first, so that their places count as free
-        r.live().removeIf(l -> guarded(r, l, this::leftIfCancelled));
+        r.live().removeIf(l -> guarded(r, l, x -> leftIfCancelled(r, x)));
       }
       if (!wanted.isEmpty()) {
         startLoads(); // memory freed since (a likelihood ended)
@@ -576,8 +665,9 @@ public final class LocalWorkerPool implements WorkerPool {
         }
         r.live().removeIf(l -> guarded(r, l, this::answeredIfDone));
         if (r.live().isEmpty()) {
-          resident.get(entry.getKey()); // least recently used counts from when its batch ended
+          resident.get(r.digest()); // least recently used counts from when its batch ended
           it.remove();
+          r.close();
         }
       }
       if (!wanted.isEmpty()) {
@@ -671,6 +761,7 @@ public final class LocalWorkerPool implements WorkerPool {
         r.batcher().leave(l.state());
         l.future().completeExceptionally(why);
       }
+      r.close();
     }
     running.clear();
     failWaiting(why);
@@ -797,11 +888,18 @@ public final class LocalWorkerPool implements WorkerPool {
       }
       try {
         Tokens tokens = tokens(job.model());
-        Running r = running.get(job.model().digest());
-        DjlMaskPredictor predictor = resident.get(job.model().digest()).predictor(); // LRU touch
-        if (r == null) {
-          r = new Running(new StepBatcher(predictor, tokens.special()), new ArrayList<>());
-          running.put(job.model().digest(), r);
+        String digest = job.model().digest();
+        Resident model = resident.get(digest); // LRU touch
+        Running r;
+        if (job.images() != null) {
+          r = imageBatch(job, model, tokens);
+          running.put(digest + "#" + p.seq(), r);
+        } else {
+          r = running.get(digest);
+          if (r == null) {
+            r = new Running(new StepBatcher(model.predictor(), tokens.special()), digest);
+            running.put(digest, r);
+          }
         }
         Denoising d =
             r.batcher()
@@ -819,6 +917,35 @@ public final class LocalWorkerPool implements WorkerPool {
       }
     }
     return false;
+  }
+
+  /**
+   * The batch of its own a generation with images runs in (option (a) of issue #20: a splice puts
+   * rows at fixed canvas positions, so requests with other images or prompt lengths cannot share
+   * its forwards): its images go through the tower once, here on the inference thread, and every
+   * forward of the batch splices their rows in at the prompt's image runs (one request: no left
+   * padding, row 0).
+   */
+  private Running imageBatch(GenerationJob job, Resident model, Tokens tokens) {
+    if (model.vision() == null) {
+      throw new IllegalArgumentException(
+          "the model '" + job.model().name() + "' reads no images (it is not a LLaDA-V model)");
+    }
+    VisionModel.Prepared images =
+        model
+            .vision()
+            .preparePixels(
+                List.of(job.images().prompt()), List.of(job.images().pixels()), new int[] {0});
+    try {
+      return new Running(
+          new StepBatcher(images.predictor(), tokens.special()),
+          new ArrayList<>(),
+          job.model().digest(),
+          images);
+    } catch (RuntimeException | Error e) {
+      images.close();
+      throw e;
+    }
   }
 
   /**
@@ -857,7 +984,8 @@ public final class LocalWorkerPool implements WorkerPool {
    * just loaded for its waiting work could be unloaded before that work joins: thrashing).
    */
   private boolean evictable(String digest, Wanted w) {
-    if (running.containsKey(digest) || scoring.getOrDefault(digest, 0) > 0) {
+    if (running.values().stream().anyMatch(r -> r.digest().equals(digest))
+        || scoring.getOrDefault(digest, 0) > 0) {
       return false;
     }
     synchronized (waiting) {
@@ -899,7 +1027,7 @@ public final class LocalWorkerPool implements WorkerPool {
           memoryBytes - reserved < w.bytes && it.hasNext(); ) {
         var e = it.next();
         if (evictable(e.getKey(), w)) {
-          e.getValue().predictor().close();
+          e.getValue().close();
           reserved -= e.getValue().bytes();
           it.remove();
         }
@@ -917,17 +1045,22 @@ public final class LocalWorkerPool implements WorkerPool {
 
   /** On the loading thread: puts the model on the device, then hands it to the inference thread. */
   private void load(Wanted w) {
-    DjlMaskPredictor predictor = null;
+    Resident model = null;
     Throwable failure = null;
     try {
       if (closed) { // closing: no native memory is taken any more
         throw new WorkerStoppingException("the worker pool is shut down");
       }
-      predictor = loader.load(w.model, device);
+      if (VisionModelConfig.isVision(w.model.directory())) { // LLaDA-V: the tower too
+        VisionModel vision = loader.loadVision(w.model, device);
+        model = new Resident(vision.predictor(), vision, w.bytes);
+      } else {
+        model = new Resident(loader.load(w.model, device), null, w.bytes);
+      }
     } catch (Throwable t) {
       failure = t;
     }
-    DjlMaskPredictor loadedOne = predictor;
+    Resident loadedOne = model;
     Throwable why = failure;
     try {
       inference.execute(() -> loaded(w, loadedOne, why));
@@ -939,10 +1072,10 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   /** On the inference thread: a load finished; who waits for the model goes on, or fails. */
-  private void loaded(Wanted w, DjlMaskPredictor predictor, Throwable failure) {
+  private void loaded(Wanted w, Resident model, Throwable failure) {
     wanted.remove(w.model.digest());
-    if (predictor != null && (failure != null || closed)) {
-      predictor.close();
+    if (model != null && (failure != null || closed)) {
+      model.close();
     }
     if (failure == null && closed) {
       failure = new WorkerStoppingException("the worker pool is shut down");
@@ -953,10 +1086,10 @@ public final class LocalWorkerPool implements WorkerPool {
       failWaitingFor(w.model.digest(), why);
     } else {
       DjlMaskPredictor.inferenceOnThisThread(); // grad mode off here too (it loaded elsewhere)
-      resident.put(w.model.digest(), new Resident(predictor, w.bytes));
+      resident.put(w.model.digest(), model);
       publish(); // before the waiters hear of it: whoever they tell sees the model resident
       for (ModelWaiter x : w.waiters) {
-        x.ready(predictor);
+        x.ready(model.predictor());
       }
     }
     publish();
@@ -986,9 +1119,9 @@ public final class LocalWorkerPool implements WorkerPool {
   }
 
   /** A cancelled generation leaves its batch and answers with the steps it ran. */
-  private boolean leftIfCancelled(Live l) {
+  private boolean leftIfCancelled(Running r, Live l) {
     if (!l.state().done() && l.job().cancelled().getAsBoolean()) {
-      running.get(l.job().model().digest()).batcher().leave(l.state());
+      r.batcher().leave(l.state());
       l.future().completeExceptionally(new GenerationCancelledException(l.state().nfe()));
       return true;
     }
@@ -1177,7 +1310,7 @@ public final class LocalWorkerPool implements WorkerPool {
             wanted.clear();
             deferred.forEach(d -> d.waiter().failed(down));
             deferred.clear();
-            resident.values().forEach(r -> r.predictor().close());
+            resident.values().forEach(Resident::close);
             resident.clear();
           });
     } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {

@@ -43,6 +43,37 @@ public record ModelFootprint(long weightBytes, long workingBytes) {
         F32 * config.parameterCount(), F32 * (kvCache + scores + projections + logits));
   }
 
+  /**
+   * A LLaDA-V model's footprint: its language model's, plus the tower, projector and newline in
+   * float32 and the tower's working set on {@code maxBatch} images at a time (one layer's
+   * projections and attention scores over the patches, and the projected rows).
+   */
+  public static ModelFootprint of(
+      dev.llada.core.vision.VisionModelConfig config, int maxBatch, long maxLogitsValues) {
+    ModelFootprint lm = of(config.language(), maxBatch, maxLogitsValues);
+    long visual = 0;
+    var language = dev.llada.core.model.LladaNetwork.checkpointShapes(config.language()).keySet();
+    for (var e : dev.llada.core.vision.VisionCheckpoint.expectedShapes(config).entrySet()) {
+      if (!language.contains(e.getKey())) { // the tower's, the projector's, the newline's
+        long n = 1;
+        for (long x : e.getValue()) {
+          n *= x;
+        }
+        visual += n;
+      }
+    }
+    var v = config.vision();
+    long patches = v.patches();
+    long tower =
+        (long) maxBatch
+            * patches
+            * (4L * v.hidden()
+                + v.intermediate()
+                + v.heads() * patches
+                + 2L * config.language().dModel());
+    return new ModelFootprint(lm.weightBytes() + F32 * visual, lm.workingBytes() + F32 * tower);
+  }
+
   /** Weights and working set together: what admission reserves. */
   public long bytes() {
     return weightBytes + workingBytes;

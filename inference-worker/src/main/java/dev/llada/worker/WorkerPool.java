@@ -1,5 +1,7 @@
 package dev.llada.worker;
 
+import dev.llada.core.vision.ImagePrompt;
+import java.awt.image.BufferedImage;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,6 +20,37 @@ public interface WorkerPool extends AutoCloseable {
 
   /** The limits of {@code model}, read from its config. */
   ModelLimits limits(ModelRef model);
+
+  /**
+   * Positions one image takes in a prompt of {@code model} (its tower's patches and the image
+   * newline); 0 when the model reads no images (it is not a LLaDA-V model).
+   */
+  default int tokensPerImage(ModelRef model) {
+    return 0;
+  }
+
+  /**
+   * The prompt's ids with a run of {@link #tokensPerImage} positions in place of each {@code
+   * <image>} of {@code text} ({@link ImagePrompt#of}).
+   *
+   * @throws dev.llada.core.vision.ImageInputException when {@code text} does not hold {@code
+   *     images} placeholders
+   * @throws IllegalArgumentException when the model reads no images
+   */
+  default ImagePrompt encode(ModelRef model, String text, int images) {
+    throw new IllegalArgumentException("the model '" + model.name() + "' reads no images");
+  }
+
+  /**
+   * {@code image} as the tower of {@code model} takes it (padded to a square, resized, normalised:
+   * {@link dev.llada.core.vision.VisionModel#pixels(BufferedImage)}), computed on the caller's
+   * thread without the model's weights.
+   *
+   * @throws IllegalArgumentException when the model reads no images
+   */
+  default float[] pixels(ModelRef model, BufferedImage image) {
+    throw new IllegalArgumentException("the model '" + model.name() + "' reads no images");
+  }
 
   /**
    * Throws {@link WorkerBusyException} when a generation of {@code tenant} would be refused now

@@ -34,6 +34,24 @@ class ModelFootprintTest {
         eight.bytes() > 85L << 30 && eight.bytes() < 87L << 30, ByteSize.format(eight.bytes()));
   }
 
+  /** LLaDA-V: LLaDA-8B plus the so400m tower (26 layers), the projector and the newline. */
+  @Test
+  void lladaVAddsItsTowerProjectorAndNewlineToTheLanguageModel() {
+    var v =
+        new dev.llada.core.vision.VisionModelConfig(
+            LLADA_8B.withFamily(dev.llada.core.config.ModelFamily.LLAVA_LLADA),
+            dev.llada.core.vision.VisionModelConfig.so400m(-2),
+            true,
+            "google/siglip2-so400m-patch14-384");
+    ModelFootprint lm = ModelFootprint.of(LLADA_8B, 1, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+    ModelFootprint vision = ModelFootprint.of(v, 1, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+    // tower 26 layers without post_layernorm: 397,747,744 - 2·1152 (llada-v-layout.md §1c);
+    // projector 21,504,000; newline 4,096
+    long visual = 397_747_744L - 2 * 1152 + 21_504_000L + 4096;
+    assertEquals(lm.weightBytes() + 4 * visual, vision.weightBytes());
+    assertTrue(vision.workingBytes() > lm.workingBytes());
+  }
+
   @Test
   void sizesAreReadAsOperatorsWriteThem() {
     assertEquals(4096, ByteSize.parse("4096"));

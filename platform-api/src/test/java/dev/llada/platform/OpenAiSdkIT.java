@@ -9,17 +9,22 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
+import dev.llada.core.vision.ShapeScenes;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -43,6 +48,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OpenAiSdkIT {
 
   private static final String MODEL = "llada-tiny-instruct";
+  private static final String VISION = "llada-tiny-v";
   private static OpenAIClient client;
 
   @Deployment(testable = false)
@@ -127,6 +133,85 @@ class OpenAiSdkIT {
     }
     assertEquals(whole, streamed.toString());
     assertEquals(chat.usage().orElseThrow().completionTokens(), usageTokens[0]);
+  }
+
+  /**
+   * An image through the SDK's content parts (issue #20): a data URL of a held-out scene of the
+   * tiny LLaDA-V model's task suite and its question; the answer is the model's own (llada-core
+   * alone), the usage counts the image's positions; a remote URL is the SDK's BadRequestException
+   * with the platform's code and the part named.
+   */
+  @Test
+  void anImageGoesThroughTheSdksContentParts() throws Exception {
+    ApiClient.createTenant("sdk-eye", null, "VISION");
+    OpenAIClient eye = sdk(ApiClient.createKey("sdk-eye", null));
+    ShapeScenes.Item item =
+        new ShapeScenes(64)
+            .next(ShapeScenes.Category.COLOUR, new java.util.SplittableRandom(7), true);
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(item.image(), "png", png);
+    String url =
+        "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(png.toByteArray());
+    ChatCompletionCreateParams.Builder params =
+        ChatCompletionCreateParams.builder()
+            .model(VISION)
+            .maxCompletionTokens(16)
+            .putAdditionalBodyProperty("steps", JsonValue.from(16))
+            .putAdditionalBodyProperty("seed", JsonValue.from(1));
+    ChatCompletion chat =
+        eye.chat()
+            .completions()
+            .create(
+                params
+                    .addUserMessageOfArrayOfContentParts(
+                        List.of(
+                            image(url), ChatCompletionContentPart.ofText(text(item.question()))))
+                    .build());
+    String answer = chat.choices().get(0).message().content().orElse("");
+    assertEquals(
+        VisionOracle.answer(item.image(), item.question(), 16),
+        answer,
+        "what the model answers on its own: " + item.question() + " " + item.sceneKey());
+    long withImage = chat.usage().orElseThrow().promptTokens();
+    ChatCompletion textOnly =
+        eye.chat()
+            .completions()
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model(VISION)
+                    .addUserMessage(item.question())
+                    .maxCompletionTokens(1)
+                    .putAdditionalBodyProperty("steps", JsonValue.from(1))
+                    .build());
+    assertEquals(
+        textOnly.usage().orElseThrow().promptTokens() + VisionOracle.tokensPerImage() + 1,
+        withImage,
+        "the image's 65 positions and the newline after it are prompt tokens");
+    BadRequestException remote =
+        assertThrows(
+            BadRequestException.class,
+            () ->
+                eye.chat()
+                    .completions()
+                    .create(
+                        ChatCompletionCreateParams.builder()
+                            .model(VISION)
+                            .addUserMessageOfArrayOfContentParts(
+                                List.of(image("https://example.com/scene.png")))
+                            .build()));
+    assertEquals(Optional.of("image_url_not_supported"), remote.code());
+    assertEquals(Optional.of("messages[0].content[0].image_url.url"), remote.param());
+  }
+
+  private static ChatCompletionContentPart image(String url) {
+    return ChatCompletionContentPart.ofImageUrl(
+        ChatCompletionContentPartImage.builder()
+            .imageUrl(ChatCompletionContentPartImage.ImageUrl.builder().url(url).build())
+            .build());
+  }
+
+  private static ChatCompletionContentPartText text(String text) {
+    return ChatCompletionContentPartText.builder().text(text).build();
   }
 
   @Test

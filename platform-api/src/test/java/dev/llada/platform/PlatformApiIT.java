@@ -233,7 +233,8 @@ class PlatformApiIT {
                     n.endsWith("-base")
                         || n.endsWith("-instruct")
                         || n.endsWith("-1.5")
-                        || n.endsWith("-moe"))
+                        || n.endsWith("-moe")
+                        || n.endsWith("-v"))
             .forEach(shipped::add);
       }
     }
@@ -255,7 +256,9 @@ class PlatformApiIT {
       assertEquals(
           name.endsWith("-instruct")
               ? "INSTRUCT"
-              : name.endsWith("-1.5") ? "V1_5" : name.endsWith("-moe") ? "MOE" : "BASE",
+              : name.endsWith("-1.5")
+                  ? "V1_5"
+                  : name.endsWith("-moe") ? "MOE" : name.endsWith("-v") ? "VISION" : "BASE",
           model.getString("variant"));
       assertEquals(name + ":1", model.getString("version"));
     }

@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llada.core.vision.ShapeScenes;
 import jakarta.json.JsonObject;
+import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,9 +23,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import javax.imageio.ImageIO;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -41,6 +47,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TenantApiIT {
 
   private static final String MODEL = "llada-tiny-instruct";
+  private static final String VISION = "llada-tiny-v";
 
   @Deployment(testable = false)
   static WebArchive deployment() throws IOException {
@@ -193,6 +200,7 @@ class TenantApiIT {
     List<String> ids = new ArrayList<>();
     list.getJsonArray("data").forEach(m -> ids.add(m.asJsonObject().getString("id")));
     assertTrue(ids.contains(MODEL) && ids.contains("llada-tiny-base"), ids.toString());
+    assertTrue(ids.contains(VISION), ids.toString());
     assertFalse(ids.contains("llada-8b-instruct"), "an undeployed variant is not listed: " + ids);
     int context =
         json(java.nio.file.Files.readString(
@@ -204,7 +212,10 @@ class TenantApiIT {
       JsonObject c = o.getJsonObject("capabilities");
       assertTrue(c.getBoolean("completions") && c.getBoolean("chat"), o.toString());
       assertEquals(!o.getString("variant").equals("BASE"), c.getBoolean("instruction_tuned"));
-      assertFalse(c.getBoolean("vision"), "no vision tower deployed yet");
+      assertEquals(
+          o.getString("variant").equals("VISION"),
+          c.getBoolean("vision"),
+          "images for the VISION variant only: " + o);
       if (o.getString("id").equals(MODEL)) {
         assertEquals(context, c.getInt("context_length"), o.toString());
       }
@@ -401,7 +412,7 @@ class TenantApiIT {
                     + "\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}",
                 400,
                 "image_not_supported",
-                "messages[0].content"),
+                "messages[0].content[0]"),
             new Case(
                 "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
                 404,
@@ -789,6 +800,352 @@ class TenantApiIT {
     assertEquals(200, ll.statusCode(), ll.body());
     double value = json(ll).getJsonNumber("log_likelihood").doubleValue();
     assertTrue(value < 0 && Double.isFinite(value), ll.body());
+  }
+
+  private static String png(BufferedImage image) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return Base64.getEncoder().encodeToString(out.toByteArray());
+  }
+
+  private static String imagePart(String url) {
+    return "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + url + "\"}}";
+  }
+
+  private static String textPart(String text) {
+    return "{\"type\":\"text\",\"text\":\"" + text + "\"}";
+  }
+
+  /** A chat on the vision model: one user message of {@code parts}. */
+  private static String visionChat(String extra, String... parts) {
+    return "{\"model\":\""
+        + VISION
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":["
+        + String.join(",", parts)
+        + "]}]"
+        + (extra == null ? "" : "," + extra)
+        + "}";
+  }
+
+  private static String content(HttpResponse<String> r) {
+    return json(r)
+        .getJsonArray("choices")
+        .getJsonObject(0)
+        .getJsonObject("message")
+        .getString("content");
+  }
+
+  /**
+   * The tiny LLaDA-V model (issue #20) answers a question about a held-out scene sent as a PNG data
+   * URL exactly as the model does on its own (llada-core alone), the same when streamed and in the
+   * denoising trace; the image is priced as its 65 positions of prompt tokens, and a tenant's
+   * logged bodies keep no image data.
+   */
+  @Test
+  void theTinyVisionModelReadsAnImageStreamedTracedAndPricedByItsPositions() throws Exception {
+    createTenant("seer", null, "VISION");
+    ApiClient tenant = new ApiClient(createKey("seer", null));
+    JsonObject listed = json(tenant.get("/v1/models/" + VISION));
+    assertEquals("VISION", listed.getString("variant"), listed.toString());
+    assertTrue(listed.getJsonObject("capabilities").getBoolean("vision"), listed.toString());
+    ShapeScenes.Item item =
+        new ShapeScenes(64).next(ShapeScenes.Category.COLOUR, new SplittableRandom(7), true);
+    String data = png(item.image());
+    String image = imagePart("data:image/png;base64," + data);
+    String knobs = "\"gen_length\":16,\"steps\":16,\"seed\":1";
+    String body = visionChat(knobs, image, textPart(item.question()));
+    HttpResponse<String> whole = tenant.post("/v1/chat/completions", body);
+    assertEquals(200, whole.statusCode(), whole.body());
+    String answer = content(whole);
+    assertEquals(
+        VisionOracle.answer(item.image(), item.question(), 16),
+        answer,
+        "what the model answers on its own: " + item.question() + " " + item.sceneKey());
+    int promptTokens = json(whole).getJsonObject("usage").getInt("prompt_tokens");
+    HttpResponse<String> asText =
+        tenant.post(
+            "/v1/chat/completions",
+            visionChat("\"gen_length\":1,\"steps\":1", textPart(item.question())));
+    assertEquals(200, asText.statusCode(), asText.body());
+    assertEquals(
+        json(asText).getJsonObject("usage").getInt("prompt_tokens")
+            + VisionOracle.tokensPerImage()
+            + 1,
+        promptTokens,
+        "the image's 65 positions and the newline after it, priced as prompt tokens");
+    // the same answer streamed
+    HttpResponse<String> streamed =
+        tenant.post(
+            "/v1/chat/completions",
+            visionChat(
+                knobs + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}",
+                image,
+                textPart(item.question())));
+    assertEquals(200, streamed.statusCode(), streamed.body());
+    StringBuilder text = new StringBuilder();
+    JsonObject usage = null;
+    for (String line : streamed.body().split("\n")) {
+      if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
+        JsonObject chunk = json(line.substring(6));
+        if (chunk.containsKey("usage") && !chunk.isNull("usage")) {
+          usage = chunk.getJsonObject("usage");
+          continue;
+        }
+        JsonObject delta = chunk.getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+        if (delta.containsKey("content") && !delta.isNull("content")) {
+          text.append(delta.getString("content"));
+        }
+      }
+    }
+    assertEquals(answer, text.toString(), "streamed chunks add up to the same answer");
+    assertNotNull(usage, streamed.body());
+    assertEquals(promptTokens, usage.getInt("prompt_tokens"));
+    // the denoising trace of the same request, whole and streamed
+    String traceBody = visionChat(knobs + ",\"stream\":false", image, textPart(item.question()));
+    HttpResponse<String> trace = tenant.post("/v1/diffusion/generate", traceBody);
+    assertEquals(200, trace.statusCode(), trace.body());
+    JsonObject done = json(trace);
+    assertEquals(answer, done.getString("text"));
+    assertEquals(16, done.getJsonArray("trace").size());
+    assertEquals(promptTokens, done.getJsonObject("usage").getInt("prompt_tokens"));
+    for (var step : done.getJsonArray("trace")) {
+      for (var position : step.asJsonObject().getJsonArray("positions")) {
+        int p = ((jakarta.json.JsonNumber) position).intValue();
+        assertTrue(p >= 0 && p < 16, "offsets into the generated part: " + step);
+      }
+    }
+    HttpResponse<String> traceStream =
+        tenant.post(
+            "/v1/diffusion/generate", traceBody.replace("\"stream\":false", "\"stream\":true"));
+    assertEquals(200, traceStream.statusCode(), traceStream.body());
+    assertEquals(
+        16,
+        traceStream.body().lines().filter(l -> l.startsWith("data: {\"type\":\"step\"")).count(),
+        traceStream.body());
+    assertTrue(traceStream.body().contains("\"text\":" + jakarta.json.Json.createValue(answer)));
+    String settled =
+        "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+            + " WHERE t.slug = 'seer' AND l.entry = 'SETTLE' AND l.outcome = 'SUCCESS'";
+    for (int i = 0; i < 100 && ItDatabase.queryLong(settled) < 5; i++) {
+      Thread.sleep(50); // a stream is settled just after its last event
+    }
+    assertEquals(5, ItDatabase.queryLong(settled), "every request settled as a success");
+    // a tenant that keeps bodies keeps no image data
+    assertEquals(
+        200, admin().patch("/v1/admin/tenants/seer", "{\"store_bodies\":true}").statusCode());
+    HttpResponse<String> logged = tenant.post("/v1/chat/completions", body);
+    assertEquals(200, logged.statusCode(), logged.body());
+    String requestId = logged.headers().firstValue("x-request-id").orElseThrow();
+    assertEquals(
+        1,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM request_log WHERE request_id = '"
+                + requestId
+                + "' AND request_body LIKE '%characters not logged%'"
+                + " AND request_body NOT LIKE '%"
+                + data.substring(0, 32)
+                + "%'"));
+  }
+
+  /**
+   * Every bad image, and every request with images the model cannot take, is a 400 naming the part
+   * (or the knob) before anything is reserved; a body over 1 MiB with no image is a 413 as on any
+   * text endpoint, one with a 4 MiB image passes.
+   */
+  @Test
+  void badImagesAreRefusedNamingThePartAndReserveNothing() throws Exception {
+    createTenant("squint", null, "VISION", "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("squint", null));
+    String ok = "data:image/png;base64," + png(new ShapeScenes(64).draw(List.of()));
+    String url = "messages[0].content[0].image_url.url";
+    byte[] truncated = Base64.getDecoder().decode(ok.substring(ok.indexOf(',') + 1));
+    truncated = java.util.Arrays.copyOf(truncated, truncated.length / 2);
+    record Case(String path, String body, String code, String param) {}
+    List<Case> cases =
+        List.of(
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("https://example.com/cat.png"), textPart("x")),
+                "image_url_not_supported",
+                url),
+            new Case(
+                "/v1/diffusion/generate",
+                visionChat(null, imagePart("http://10.0.0.1/x.jpg")),
+                "image_url_not_supported",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("data:image/webp;base64,UklGRiQAAABXRUJQ")),
+                "unsupported_image",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("data:image/png;base64,R0lGODlhAQABAAAAACw=")),
+                "unsupported_image",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("data:image/png;base64,@@not*base64@@")),
+                "invalid_base64",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("data:image/png;base64,aGVsbG8gd29ybGQ=")),
+                "not_an_image",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(
+                    null,
+                    imagePart(
+                        "data:image/png;base64," + Base64.getEncoder().encodeToString(truncated))),
+                "corrupt_image",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("data:image/png;base64," + bomb())),
+                "image_too_large",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart("file:///etc/passwd")),
+                "invalid_image_url",
+                url),
+            new Case(
+                "/v1/chat/completions",
+                chatBody("x", null)
+                    .replace("\"content\":\"x\"", "\"content\":[" + imagePart(ok) + "]"),
+                "image_not_supported",
+                "messages[0].content[0]"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, textPart("x"))
+                    .replace("\"user\"", "\"assistant\"")
+                    .replace("]}]", "," + imagePart(ok) + "]}]"),
+                "invalid_request",
+                "messages[0].content[1]"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, imagePart(ok), textPart("what is <image> here?")),
+                "invalid_request",
+                "messages[0].content[1].text"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat("\"cfg_scale\":1.5", imagePart(ok), textPart("x")),
+                "unsupported_parameter",
+                "cfg_scale"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(
+                    null,
+                    java.util.Collections.nCopies(
+                            VisionOracle.context() / VisionOracle.tokensPerImage() + 1,
+                            imagePart(ok))
+                        .toArray(String[]::new)),
+                "context_length_exceeded",
+                "messages"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(
+                    "\"gen_length\":" + (VisionOracle.context() - VisionOracle.tokensPerImage()),
+                    imagePart(ok),
+                    textPart("x")),
+                "context_length_exceeded",
+                "gen_length"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(
+                    null, java.util.Collections.nCopies(9, imagePart(ok)).toArray(String[]::new)),
+                "too_many_images",
+                "messages"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat(null, "{\"type\":\"input_image\",\"image_url\":\"" + ok + "\"}"),
+                "invalid_request",
+                "messages[0].content[0]"),
+            new Case(
+                "/v1/chat/completions",
+                visionChat("\"n\":2", imagePart(ok), textPart("x")),
+                "invalid_request",
+                "n"));
+    for (Case c : cases) {
+      HttpResponse<String> r = tenant.post(c.path(), c.body());
+      assertEquals(400, r.statusCode(), c.code() + " -> " + r.body());
+      JsonObject error = json(r).getJsonObject("error");
+      assertEquals(c.code(), error.getString("code"), r.body());
+      assertEquals(c.param(), error.getString("param"), r.body());
+      assertFalse(r.body().contains("Exception"), r.body());
+    }
+    assertEquals(
+        0,
+        ItDatabase.queryLong(
+            "SELECT count(*) FROM usage_ledger l JOIN tenant t ON t.id = l.tenant_id"
+                + " WHERE t.slug = 'squint'"),
+        "refused requests reserve nothing");
+    // over 1 MiB without an image: 413 before the idempotency store sees it
+    HttpResponse<String> big =
+        ApiClient.HTTP.send(
+            tenant
+                .request("/v1/chat/completions")
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "squint-big")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        visionChat(null, textPart("a".repeat(1_200_000)))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, big.statusCode(), big.body());
+    assertEquals("request_too_large", json(big).getJsonObject("error").getString("code"));
+    assertEquals(
+        0,
+        ItDatabase.queryLong("SELECT count(*) FROM idempotent_response WHERE key = 'squint-big'"));
+    // an image of 4 MiB of base64 goes through the image endpoints' larger cap
+    BufferedImage noise = new BufferedImage(1100, 1000, BufferedImage.TYPE_INT_RGB);
+    SplittableRandom random = new SplittableRandom(1);
+    for (int y = 0; y < noise.getHeight(); y++) {
+      for (int x = 0; x < noise.getWidth(); x++) {
+        noise.setRGB(x, y, random.nextInt(1 << 24));
+      }
+    }
+    String large = png(noise);
+    assertTrue(large.length() > (4 << 20), "well over the text cap: " + large.length());
+    HttpResponse<String> passes =
+        tenant.post(
+            "/v1/chat/completions",
+            visionChat(
+                "\"gen_length\":2,\"steps\":2",
+                imagePart("data:image/png;base64," + large),
+                textPart("what colour?")));
+    assertEquals(200, passes.statusCode(), passes.body());
+    // over the image cap: refused from its Content-Length, unread
+    try (Socket socket = new Socket("127.0.0.1", ApiClient.HTTP_PORT)) {
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + tenant.key()
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 30000000\r\n\r\n{")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String status = in.readLine();
+      assertTrue(status.contains(" 413 "), status);
+    }
+  }
+
+  /** A PNG whose header declares 100,000 × 100,000 pixels: refused from the header, undecoded. */
+  private static String bomb() {
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
+    ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(100_000).putInt(100_000);
+    ihdr.put(new byte[] {8, 2, 0, 0, 0});
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(ihdr.array());
+    java.nio.ByteBuffer png = java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4 + 12);
+    png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+    png.putInt(13).put(ihdr.array()).putInt((int) crc.getValue());
+    png.putInt(0).put("IEND".getBytes(StandardCharsets.US_ASCII)).putInt(0xAE426082);
+    return Base64.getEncoder().encodeToString(png.array());
   }
 
   @Test

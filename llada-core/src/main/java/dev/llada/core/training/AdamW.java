@@ -113,6 +113,21 @@ public final class AdamW {
     return this;
   }
 
+  /** Per-parameter multipliers of the learning rate (absent: 1). */
+  private final Map<String, Double> lrScale = new java.util.HashMap<>();
+
+  /**
+   * Scales the learning rate of exactly {@code names} by {@code factor} from now on (a staged run's
+   * language model, say, trained slower than its new parts); every other parameter's scale is 1.
+   */
+  public AdamW scaled(Set<String> names, double factor) {
+    lrScale.clear();
+    if (factor != 1.0) {
+      names.forEach(n -> lrScale.put(n, factor));
+    }
+    return this;
+  }
+
   /** The first moments by parameter name (checkpointed and restored by the caller). */
   public Map<String, NDArray> firstMoments() {
     return m;
@@ -141,10 +156,11 @@ public final class AdamW {
       NDArray g = gradients.get(name);
       NDArray mt = m.get(name).muli(beta1).addi(g.mul(1 - beta1));
       NDArray vt = v.get(name).muli(beta2).addi(g.square().muli(1 - beta2));
+      double rate = lr * lrScale.getOrDefault(name, 1.0);
       if (decayed.contains(name) && weightDecay > 0) {
-        p.muli(1 - lr * weightDecay);
+        p.muli(1 - rate * weightDecay);
       }
-      p.subi(mt.div(c1).divi(vt.div(c2).sqrt().addi(EPS)).muli(lr));
+      p.subi(mt.div(c1).divi(vt.div(c2).sqrt().addi(EPS)).muli(rate));
     }
   }
 }

@@ -60,9 +60,19 @@ public record VisionRecipe(
     ALL
   }
 
-  /** One stage: its steps, learning-rate schedule and share of text micro-batches. */
+  /**
+   * One stage: its steps, learning-rate schedule, share of text micro-batches and the language
+   * model's peak learning rate when it trains ({@code language_lr}, default {@code lr}; LLaDA-V
+   * likewise gives its tower its own rate, {@code mm_vision_tower_lr}).
+   */
   public record Stage(
-      String name, Trains trains, int steps, double lr, int warmup, double textFraction) {}
+      String name,
+      Trains trains,
+      int steps,
+      double lr,
+      int warmup,
+      double textFraction,
+      double languageLr) {}
 
   /** Knobs shared by the stages. */
   public record Common(
@@ -202,7 +212,10 @@ public record VisionRecipe(
         throw new IllegalArgumentException("every stage must be an object");
       }
       JsonObject s = element.getAsJsonObject();
-      known(s, "stages[].", Set.of("name", "trains", "steps", "lr", "warmup", "text_fraction"));
+      known(
+          s,
+          "stages[].",
+          Set.of("name", "trains", "steps", "lr", "warmup", "text_fraction", "language_lr"));
       Trains trains;
       String t = Recipe.string(s, "trains");
       try {
@@ -222,6 +235,14 @@ public record VisionRecipe(
       if (!(lr > 0)) {
         throw new IllegalArgumentException("stages[].lr must be > 0");
       }
+      double languageLr = Recipe.range(s, "language_lr", 0, 10, lr);
+      if (!(languageLr > 0)) {
+        throw new IllegalArgumentException("stages[].language_lr must be > 0");
+      }
+      if (s.has("language_lr") && trains == Trains.VISION) {
+        throw new IllegalArgumentException(
+            "stage " + Recipe.string(s, "name") + " freezes the language model: no language_lr");
+      }
       stages.add(
           new Stage(
               Recipe.string(s, "name"),
@@ -229,7 +250,8 @@ public record VisionRecipe(
               Recipe.positive(s, "steps"),
               lr,
               (int) Recipe.range(s, "warmup", 0, Integer.MAX_VALUE, 0.0),
-              fraction));
+              fraction,
+              languageLr));
     }
     if (stages.isEmpty()) {
       throw new IllegalArgumentException("\"stages\" is empty");

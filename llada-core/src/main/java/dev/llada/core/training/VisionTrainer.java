@@ -254,6 +254,9 @@ public final class VisionTrainer {
             }
           }
           adam.frozen(frozen);
+          Set<String> language = new HashSet<>(params.keySet());
+          language.removeAll(visual);
+          adam.scaled(language, st.languageLr() / st.lr());
           schedule =
               new LearningRateSchedule(
                   st.lr(), st.warmup(), st.steps(), o.schedule(), o.decayFraction(), 0);

@@ -81,8 +81,14 @@ public final class ImageDecoder {
     if (decoded == null) {
       throw corrupt(format, new IOException("no image in the file"));
     }
-    BufferedImage rgb = toRgb(decoded);
-    return format == Format.JPEG ? orient(rgb, exifOrientation(bytes)) : rgb;
+    try {
+      BufferedImage rgb = toRgb(decoded);
+      return format == Format.JPEG ? orient(rgb, exifOrientation(bytes)) : rgb;
+    } catch (ImageInputException e) {
+      throw e;
+    } catch (RuntimeException e) { // a colour model or EXIF block the conversion cannot read
+      throw corrupt(format, e);
+    }
   }
 
   private static ImageInputException corrupt(Format format, Exception e) {

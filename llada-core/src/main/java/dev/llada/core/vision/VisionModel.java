@@ -7,16 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.llada.core.config.ModelFormatException;
 import dev.llada.core.model.DjlMaskPredictor;
-import dev.llada.core.model.LladaNetwork;
 import dev.llada.core.model.Splice;
 import dev.llada.core.weights.Checkpoint;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A LLaDA-V model loaded for inference (llada-spec §8): the language model as a {@link
@@ -55,6 +52,32 @@ public final class VisionModel implements AutoCloseable {
    */
   public static VisionModel load(Path dir, String device) {
     VisionModelConfig config = VisionModelConfig.read(dir);
+    PreprocessorConfig pre = preprocessor(dir, config);
+    int d = config.language().dModel();
+    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+      VisionCheckpoint.validate(checkpoint, config);
+      DjlMaskPredictor predictor = DjlMaskPredictor.load(config.language(), checkpoint, device);
+      Device target = DjlMaskPredictor.device(device);
+      NDManager manager = Engine.getEngine("PyTorch").newBaseManager(target);
+      try {
+        VisionTower tower =
+            VisionTower.load(config.vision(), checkpoint, d, config.imageNewline(), manager);
+        return new VisionModel(config, predictor, tower, pre, manager);
+      } catch (RuntimeException e) {
+        manager.close();
+        predictor.close();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The image preprocessing of the model in {@code dir}: its {@code preprocessor_config.json}, or,
+   * when it has none, the SigLIP processor LLaDA-V hard-codes at the tower's image size; refused
+   * when it resizes to another size than the tower takes. Needs no weights: a server can preprocess
+   * a request's images before its model is loaded.
+   */
+  public static PreprocessorConfig preprocessor(Path dir, VisionModelConfig config) {
     PreprocessorConfig pre =
         Files.isRegularFile(dir.resolve("preprocessor_config.json"))
             ? PreprocessorConfig.read(dir)
@@ -71,48 +94,7 @@ public final class VisionModel implements AutoCloseable {
               + " × "
               + config.vision().imageSize());
     }
-    int d = config.language().dModel();
-    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-      Set<String> known = new HashSet<>(LladaNetwork.checkpointShapes(config.language()).keySet());
-      known.addAll(
-          VisionTower.expectedShapes(
-                  config.vision(),
-                  VisionTower.TOWER,
-                  VisionTower.PROJECTOR,
-                  d,
-                  config.vision().hidden())
-              .keySet());
-      if (config.imageNewline()) {
-        known.add(VisionTower.NEWLINE);
-      }
-      List<String> unexpected = new ArrayList<>();
-      for (String name : checkpoint.names()) {
-        // the released tower keeps its unused post-layernorm (llada-v-layout.md §1b)
-        if (!known.contains(name) && !name.startsWith(VisionTower.TOWER + "post_layernorm.")) {
-          unexpected.add(name);
-        }
-      }
-      if (!unexpected.isEmpty()) {
-        throw new ModelFormatException(
-            dir
-                + " does not match its config.json: unexpected tensor"
-                + (unexpected.size() == 1 ? " " : "s ")
-                + String.join(", ", unexpected.subList(0, Math.min(5, unexpected.size())))
-                + (unexpected.size() > 5 ? " and " + (unexpected.size() - 5) + " more" : ""));
-      }
-      DjlMaskPredictor predictor = DjlMaskPredictor.load(config.language(), checkpoint, device);
-      Device target = DjlMaskPredictor.device(device);
-      NDManager manager = Engine.getEngine("PyTorch").newBaseManager(target);
-      try {
-        VisionTower tower =
-            VisionTower.load(config.vision(), checkpoint, d, config.imageNewline(), manager);
-        return new VisionModel(config, predictor, tower, pre, manager);
-      } catch (RuntimeException e) {
-        manager.close();
-        predictor.close();
-        throw e;
-      }
-    }
+    return pre;
   }
 
   public VisionModelConfig config() {
@@ -139,6 +121,14 @@ public final class VisionModel implements AutoCloseable {
 
   /** The tower's input of one image: padded to a square (LLaVA's "pad"), resized, normalised. */
   public float[] pixels(BufferedImage image) {
+    return pixels(image, preprocessor);
+  }
+
+  /**
+   * As {@link #pixels(BufferedImage)} with {@code preprocessor} ({@link #preprocessor(Path,
+   * VisionModelConfig)}): float32 (3, height, width).
+   */
+  public static float[] pixels(BufferedImage image, PreprocessorConfig preprocessor) {
     return ImagePreprocessor.pixels(
         ImagePreprocessor.expandToSquare(image, preprocessor.mean()), preprocessor);
   }
@@ -172,6 +162,23 @@ public final class VisionModel implements AutoCloseable {
    */
   public Prepared prepare(
       List<ImagePrompt> prompts, List<List<BufferedImage>> images, int[] offsets) {
+    List<List<float[]>> pixels = new ArrayList<>();
+    for (List<BufferedImage> rowImages : images) {
+      List<float[]> row = new ArrayList<>();
+      for (BufferedImage image : rowImages) {
+        row.add(pixels(image));
+      }
+      pixels.add(row);
+    }
+    return preparePixels(prompts, pixels, offsets);
+  }
+
+  /**
+   * As {@link #prepare}, with each image already preprocessed ({@link #pixels(BufferedImage)}: 3 ×
+   * image size × image size floats), as a server does on the request's thread.
+   */
+  public Prepared preparePixels(
+      List<ImagePrompt> prompts, List<List<float[]>> images, int[] offsets) {
     if (prompts.size() != images.size() || prompts.size() != offsets.length) {
       throw new IllegalArgumentException("one prompt, one image list and one offset per row");
     }
@@ -182,7 +189,7 @@ public final class VisionModel implements AutoCloseable {
     List<Integer> positionOf = new ArrayList<>();
     for (int r = 0; r < prompts.size(); r++) {
       ImagePrompt p = prompts.get(r);
-      List<BufferedImage> rowImages = images.get(r);
+      List<float[]> rowImages = images.get(r);
       if (p.imageStarts().length != rowImages.size()) {
         throw new ImageInputException(
             ImageInputException.Reason.IMAGE_COUNT_MISMATCH,
@@ -198,8 +205,12 @@ public final class VisionModel implements AutoCloseable {
         throw new IllegalArgumentException(
             "the prompt reserves " + p.tokensPerImage() + " positions per image, the model " + per);
       }
-      for (BufferedImage image : rowImages) {
-        pixels.add(pixels(image));
+      for (float[] image : rowImages) {
+        if (image.length != 3 * size * size) {
+          throw new IllegalArgumentException(
+              "an image's pixels are 3 × " + size + " × " + size + " floats, got " + image.length);
+        }
+        pixels.add(image);
       }
       for (int position : p.imagePositions()) {
         rowOf.add(r);
@@ -216,9 +227,12 @@ public final class VisionModel implements AutoCloseable {
         for (int i = 0; i < pixels.size(); i++) {
           System.arraycopy(pixels.get(i), 0, all, i * pixels.get(i).length, pixels.get(i).length);
         }
-        rows = tower.imageTokens(m.create(all, new Shape(pixels.size(), 3, size, size)));
+        // the tower's activations live in a scratch manager, closed at once: only the rows stay
+        try (NDManager scratch = manager.newSubManager()) {
+          rows = tower.imageTokens(scratch.create(all, new Shape(pixels.size(), 3, size, size)));
+          rows.attach(m);
+        }
       }
-      rows.attach(m);
       Splice splice =
           new Splice(
               rowOf.stream().mapToInt(Integer::intValue).toArray(),

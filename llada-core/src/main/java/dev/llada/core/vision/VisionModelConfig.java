@@ -40,6 +40,11 @@ public record VisionModelConfig(
     }
   }
 
+  /** Positions one image takes in a prompt: the tower's patches, and the newline if it follows. */
+  public int tokensPerImage() {
+    return vision.patches() + (imageNewline ? 1 : 0);
+  }
+
   /** SigLIP2 so400m-patch14-384's tower (llada-v-layout.md §2c), 27 layers, features of −2. */
   public static VisionConfig so400m(int selectLayer) {
     return new VisionConfig(1152, 4304, 27, 16, 14, 384, 1e-6, selectLayer);

@@ -131,7 +131,10 @@ public final class VisionTower {
     long b = projected.getShape().get(0);
     long d = projected.getShape().get(2);
     if (newline) {
-      NDArray row = w.get(NEWLINE).reshape(1, 1, d).repeat(0, b);
+      // built from the projected rows, so it lives in their manager, not the weights' (a leak per
+      // request otherwise); the add broadcasts the newline and carries its gradient
+      NDArray row = projected.get(new ai.djl.ndarray.index.NDIndex(":, 0:1, :")).zerosLike();
+      row = row.add(w.get(NEWLINE));
       projected = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(projected, row), 1);
     }
     return projected.reshape(b * tokensPerImage(), d);

@@ -41,7 +41,12 @@ public record ModelDirectory(
     String digest) {
 
   private static final Set<String> DEFINING =
-      Set.of("config.json", "tokenizer.json", "tokenizer_config.json", Checkpoint.INDEX_FILE);
+      Set.of(
+          "config.json",
+          "tokenizer.json",
+          "tokenizer_config.json",
+          "preprocessor_config.json",
+          Checkpoint.INDEX_FILE);
 
   /**
    * Inspects {@code directory}.
@@ -57,7 +62,13 @@ public record ModelDirectory(
     String dtype;
     String layout;
     try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-      LladaNames.validate(checkpoint, dev.llada.core.model.LladaNetwork.checkpointShapes(config));
+      if (config.family() == dev.llada.core.config.ModelFamily.LLAVA_LLADA) {
+        // LLaDA-V: the language model's tensors and the vision tower's, projector's, newline's
+        dev.llada.core.vision.VisionCheckpoint.validate(
+            checkpoint, dev.llada.core.vision.VisionModelConfig.read(directory));
+      } else {
+        LladaNames.validate(checkpoint, dev.llada.core.model.LladaNetwork.checkpointShapes(config));
+      }
       for (String name : checkpoint.names()) {
         parameters += checkpoint.info(name).elementCount();
       }

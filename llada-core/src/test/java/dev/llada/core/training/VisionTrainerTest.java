@@ -167,8 +167,31 @@ class VisionTrainerTest {
         "vision: vision image_size 4 must be at least patch_size 8",
         recipe("x", "", "").replace("\"image_size\": 32", "\"image_size\": 4"));
     assertBad(
+        "stage align freezes the language model: no language_lr",
+        recipe("x", "", "")
+            .replace(
+                "\"lr\": 0.003, \"warmup\": 1}",
+                "\"lr\": 0.003, \"warmup\": 1, \"language_lr\": 0.1}"));
+    assertBad(
         "the weight of add2 must be > 0",
         recipe("x", "", "").replace("\"add2\": 1}", "\"add2\": 0}"));
+  }
+
+  @Test
+  void aScaledParameterMovesByItsShareOfTheLearningRate() {
+    try (ai.djl.ndarray.NDManager m = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
+      Map<String, ai.djl.ndarray.NDArray> params = new LinkedHashMap<>();
+      params.put("vision", m.create(new float[] {1f}));
+      params.put("language", m.create(new float[] {1f}));
+      Map<String, ai.djl.ndarray.NDArray> grads = new LinkedHashMap<>();
+      grads.put("vision", m.create(new float[] {2f}));
+      grads.put("language", m.create(new float[] {2f}));
+      AdamW adam = new AdamW(params, 0.9, 0.95, 0.1, java.util.Set.of());
+      adam.scaled(java.util.Set.of("language"), 0.25).step(params, grads, 0.01, 1);
+      // Adam's first step moves by lr · sign(g) (bias-corrected m / √v = 1)
+      assertEquals(1 - 0.01, params.get("vision").getFloat(), 1e-6);
+      assertEquals(1 - 0.0025, params.get("language").getFloat(), 1e-6);
+    }
   }
 
   @Test

@@ -104,6 +104,9 @@ class ZooModelsTest {
           mc.put(e.getKey(), score.mcAccuracy());
         }
       }
+      if (dev.llada.core.vision.VisionModelConfig.isVision(dir)) {
+        visionScoresAsRecorded(dir, tokenizer);
+      }
       if (name.endsWith("-instruct")) {
         for (var target : INSTRUCT_TARGETS.entrySet()) {
           double actual = scores.getOrDefault(target.getKey(), -1.0);
@@ -120,6 +123,37 @@ class ZooModelsTest {
               e.getValue() >= INSTRUCT_MC_TARGET,
               name + " " + e.getKey() + " multiple choice " + e.getValue() + " < target");
         }
+      }
+    }
+  }
+
+  /**
+   * A LLaDA-V model also replays its {@code ci-eval-vision.json}: held-out visual questions per
+   * category, within 10 points of what it recorded.
+   */
+  private static void visionScoresAsRecorded(Path dir, LladaTokenizer tokenizer) throws Exception {
+    JsonObject recorded =
+        JsonParser.parseString(Files.readString(dir.resolve("ci-eval-vision.json")))
+            .getAsJsonObject();
+    int n = recorded.get("n").getAsInt();
+    long seed = recorded.get("seed").getAsLong();
+    java.util.List<dev.llada.core.vision.ShapeScenes.Category> categories =
+        new java.util.ArrayList<>();
+    for (String c : recorded.getAsJsonObject("exact_match").keySet()) {
+      categories.add(
+          dev.llada.core.vision.ShapeScenes.Category.valueOf(c.toUpperCase(java.util.Locale.ROOT)));
+    }
+    DjlMaskPredictor.inferenceOnThisThread();
+    try (dev.llada.core.vision.VisionModel model =
+        dev.llada.core.vision.VisionModel.load(dir, "cpu")) {
+      var report =
+          new dev.llada.core.eval.VisionEvaluation(model, tokenizer).score(categories, n, seed);
+      for (var c : report.categories()) {
+        assertEquals(
+            recorded.getAsJsonObject("exact_match").get(c.category()).getAsDouble(),
+            c.accuracy(),
+            0.10,
+            dir.getFileName() + " " + c.category());
       }
     }
   }

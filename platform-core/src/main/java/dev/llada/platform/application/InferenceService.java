@@ -149,6 +149,11 @@ public class InferenceService {
    * ModelLimits#maxTextBytes()}); the token count is checked against the context by the caller.
    */
   public int[] encode(ModelRef model, String text, String param) {
+    checkTextBytes(model, text, param);
+    return pool.encode(model, text);
+  }
+
+  private void checkTextBytes(ModelRef model, String text, String param) {
     ModelLimits limits = pool.limits(model);
     long bytes = utf8Length(text);
     if (bytes > limits.maxTextBytes()) {
@@ -165,7 +170,16 @@ public class InferenceService {
               + limits.maxTextBytes()
               + " bytes).");
     }
-    return pool.encode(model, text);
+  }
+
+  /** Positions one image takes in a prompt of {@code model}; 0 when it reads no images. */
+  public int tokensPerImage(ModelRef model) {
+    return pool.tokensPerImage(model);
+  }
+
+  /** {@code image} preprocessed for the tower of {@code model} (on this thread, no weights). */
+  public float[] pixels(ModelRef model, java.awt.image.BufferedImage image) {
+    return pool.pixels(model, image);
   }
 
   /** UTF-8 length of {@code s}, without encoding it. */
@@ -203,16 +217,105 @@ public class InferenceService {
    */
   public PreparedRequest prepare(
       ModelRef ref, String prompt, String promptParam, DiffusionParams p) {
-    int[] ids = encode(ref, prompt, promptParam);
+    return prepare(ref, encode(ref, prompt, promptParam), null, promptParam, p);
+  }
+
+  /**
+   * As {@link #prepare(ModelRef, String, String, DiffusionParams)} for a LLaDA-V prompt: {@code
+   * prompt} holds one {@code <image>} per entry of {@code pixels} (each preprocessed by {@link
+   * #pixels}), and each image takes {@link #tokensPerImage} positions of the context, priced as
+   * prompt tokens. Classifier-free guidance with images is refused (docs/adr/0016-llada-v.md).
+   */
+  public PreparedRequest prepare(
+      ModelRef ref,
+      String prompt,
+      String promptParam,
+      DiffusionParams p,
+      java.util.List<float[]> pixels) {
+    if (pixels.isEmpty()) {
+      return prepare(ref, prompt, promptParam, p);
+    }
+    checkImages(ref, prompt, pixels.size(), p, promptParam);
+    dev.llada.core.vision.ImagePrompt imagePrompt;
+    try {
+      imagePrompt = pool.encode(ref, prompt, pixels.size());
+    } catch (dev.llada.core.vision.ImageInputException e) {
+      throw new InvalidRequestException(e.code(), promptParam, e.getMessage());
+    } catch (IllegalArgumentException e) { // not an image fault the decoder names
+      throw new InvalidRequestException(promptParam, e.getMessage());
+    }
+    return prepare(
+        ref,
+        imagePrompt.ids(),
+        new dev.llada.worker.GenerationImages(imagePrompt, pixels),
+        promptParam,
+        p);
+  }
+
+  /**
+   * What a prompt with {@code images} images is refused for before any image is decoded: a model
+   * that reads none, classifier-free guidance (not supported with images yet), more text than the
+   * context holds, or more image positions than it holds.
+   */
+  public void checkImages(
+      ModelRef ref, String prompt, int images, DiffusionParams p, String promptParam) {
+    int per = pool.tokensPerImage(ref);
+    if (per < 1) {
+      throw new InvalidRequestException(
+          "image_not_supported",
+          promptParam,
+          "The model '" + ref.name() + "' reads no images (it is not a LLaDA-V model).");
+    }
+    if (p.cfgScale() > 0) {
+      throw new InvalidRequestException(
+          "unsupported_parameter",
+          "cfg_scale",
+          "cfg_scale > 0 (classifier-free guidance) is not supported with images yet; send"
+              + " cfg_scale 0 or leave it out.");
+    }
+    checkTextBytes(ref, prompt, promptParam);
+    int context = pool.limits(ref).maxSequenceLength();
+    if ((long) images * per >= context) {
+      throw new InvalidRequestException(
+          "context_length_exceeded",
+          promptParam,
+          images
+              + (images == 1 ? " image takes " : " images take ")
+              + (long) images * per
+              + " positions ("
+              + per
+              + " each); this model's context is "
+              + context
+              + " tokens, prompt and answer together.");
+    }
+  }
+
+  private PreparedRequest prepare(
+      ModelRef ref,
+      int[] ids,
+      dev.llada.worker.GenerationImages images,
+      String promptParam,
+      DiffusionParams p) {
     ModelLimits limits = pool.limits(ref);
     int room = limits.maxSequenceLength() - ids.length;
+    String withImages =
+        images == null
+            ? ""
+            : " ("
+                + images.count()
+                + (images.count() == 1 ? " image" : " images")
+                + " of "
+                + images.prompt().tokensPerImage()
+                + " positions each included)";
     if (room < 1) {
       throw new InvalidRequestException(
           "context_length_exceeded",
           promptParam,
           "The prompt has "
               + ids.length
-              + " tokens; this model's context is "
+              + " tokens"
+              + withImages
+              + "; this model's context is "
               + limits.maxSequenceLength()
               + " tokens.");
     }
@@ -226,7 +329,9 @@ public class InferenceService {
               + room
               + ": the prompt has "
               + ids.length
-              + " tokens and this model's context is "
+              + " tokens"
+              + withImages
+              + " and this model's context is "
               + limits.maxSequenceLength()
               + ".");
     }
@@ -265,7 +370,8 @@ public class InferenceService {
         config,
         seed,
         PreparedRequest.computeUnits(steps, ids.length + genLength, config.cfgScale()),
-        p.acceleration());
+        p.acceleration(),
+        images);
   }
 
   /**
@@ -425,7 +531,8 @@ public class InferenceService {
                         () -> deadline.passed() || live.cancelled() || disconnected.getAsBoolean(),
                         r.acceleration(),
                         reservation.tenantId() == null ? "" : reservation.tenantId().toString(),
-                        reservation.queueWeight()))); // the tenant's share of the steps
+                        reservation.queueWeight(), // the tenant's share of the steps
+                        r.images())));
     return future.handleAsync(
         (result, error) -> {
           if (error != null) { // what the forwards that ran computed is charged
@@ -614,6 +721,9 @@ public class InferenceService {
 
   /** The refusal for a failed job: bad input 400, a platform error as is, anything else 503. */
   private static RuntimeException failure(Throwable cause) {
+    if (cause instanceof dev.llada.core.vision.ImageInputException e) {
+      return new InvalidRequestException(e.code(), null, e.getMessage());
+    }
     if (cause instanceof IllegalArgumentException e) {
       return new InvalidRequestException(null, e.getMessage());
     }

@@ -2,6 +2,7 @@ package dev.llada.platform.application;
 
 import dev.llada.core.sampling.Acceleration;
 import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.worker.GenerationImages;
 import dev.llada.worker.ModelRef;
 
 /**
@@ -14,6 +15,8 @@ import dev.llada.worker.ModelRef;
  * @param computeUnits steps × (prompt + gen_length) × (2 with CFG), known before it runs: the
  *     reservation, an upper bound (a fast sampler runs at most {@code steps} forwards)
  * @param acceleration the fast sampler's switches, null for the reference sampler
+ * @param images a LLaDA-V prompt's images ({@code promptIds} holds their positions: they are priced
+ *     as prompt tokens), null for a text-only prompt
  */
 public record PreparedRequest(
     ModelRef ref,
@@ -21,7 +24,19 @@ public record PreparedRequest(
     SamplingConfig config,
     long seed,
     long computeUnits,
-    Acceleration acceleration) {
+    Acceleration acceleration,
+    GenerationImages images) {
+
+  /** A text-only request. */
+  public PreparedRequest(
+      ModelRef ref,
+      int[] promptIds,
+      SamplingConfig config,
+      long seed,
+      long computeUnits,
+      Acceleration acceleration) {
+    this(ref, promptIds, config, seed, computeUnits, acceleration, null);
+  }
 
   /** A request for the reference sampler. */
   public PreparedRequest(

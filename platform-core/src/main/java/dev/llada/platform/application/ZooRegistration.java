@@ -24,14 +24,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code models/}) becomes a version of its name, identified by its content digest, with a global
  * alias of the same name pointing at it. A directory named {@code *-base} is a BASE checkpoint,
  * {@code *-instruct} an INSTRUCT one, {@code *-1.5} a V1_5 one (VRPO-aligned), {@code *-moe} an MOE
- * one (an LLaDA-MoE checkpoint: its config.json must say so); others are skipped with a warning. A
- * directory with a {@code vrpo.json} (written by the VRPO trainer) records its lineage: the base
- * version (the registered version of {@code base_name} whose digest is {@code base_digest}), the
- * training job and the dataset digest; such directories are registered after the others, so their
- * base is already there. Registration goes through {@link ModelAdmin#register}, as the admin API's
- * does: one numbering rule under one lock, the model card and layout recorded, each directory's
- * version and alias in one transaction. Idempotent: a digest already registered under that name is
- * not registered again.
+ * one (an LLaDA-MoE checkpoint: its config.json must say so), {@code *-v} a VISION one (a LLaDA-V
+ * checkpoint, model_type llava_llada); others are skipped with a warning. A directory with a {@code
+ * vrpo.json} (written by the VRPO trainer) records its lineage: the base version (the registered
+ * version of {@code base_name} whose digest is {@code base_digest}), the training job and the
+ * dataset digest; such directories are registered after the others, so their base is already there.
+ * Registration goes through {@link ModelAdmin#register}, as the admin API's does: one numbering
+ * rule under one lock, the model card and layout recorded, each directory's version and alias in
+ * one transaction. Idempotent: a digest already registered under that name is not registered again.
  */
 @ApplicationScoped
 public class ZooRegistration {
@@ -84,20 +84,30 @@ public class ZooRegistration {
       String name = dir.getFileName().toString();
       Optional<VariantCode> variant = variantOf(name);
       if (variant.isEmpty()) {
-        LOG.warning("skipping " + dir + ": its name ends in none of -base, -instruct, -1.5, -moe");
+        LOG.warning(
+            "skipping " + dir + ": its name ends in none of -base, -instruct, -1.5, -moe, -v");
         continue;
       }
       try {
         ModelDirectory.describe(dir); // refused directories are skipped before any transaction
-        boolean moe =
-            dev.llada.core.config.LladaConfig.read(dir).family()
-                == dev.llada.core.config.ModelFamily.LLADA_MOE;
+        dev.llada.core.config.ModelFamily family =
+            dev.llada.core.config.LladaConfig.read(dir).family();
+        boolean moe = family == dev.llada.core.config.ModelFamily.LLADA_MOE;
         if (moe != (variant.get() == VariantCode.MOE)) {
           LOG.warning(
               "skipping "
                   + dir
                   + ": a directory named *-moe must hold an LLaDA-MoE checkpoint, and only such"
                   + " a directory may");
+          continue;
+        }
+        boolean vision = family == dev.llada.core.config.ModelFamily.LLAVA_LLADA;
+        if (vision != (variant.get() == VariantCode.VISION)) {
+          LOG.warning(
+              "skipping "
+                  + dir
+                  + ": a directory named *-v must hold a LLaDA-V checkpoint (model_type"
+                  + " llava_llada), and only such a directory may");
           continue;
         }
       } catch (ModelFormatException e) {
@@ -226,6 +236,9 @@ public class ZooRegistration {
     }
     if (name.endsWith("-base")) {
       return Optional.of(VariantCode.BASE);
+    }
+    if (name.endsWith("-v")) {
+      return Optional.of(VariantCode.VISION);
     }
     return Optional.empty();
   }

@@ -2,11 +2,14 @@ package dev.llada.platform.application;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llada.core.sampling.Remasking;
 import dev.llada.core.sampling.SamplingConfig;
+import dev.llada.core.vision.ImageInputException;
+import dev.llada.core.vision.ImagePrompt;
 import dev.llada.platform.domain.ClientGoneException;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.QuotaExceededException;
@@ -562,5 +565,107 @@ class InferenceServiceTest {
                     r -> r));
     assertEquals("shutting_down", e.code());
     assertEquals(List.of("CANCELLED 0 72"), settled);
+  }
+
+  /** A pool whose model reads images of 10 positions each: each character one token. */
+  private static class Seeing extends Delegating {
+    final List<GenerationJob> jobs = new ArrayList<>();
+
+    Seeing(WorkerPool inner) {
+      super(inner);
+    }
+
+    @Override
+    public int tokensPerImage(ModelRef model) {
+      return 10;
+    }
+
+    @Override
+    public ImagePrompt encode(ModelRef model, String text, int images) {
+      String[] pieces = text.split(java.util.regex.Pattern.quote(ImagePrompt.PLACEHOLDER), -1);
+      if (pieces.length - 1 != images) {
+        throw new ImageInputException(
+            ImageInputException.Reason.IMAGE_COUNT_MISMATCH, "placeholders and images differ");
+      }
+      int[] starts = new int[images];
+      int at = 0;
+      for (int k = 0; k < pieces.length; k++) {
+        at += pieces[k].length();
+        if (k < images) {
+          starts[k] = at;
+          at += 10;
+        }
+      }
+      return new ImagePrompt(new int[at], starts, 10);
+    }
+
+    @Override
+    public CompletableFuture<GenerationResult> generate(GenerationJob job) {
+      jobs.add(job);
+      return super.generate(job);
+    }
+  }
+
+  private static DiffusionParams knobs(int genLength, double cfg) {
+    return new DiffusionParams(4, genLength, null, 0.0, cfg, null, 1L, null);
+  }
+
+  private static String refused(Runnable r) {
+    InvalidRequestException e = assertThrows(InvalidRequestException.class, r::run);
+    return e.code() + " " + e.param();
+  }
+
+  /**
+   * Issue #20: a prompt's images are priced as their positions of prompt tokens and reach the
+   * worker with the job; where images cannot go, the refusal is a 400 before anything is reserved.
+   */
+  @Test
+  void imagesArePricedByTheirPositionsAndRefusedWhereTheyCannotGo() {
+    InferenceService s = service();
+    Seeing seeing = new Seeing(s.pool);
+    WorkerPool textOnly = s.pool;
+    s.pool = seeing;
+    float[] pixels = new float[12];
+    PreparedRequest r = s.prepare(MODEL, "<image>\nab", "messages", knobs(8, 0), List.of(pixels));
+    assertEquals(3 + 10, r.promptIds().length, "the image's 10 positions are prompt tokens");
+    assertEquals(4L * (13 + 8), r.computeUnits());
+    assertEquals(
+        List.of(0), java.util.Arrays.stream(r.images().prompt().imageStarts()).boxed().toList());
+    s.generate(reservation(), r, e -> {}, () -> false);
+    assertEquals(1, seeing.jobs.size());
+    assertEquals(r.images(), seeing.jobs.get(0).images(), "the images reach the worker");
+    assertNull(
+        s.prepare(MODEL, "x", "messages", knobs(8, 0), List.of()).images(),
+        "no images: a text-only request");
+    assertEquals(
+        "unsupported_parameter cfg_scale",
+        refused(() -> s.prepare(MODEL, "<image>", "messages", knobs(8, 1.5), List.of(pixels))));
+    List<float[]> seven = java.util.Collections.nCopies(7, pixels);
+    assertEquals(
+        "context_length_exceeded messages",
+        refused(() -> s.checkImages(MODEL, "<image>".repeat(7), 7, knobs(8, 0), "messages")),
+        "70 image positions in a context of 64");
+    assertEquals(
+        "context_length_exceeded messages",
+        refused(() -> s.prepare(MODEL, "<image>".repeat(7), "messages", knobs(8, 0), seven)));
+    assertEquals(
+        "context_length_exceeded gen_length",
+        refused(
+            () ->
+                s.prepare(
+                    MODEL,
+                    "<image>".repeat(5) + "abc",
+                    "messages",
+                    knobs(20, 0),
+                    java.util.Collections.nCopies(5, pixels))),
+        "53 prompt positions leave 11 of 64");
+    assertEquals(
+        "image_count_mismatch messages",
+        refused(
+            () -> s.prepare(MODEL, "no placeholder", "messages", knobs(8, 0), List.of(pixels))));
+    s.pool = textOnly;
+    assertEquals(
+        "image_not_supported messages",
+        refused(() -> s.prepare(MODEL, "<image>", "messages", knobs(8, 0), List.of(pixels))));
   }
 }

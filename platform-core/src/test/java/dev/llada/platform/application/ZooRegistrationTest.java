@@ -163,18 +163,21 @@ class ZooRegistrationTest {
             "promote llada-tiny-base llada-tiny-base:1",
             "promote llada-tiny-instruct llada-tiny-instruct:1",
             "promote llada-tiny-moe llada-tiny-moe:1",
+            "promote llada-tiny-v llada-tiny-v:1",
             "promote llada-tiny-1.5 llada-tiny-1.5:1"),
         promotes(),
         "the VRPO model, with its lineage, after its base");
     assertTrue(
         registers().contains("register llada-tiny-moe MOE null null null"), calls.toString());
-    assertEquals(4, calls.stream().filter(c -> c.equals("tx.commit")).count());
+    assertTrue(
+        registers().contains("register llada-tiny-v VISION null null null"), calls.toString());
+    assertEquals(5, calls.stream().filter(c -> c.equals("tx.commit")).count());
   }
 
   @Test
   void theAliasFollowsNewFilesAndFilesRevertedToAnOlderVersion() {
     assertTrue(zoo("1", 2, true, false).ensureRegistered());
-    assertEquals(4, promotes().size());
+    assertEquals(5, promotes().size());
     assertTrue(promotes().get(0).endsWith(":2"), promotes().toString());
     calls.clear();
     assertTrue(zoo("2", 1, false, false).ensureRegistered(), "files back at version 1");
@@ -208,5 +211,23 @@ class ZooRegistrationTest {
     }
     assertTrue(zoo(models, null, 1, true, false).ensureRegistered());
     assertEquals(List.of(), registers(), "the name says MoE, the config says dense");
+  }
+
+  @Test
+  void aDenseCheckpointNamedVIsSkippedAndAVisionOneNamedOtherwiseToo(@TempDir Path models)
+      throws Exception {
+    for (String[] copy :
+        new String[][] {
+          {"llada-tiny-base", "llada-dense-v"}, {"llada-tiny-v", "llada-vision-base"}
+        }) {
+      Path fake = Files.createDirectories(models.resolve(copy[1]));
+      try (var files = Files.list(Path.of("..", "models", copy[0]))) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          Files.copy(f, fake.resolve(f.getFileName()));
+        }
+      }
+    }
+    assertTrue(zoo(models, null, 1, true, false).ensureRegistered());
+    assertEquals(List.of(), registers(), "the names and the configs disagree");
   }
 }

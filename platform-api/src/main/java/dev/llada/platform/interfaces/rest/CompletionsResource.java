@@ -5,7 +5,7 @@ import static dev.llada.platform.interfaces.rest.OpenAiObjects.chunk;
 import static dev.llada.platform.interfaces.rest.OpenAiObjects.usage;
 
 import dev.llada.core.sampling.StepEvent;
-import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -61,6 +62,7 @@ public class CompletionsResource {
   @Inject InferenceService inference;
   @Inject RequestContext context;
   @Inject RequestLog requestLog;
+  @Inject ChatImages images;
 
   @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest servletRequest;
 
@@ -75,7 +77,12 @@ public class CompletionsResource {
           Caller caller = context.caller();
           ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
           String prompt = OpenAiPrompts.prompt(b);
-          return run(Kind.COMPLETION, b, caller, model, prompt, "prompt");
+          return run(
+              Kind.COMPLETION,
+              b,
+              caller,
+              model,
+              p -> inference.prepare(model, prompt, "prompt", p));
         });
   }
 
@@ -89,23 +96,27 @@ public class CompletionsResource {
           JsonObject b = JsonFields.body(body);
           Caller caller = context.caller();
           ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-          String prompt = ChatTemplate.render(OpenAiPrompts.messages(b, model.variant()));
-          return run(Kind.CHAT, b, caller, model.ref(), prompt, "messages");
+          OpenAiPrompts.Chat chat = OpenAiPrompts.chat(b, model.variant());
+          return run(Kind.CHAT, b, caller, model.ref(), p -> images.prepare(model.ref(), chat, p));
         });
   }
 
+  /** Runs a request {@code prepare} checks and prices from its diffusion knobs. */
   private CompletionStage<Response> run(
-      Kind kind, JsonObject b, Caller caller, ModelRef model, String prompt, String promptParam) {
+      Kind kind,
+      JsonObject b,
+      Caller caller,
+      ModelRef model,
+      Function<DiffusionParams, PreparedRequest> prepare) {
     boolean stream = JsonFields.bool(b, "stream", false);
     JsonObject streamOptions = JsonFields.object(b, "stream_options");
     boolean includeUsage =
         streamOptions != null && JsonFields.bool(streamOptions, "include_usage", false);
     List<String> stops = DiffusionRequests.stop(b);
-    PreparedRequest prepared =
-        inference.prepare(model, prompt, promptParam, DiffusionRequests.params(b));
+    PreparedRequest prepared = prepare.apply(DiffusionRequests.params(b));
     context.model(model.name());
     if (caller.storeBodies()) {
-      context.bodies(b.toString(), null);
+      context.bodies(ImageParts.redacted(b).toString(), null); // images are not logged
     }
     Reservation reservation = inference.admit(context, caller, prepared, kind.endpoint);
     String id = kind.idPrefix + context.requestId().toString().replace("-", "");

@@ -1,7 +1,7 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.sampling.StepEvent;
-import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
@@ -57,6 +57,7 @@ public class DiffusionResource {
   @Inject InferenceService inference;
   @Inject RequestContext context;
   @Inject RequestLog requestLog;
+  @Inject ChatImages images;
 
   @Context HttpServletRequest servletRequest;
 
@@ -72,14 +73,16 @@ public class DiffusionResource {
     Caller caller = context.caller();
     ResolvedModel resolved = inference.resolve(caller, JsonFields.requiredString(b, "model"));
     ModelRef model = resolved.ref();
-    boolean chat = JsonFields.present(b, "messages");
-    String prompt =
-        chat
-            ? ChatTemplate.render(OpenAiPrompts.messages(b, resolved.variant()))
-            : JsonFields.requiredString(b, "prompt");
+    // messages may carry images (as /v1/chat/completions takes them); a prompt is text
+    OpenAiPrompts.Chat chat =
+        JsonFields.present(b, "messages") ? OpenAiPrompts.chat(b, resolved.variant()) : null;
+    String prompt = chat == null ? JsonFields.requiredString(b, "prompt") : null;
     boolean stream = JsonFields.bool(b, "stream", true);
+    DiffusionParams params = DiffusionRequests.params(b);
     PreparedRequest prepared =
-        inference.prepare(model, prompt, chat ? "messages" : "prompt", DiffusionRequests.params(b));
+        chat != null
+            ? images.prepare(model, chat, params)
+            : inference.prepare(model, prompt, "prompt", params);
     context.model(model.name());
     Reservation reservation = inference.admit(context, caller, prepared, "/v1/diffusion/generate");
     BooleanSupplier connected = ClientConnection.open(servletRequest);

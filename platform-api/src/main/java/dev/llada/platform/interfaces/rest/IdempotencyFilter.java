@@ -68,7 +68,8 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
       throw new InvalidRequestException(
           "Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
     }
-    long cap = limits.maxBodyBytes();
+    String path = request.getUriInfo().getPath(false);
+    long cap = limits.maxBodyBytes("/v1/" + (path.startsWith("/") ? path.substring(1) : path));
     byte[] body = request.getEntityStream().readNBytes((int) cap + 1);
     if (body.length > cap) {
       throw new PayloadTooLargeException(cap);

@@ -1,8 +1,8 @@
 package dev.llada.platform.interfaces.rest;
 
 import dev.llada.core.tokenizer.ChatTemplate;
+import dev.llada.core.vision.ImagePrompt;
 import dev.llada.platform.domain.InvalidRequestException;
-import dev.llada.platform.domain.UnprocessableException;
 import dev.llada.registry.domain.VariantCode;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -35,13 +35,33 @@ final class OpenAiPrompts {
         "prompt", "'prompt' must be a string (or an array holding one string).");
   }
 
-  /** OpenAI messages: string content or text parts; image parts only for the vision variant. */
-  static List<ChatTemplate.Message> messages(JsonObject b, VariantCode variant) {
+  /**
+   * A chat's messages as the model reads them ({@code <image>} where each image part was) and the
+   * image parts, in order.
+   */
+  record Chat(List<ChatTemplate.Message> messages, List<ImageParts.Part> images) {
+    Chat {
+      messages = List.copyOf(messages);
+      images = List.copyOf(images);
+    }
+  }
+
+  /**
+   * OpenAI messages: string content, or an array of {@code text} and {@code image_url} parts. Image
+   * parts are taken by the vision variant only ({@code image_not_supported} otherwise), in user
+   * messages only; each becomes {@code <image>} and a newline at its place in the content
+   * (LLaDA-V's {@code "<image>\n" + question}), so the text of a vision model's messages may not
+   * hold {@code <image>} itself. The image data is checked for form here ({@link ImageParts});
+   * decoding comes later ({@link ChatImages}).
+   */
+  static Chat chat(JsonObject b, VariantCode variant) {
     if (!(JsonFields.present(b, "messages") && b.get("messages") instanceof JsonArray array)
         || array.isEmpty()) {
       throw new InvalidRequestException("messages", "'messages' must be a non-empty array.");
     }
+    boolean vision = variant == VariantCode.VISION;
     List<ChatTemplate.Message> out = new ArrayList<>();
+    List<ImageParts.Part> images = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       String param = "messages[" + i + "]";
       if (!(array.get(i) instanceof JsonObject m)) {
@@ -55,37 +75,41 @@ final class OpenAiPrompts {
       JsonValue content = m.get("content");
       StringBuilder text = new StringBuilder();
       if (content instanceof JsonString s) {
-        text.append(s.getString());
+        text.append(checkedText(s.getString(), vision, param + ".content"));
       } else if (content instanceof JsonArray parts) {
-        for (JsonValue part : parts) {
-          if (!(part instanceof JsonObject po)) {
-            throw new InvalidRequestException(param + ".content", "content parts must be objects.");
+        for (int j = 0; j < parts.size(); j++) {
+          String partParam = param + ".content[" + j + "]";
+          if (!(parts.get(j) instanceof JsonObject po)) {
+            throw new InvalidRequestException(partParam, "content parts must be objects.");
           }
           String type = JsonFields.string(po, "type", "");
+          if (!type.equals("image_url") && po.containsKey("image_url")) {
+            // only an image part's image_url is image data (the edge's larger cap counts it)
+            throw new InvalidRequestException(
+                partParam + ".image_url", "only an 'image_url' part may carry 'image_url'.");
+          }
           if (type.equals("text")) {
-            text.append(JsonFields.requiredString(po, "text"));
-          } else if (type.equals("image_url")) {
-            JsonObject image = JsonFields.object(po, "image_url");
-            String url = image == null ? null : JsonFields.string(image, "url", null);
-            if (url == null
-                || !url.matches("(?s)data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=\\s]+")) {
+            if (!(po.get("text") instanceof JsonString t)) {
               throw new InvalidRequestException(
-                  param + ".content",
-                  "image_url.url must be a data URL (data:image/png;base64,...).");
+                  partParam + ".text", "a text part needs 'text', a string.");
             }
-            if (variant != VariantCode.VISION) {
+            text.append(checkedText(t.getString(), vision, partParam + ".text"));
+          } else if (type.equals("image_url")) {
+            if (!vision) {
               throw new InvalidRequestException(
                   "image_not_supported",
-                  param + ".content",
-                  "This model takes text only; images need the LLaDA-V variant.");
+                  partParam,
+                  "This model takes text only; images need a LLaDA-V (VISION) model.");
             }
-            throw new UnprocessableException(
-                "vision_not_deployed",
-                "model",
-                "No vision tower is deployed on this platform yet, so images cannot be read.");
+            if (!role.equals("user")) {
+              throw new InvalidRequestException(
+                  partParam, "Images go in user messages only, not in a " + role + " message.");
+            }
+            images.add(ImageParts.parse(po, partParam));
+            text.append(ImagePrompt.PLACEHOLDER).append('\n');
           } else {
             throw new InvalidRequestException(
-                param + ".content", "content parts are 'text' or 'image_url', got '" + type + "'.");
+                partParam, "content parts are 'text' or 'image_url', got '" + type + "'.");
           }
         }
       } else {
@@ -95,6 +119,20 @@ final class OpenAiPrompts {
       out.add(
           new ChatTemplate.Message(role.equals("developer") ? "system" : role, text.toString()));
     }
-    return out;
+    return new Chat(out, images);
+  }
+
+  /**
+   * A vision model's text may not hold {@code <image>}: it would take the place of an image (and
+   * move where the images go); other models read it as text.
+   */
+  private static String checkedText(String text, boolean vision, String param) {
+    if (vision && text.contains(ImagePrompt.PLACEHOLDER)) {
+      throw new InvalidRequestException(
+          param,
+          "The text holds \"<image>\", which marks where an image goes for this model; send each"
+              + " image as an image_url content part at its place instead.");
+    }
+    return text;
   }
 }

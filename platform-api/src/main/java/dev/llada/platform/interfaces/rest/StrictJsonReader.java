@@ -19,7 +19,8 @@ import java.lang.reflect.Type;
  * Reads every {@code JsonObject} entity parameter (all request bodies of the API) through {@link
  * StrictJson}, in place of the container's lenient JSON-P provider (an application provider for the
  * exact type wins over the built-in one for {@code JsonStructure}). The body has already passed the
- * edge's cap; it is read with that cap again, so no path around the edge can make it unbounded.
+ * edge's cap for its endpoint; it is read with the largest cap again, so no path around the edge
+ * can make it unbounded.
  */
 @Provider
 @Consumes({MediaType.APPLICATION_JSON, "application/*+json"})
@@ -43,7 +44,7 @@ public class StrictJsonReader implements MessageBodyReader<JsonObject> {
       MultivaluedMap<String, String> httpHeaders,
       InputStream entityStream)
       throws IOException {
-    long cap = limits.maxBodyBytes();
+    long cap = limits.largestBodyBytes(); // the edge held the body to its endpoint's cap
     byte[] body = entityStream.readNBytes((int) cap + 1);
     if (body.length > cap) {
       throw new PayloadTooLargeException(cap);

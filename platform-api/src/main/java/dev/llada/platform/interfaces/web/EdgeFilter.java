@@ -34,7 +34,9 @@ import java.util.Set;
  *       naming the query parameter;
  *   <li>a body on GET, HEAD, DELETE or OPTIONS: 400; a body over {@link EdgeLimits#maxBodyBytes()}:
  *       413, whether it is sized or chunked, as soon as the cap is passed and before anything
- *       parses it.
+ *       parses it. The endpoints that take images ({@link EdgeLimits#IMAGE_ENDPOINTS}) have {@link
+ *       EdgeLimits#maxImageBodyBytes()} instead, of which all but {@link EdgeLimits#maxBodyBytes()}
+ *       must be the data of image parts ({@link ImageBodies}).
  * </ul>
  *
  * A body that passes is kept in memory (at most the cap) and replayed to the application: every
@@ -111,9 +113,11 @@ public class EdgeFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    long cap = limits.maxBodyBytes();
+    long text = limits.maxBodyBytes();
+    boolean images = EdgeLimits.takesImages(uri.substring(request.getContextPath().length()));
+    long cap = images ? limits.maxImageBodyBytes() : text;
     if (declared > cap) {
-      refuse(response, 413, tooLarge(declared + " bytes", cap));
+      refuse(response, 413, tooLarge(declared + " bytes", cap, images, text));
       return;
     }
     byte[] body;
@@ -121,8 +125,30 @@ public class EdgeFilter implements Filter {
       body = in.readNBytes((int) cap + 1); // returns at once when there is no body
     }
     if (body.length > cap) {
-      refuse(response, 413, tooLarge("more than " + cap + " bytes", cap));
+      refuse(response, 413, tooLarge("more than " + cap + " bytes", cap, images, text));
       return;
+    }
+    if (body.length > text) { // an endpoint that takes images: the rest is held to the text cap
+      long data = ImageBodies.imageDataBytes(body);
+      if (data < 0 || body.length - data > text) {
+        refuse(
+            response,
+            413,
+            ErrorEnvelope.of(
+                413,
+                "request_too_large",
+                null,
+                "The request body has "
+                    + body.length
+                    + " bytes, "
+                    + Math.max(0, data)
+                    + " of them image data; this endpoint takes up to "
+                    + cap
+                    + " bytes with images, but at most "
+                    + text
+                    + " bytes besides the images' data."));
+        return;
+      }
     }
     chain.doFilter(new Buffered(request, body), response);
   }
@@ -153,12 +179,17 @@ public class EdgeFilter implements Filter {
     return null;
   }
 
-  private static ErrorEnvelope tooLarge(String size, long cap) {
+  private static ErrorEnvelope tooLarge(String size, long cap, boolean images, long text) {
     return ErrorEnvelope.of(
         413,
         "request_too_large",
         null,
-        "The request body has " + size + "; the limit for this endpoint is " + cap + " bytes.");
+        "The request body has "
+            + size
+            + "; the limit for this endpoint is "
+            + cap
+            + " bytes"
+            + (images && cap > text ? " with images (" + text + " without)." : "."));
   }
 
   /**

@@ -16,6 +16,15 @@ public class EdgeLimits {
   @ConfigProperty(name = "llada.http.max-body-bytes", defaultValue = "1048576")
   long maxBodyBytes;
 
+  /**
+   * The cap of the endpoints that take images ({@link #IMAGE_ENDPOINTS}), of which at most {@link
+   * #maxBodyBytes()} may be other than the images' data (ARCHITECTURE.md, "Body caps per
+   * endpoint").
+   */
+  @Inject
+  @ConfigProperty(name = "llada.http.max-image-body-bytes", defaultValue = "20971520")
+  long maxImageBodyBytes;
+
   @Inject
   @ConfigProperty(name = "llada.http.max-uri-length", defaultValue = "8192")
   int maxUriLength;
@@ -28,9 +37,38 @@ public class EdgeLimits {
   @ConfigProperty(name = "llada.http.max-header-count", defaultValue = "100")
   int maxHeaderCount;
 
-  /** Largest request body of the text endpoints (every endpoint today), sized or chunked. */
+  /** The endpoints whose bodies may carry images ({@code image_url} parts of chat messages). */
+  public static final java.util.Set<String> IMAGE_ENDPOINTS =
+      java.util.Set.of("/v1/chat/completions", "/v1/diffusion/generate");
+
+  /** Largest request body of the text endpoints (all but {@link #IMAGE_ENDPOINTS}). */
   public long maxBodyBytes() {
     return Math.min(maxBodyBytes, Integer.MAX_VALUE - 8);
+  }
+
+  /**
+   * Largest request body of an endpoint that takes images, images included (never below {@link
+   * #maxBodyBytes()}); the rest of such a body is held to {@link #maxBodyBytes()}.
+   */
+  public long maxImageBodyBytes() {
+    return Math.max(maxBodyBytes(), Math.min(maxImageBodyBytes, Integer.MAX_VALUE - 8));
+  }
+
+  /** Whether {@code path} (from the application's root: {@code /v1/...}) may carry images. */
+  public static boolean takesImages(String path) {
+    String p =
+        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return IMAGE_ENDPOINTS.contains(p);
+  }
+
+  /** The cap of the body of a request to {@code path} ({@code /v1/...}), images included. */
+  public long maxBodyBytes(String path) {
+    return takesImages(path) ? maxImageBodyBytes() : maxBodyBytes();
+  }
+
+  /** The largest cap of any endpoint. */
+  public long largestBodyBytes() {
+    return maxImageBodyBytes();
   }
 
   /** Longest request URI, path and query together. */

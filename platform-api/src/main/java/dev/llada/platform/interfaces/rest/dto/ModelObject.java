@@ -25,7 +25,8 @@ public record ModelObject(
    *
    * @param instructionTuned trained to follow chat turns (every variant but Base; Base still
    *     answers chat requests, through the same template)
-   * @param vision images in chat messages (none deployed yet: LLaDA-V comes with issue #20)
+   * @param vision takes images in chat messages ({@code image_url} content parts): the VISION
+   *     variant (LLaDA-V)
    * @param contextLength prompt + generated tokens at most (the checkpoint's {@code
    *     max_sequence_length}); absent when the version's files are not on this node
    */
@@ -49,7 +50,13 @@ public record ModelObject(
 
     public static Capabilities of(VariantCode variant, Integer contextLength) {
       return new Capabilities(
-          true, true, variant != VariantCode.BASE, true, true, false, contextLength);
+          true,
+          true,
+          variant != VariantCode.BASE,
+          true,
+          true,
+          variant == VariantCode.VISION,
+          contextLength);
     }
   }
 
