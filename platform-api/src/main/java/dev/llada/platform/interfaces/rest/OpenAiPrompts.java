@@ -83,8 +83,9 @@ final class OpenAiPrompts {
             throw new InvalidRequestException(partParam, "content parts must be objects.");
           }
           String type = JsonFields.string(po, "type", "");
-          if (!type.equals("image_url") && po.containsKey("image_url")) {
-            // only an image part's image_url is image data (the edge's larger cap counts it)
+          if (type.equals("text") && po.containsKey("image_url")) {
+            // only an image part's image_url is image data (the edge's larger cap counts it);
+            // parts of other types are refused below whatever they carry
             throw new InvalidRequestException(
                 partParam + ".image_url", "only an 'image_url' part may carry 'image_url'.");
           }
