@@ -167,21 +167,7 @@ public final class Trainer {
                   lr,
                   step + 1,
                   o.clip(),
-                  n -> {
-                    if (!Double.isFinite(stepLoss) || !Double.isFinite(n)) {
-                      throw new TrainingDivergedException(
-                          String.format(
-                              "training %s stopped at step %d: the %s is %s; the last good"
-                                  + " checkpoint is %s",
-                              recipe.name(),
-                              at,
-                              Double.isFinite(stepLoss) ? "gradient norm" : "loss",
-                              Double.isFinite(stepLoss) ? n : stepLoss,
-                              latestCheckpoint(checkpoints) == null
-                                  ? "none"
-                                  : latestCheckpoint(checkpoints)));
-                    }
-                  });
+                  divergenceGuard(recipe.name(), at, stepLoss, checkpoints));
           int done = step + 1;
           if (done % o.logEvery() == 0 || done == o.steps() || step == start) {
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -418,6 +404,27 @@ public final class Trainer {
   private void save(Path dir, int step, long tokens, Map<String, NDArray> params, AdamW adam)
       throws IOException {
     TrainingCheckpoints.save(dir, step, tokens, params, adam, recipe.sha256(), Map.of());
+  }
+
+  /**
+   * What {@link AdamW#update} calls with the gradient norm: stops a run whose loss or gradient norm
+   * is not finite, naming the step and the last good checkpoint in {@code checkpoints}.
+   */
+  static java.util.function.DoubleConsumer divergenceGuard(
+      String name, int step, double loss, Path checkpoints) {
+    return n -> {
+      if (!Double.isFinite(loss) || !Double.isFinite(n)) {
+        Path last = latestCheckpoint(checkpoints);
+        throw new TrainingDivergedException(
+            String.format(
+                "training %s stopped at step %d: the %s is %s; the last good checkpoint is %s",
+                name,
+                step,
+                Double.isFinite(loss) ? "gradient norm" : "loss",
+                Double.isFinite(loss) ? n : loss,
+                last == null ? "none" : last));
+      }
+    };
   }
 
   static Path latestCheckpoint(Path dir) {

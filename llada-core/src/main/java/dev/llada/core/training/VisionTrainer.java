@@ -305,21 +305,7 @@ public final class VisionTrainer {
                 lr,
                 step + 1,
                 o.clip(),
-                n -> {
-                  if (!Double.isFinite(stepLoss) || !Double.isFinite(n)) {
-                    throw new TrainingDivergedException(
-                        String.format(
-                            "training %s stopped at step %d: the %s is %s; the last good"
-                                + " checkpoint is %s",
-                            recipe.name(),
-                            at,
-                            Double.isFinite(stepLoss) ? "gradient norm" : "loss",
-                            Double.isFinite(stepLoss) ? n : stepLoss,
-                            TrainingCheckpoints.latest(checkpoints) == null
-                                ? "none"
-                                : TrainingCheckpoints.latest(checkpoints)));
-                  }
-                });
+                Trainer.divergenceGuard(recipe.name(), at, stepLoss, checkpoints));
         int done = step + 1;
         if (done % o.logEvery() == 0 || done == total || step == start) {
           double seconds = (System.nanoTime() - t0) / 1e9;
