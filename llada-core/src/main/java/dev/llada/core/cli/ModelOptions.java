@@ -2,6 +2,7 @@ package dev.llada.core.cli;
 
 import dev.llada.core.config.ModelFormatException;
 import dev.llada.core.model.DjlMaskPredictor;
+import dev.llada.core.model.Precision;
 import dev.llada.core.tokenizer.LladaTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,14 @@ final class ModelOptions {
       description = "cpu or gpuN (default: ${DEFAULT-VALUE})")
   String device;
 
+  @Option(
+      names = "--dtype",
+      defaultValue = "f32",
+      description =
+          "f32 or bf16: the type the forward computes in (bf16: weights held in bfloat16 on the"
+              + " device, norms and RoPE in f32; for GPUs; default: ${DEFAULT-VALUE})")
+  String dtype;
+
   Path directory() {
     if (!Files.isDirectory(model)) {
       throw new ModelFormatException(model + " is not a directory");
@@ -31,7 +40,10 @@ final class ModelOptions {
   }
 
   DjlMaskPredictor load() {
-    return DjlMaskPredictor.load(directory(), device);
+    Precision precision = Precision.parse(dtype);
+    return precision == Precision.FLOAT32
+        ? DjlMaskPredictor.load(directory(), device)
+        : DjlMaskPredictor.load(directory(), device, precision);
   }
 
   boolean hasTokenizer() {

@@ -16,8 +16,17 @@ final class DjlKvCache implements KvCache {
 
   /** bytes per (row, position): layers × 2 × kv heads × head dim × 4 (float32). */
   DjlKvCache(dev.llada.core.config.LladaConfig config) {
+    this(config, Precision.FLOAT32);
+  }
+
+  /** bytes per (row, position): layers × 2 × kv heads × head dim × 4 (float32) or 2 (bfloat16). */
+  DjlKvCache(dev.llada.core.config.LladaConfig config, Precision precision) {
     this.bytesPerRowPosition =
-        (long) config.nLayers() * 2 * config.nKvHeads() * config.headDim() * Float.BYTES;
+        (long) config.nLayers()
+            * 2
+            * config.nKvHeads()
+            * config.headDim()
+            * (precision == Precision.BFLOAT16 ? 2 : Float.BYTES);
   }
 
   /** The tensor list to pass to a cached forward. */

@@ -62,6 +62,10 @@ public final class DjlMaskPredictor implements MaskPredictor {
   }
 
   private DjlMaskPredictor(LladaNetwork network, Path path, Reductions reductions, Splice splice) {
+    if (path == Path.OPS && network.precision() != Precision.FLOAT32) {
+      throw new IllegalArgumentException(
+          "the op-by-op forward computes in f32; bf16 runs on the TorchScript forward");
+    }
     this.network = network;
     this.path = path;
     this.reductions = reductions;
@@ -134,6 +138,29 @@ public final class DjlMaskPredictor implements MaskPredictor {
         LladaNetwork.load(modelDirectory, prepare(device), mklPack), defaultPath());
   }
 
+  /**
+   * As {@link #load(java.nio.file.Path, String)}, the TorchScript forward computing in {@code
+   * precision} (bfloat16: weights held in bfloat16 on the device; {@link Precision}).
+   */
+  public static DjlMaskPredictor load(
+      java.nio.file.Path modelDirectory, String device, Precision precision) {
+    LladaNetwork network =
+        LladaNetwork.load(modelDirectory, prepare(device), LladaNetwork.mklPackByDefault());
+    try {
+      network.computeIn(precision);
+      return new DjlMaskPredictor(
+          network, precision == Precision.FLOAT32 ? defaultPath() : Path.TORCHSCRIPT);
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
+  }
+
+  /** The type the forward computes in. */
+  public Precision precision() {
+    return network.precision();
+  }
+
   /** Loads from an open checkpoint (which may be closed afterwards). */
   public static DjlMaskPredictor load(LladaConfig config, Checkpoint checkpoint, String device) {
     return new DjlMaskPredictor(
@@ -198,7 +225,7 @@ public final class DjlMaskPredictor implements MaskPredictor {
     if (!caches()) {
       throw new UnsupportedOperationException("the op-by-op forward keeps no KV cache");
     }
-    return new DjlKvCache(network.config());
+    return new DjlKvCache(network.config(), network.precision());
   }
 
   @Override

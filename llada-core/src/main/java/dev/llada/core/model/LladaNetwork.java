@@ -71,6 +71,9 @@ public final class LladaNetwork implements AutoCloseable {
    */
   private boolean packable;
 
+  /** The type the TorchScript forward computes in (float32 unless {@link #computeIn} said). */
+  private Precision precision = Precision.FLOAT32;
+
   /** Every tensor a checkpoint of {@code config}'s family must hold, in order, with its shape. */
   public static Map<String, long[]> checkpointShapes(LladaConfig config) {
     return Architecture.of(config).checkpointShapes();
@@ -326,15 +329,31 @@ public final class LladaNetwork implements AutoCloseable {
         .forward(ids, offset, bias, scriptRope(end), cache, cacheRow, keep, from, to, splice);
   }
 
+  /** The weights in forward.torchscript's order: wte, each layer's six, ln_f, the LM head. */
+  private List<NDArray> scriptWeights() {
+    List<NDArray> weights = new ArrayList<>();
+    weights.add(wte);
+    for (Block l : layers) {
+      weights.addAll(l.scriptWeights());
+    }
+    weights.add(lnF);
+    weights.add(lmHead);
+    return weights;
+  }
+
+  /**
+   * Another TorchScript forward over this network's weights, computing in {@code precision},
+   * packing none; the caller closes it (PrecisionBenchmark compares the two precisions on one
+   * network).
+   */
+  TorchScriptForward newScript(Precision precision) {
+    return new TorchScriptForward(
+        config, (ai.djl.pytorch.engine.PtNDManager) manager, scriptWeights(), false, precision);
+  }
+
   private TorchScriptForward script() {
     if (script == null) {
-      List<NDArray> weights = new ArrayList<>();
-      weights.add(wte);
-      for (Block l : layers) {
-        weights.addAll(l.scriptWeights());
-      }
-      weights.add(lnF);
-      weights.add(lmHead);
+      List<NDArray> weights = scriptWeights();
       boolean pack =
           packable
               && config.moe() == null // MKL packing is the dense forward's (its 2-D projections)
@@ -342,12 +361,13 @@ public final class LladaNetwork implements AutoCloseable {
               && config.parameterCount() <= TorchScriptForward.PACK_MAX_PARAMETERS;
       script =
           new TorchScriptForward(
-              config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack);
+              config, (ai.djl.pytorch.engine.PtNDManager) manager, weights, pack, precision);
     }
     return script;
   }
 
-  private synchronized NDArray[] scriptRope(int t) {
+  /** The RoPE tables of the TorchScript forward for at least {@code t} positions. */
+  synchronized NDArray[] scriptRope(int t) {
     if (scriptRope == null || scriptRope[0].getShape().get(0) < t) {
       int doubled = scriptRope == null ? t : 2 * (int) scriptRope[0].getShape().get(0);
       int length = Math.max(t, Math.min(doubled, config.maxSequenceLength()));
@@ -363,6 +383,32 @@ public final class LladaNetwork implements AutoCloseable {
   /** How many row counts' packed weights the TorchScript forward keeps now. */
   int mklPackings() {
     return script == null ? 0 : script.packings();
+  }
+
+  /**
+   * Makes the TorchScript forward compute in {@code precision} ({@link Precision}); called before
+   * the first forward. bfloat16 is for inference on the dense forward: the forward then holds
+   * bfloat16 copies of the weights beside the float32 ones (which the op-by-op forward and training
+   * use).
+   */
+  public synchronized LladaNetwork computeIn(Precision precision) {
+    if (precision == this.precision) {
+      return this;
+    }
+    if (script != null) {
+      throw new IllegalStateException("the forward is built; choose its precision before it runs");
+    }
+    if (precision == Precision.BFLOAT16 && config.moe() != null) {
+      throw new IllegalArgumentException(
+          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
+    }
+    this.precision = precision;
+    return this;
+  }
+
+  /** The type the TorchScript forward computes in. */
+  public Precision precision() {
+    return precision;
   }
 
   /** Whether the TorchScript forward, once built, runs on MKL-packed weights. */

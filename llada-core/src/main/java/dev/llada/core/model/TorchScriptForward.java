@@ -74,6 +74,8 @@ final class TorchScriptForward implements AutoCloseable {
 
   private final LladaConfig config;
 
+  private final Precision precision;
+
   /** The empty lists passed where there are no packed weights, or no cache. */
   private final IValue noPacking;
 
@@ -83,8 +85,28 @@ final class TorchScriptForward implements AutoCloseable {
 
   TorchScriptForward(
       LladaConfig config, PtNDManager manager, List<NDArray> weightList, boolean pack) {
+    this(config, manager, weightList, pack, Precision.FLOAT32);
+  }
+
+  /**
+   * The forward over {@code weightList} (float32), computing in {@code precision}: for bfloat16 it
+   * holds bfloat16 copies of the weights (the float32 arrays stay the caller's) and packs none.
+   */
+  TorchScriptForward(
+      LladaConfig config,
+      PtNDManager manager,
+      List<NDArray> weightList,
+      boolean pack,
+      Precision precision) {
+    if (precision == Precision.BFLOAT16 && config.moe() != null) {
+      throw new IllegalArgumentException(
+          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
+    }
     PtSymbolBlock forward = null;
     PtSymbolBlock packing = null;
+    if (precision == Precision.BFLOAT16) {
+      pack = false; // MKL's packed GEMM is float32's
+    }
     if (config.moe() != null) { // LLaDA-MoE: its own forward text, on unpacked weights
       forward = load(manager, resource("moe-forward.torchscript"));
       pack = false;
@@ -108,10 +130,24 @@ final class TorchScriptForward implements AutoCloseable {
     this.packer = packing;
     this.maxPackings = maxPackings(config);
     this.config = config;
+    this.precision = precision;
     this.noPacking = IValue.listFrom(new PtNDArray[0]);
     this.noCache = IValue.listFrom(new PtNDArray[0]);
-    this.weights =
+    IValue given =
         IValue.listFrom(weightList.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+    if (precision == Precision.FLOAT32) {
+      this.weights = given;
+    } else {
+      try (given;
+          PtSymbolBlock cast = load(manager, resource("bf16.torchscript"))) {
+        this.weights = cast.forward(new IValue[] {given});
+      }
+    }
+  }
+
+  /** The type this forward computes in. */
+  Precision precision() {
+    return precision;
   }
 
   /** Whether the projections run on MKL-packed weights. */

@@ -201,6 +201,31 @@ class LladaCliTest {
   }
 
   @Test
+  void generateComputesInBf16OnRequestAndRefusesOtherTypes() {
+    Result bf16 =
+        run(
+            "",
+            "generate",
+            "--model",
+            model.toString(),
+            "--ids",
+            "1,2,3",
+            "--gen-length",
+            "8",
+            "--steps",
+            "4",
+            "--dtype",
+            "bf16",
+            "--json");
+    assertEquals(0, bf16.code(), bf16.err());
+    JsonObject json = JsonParser.parseString(bf16.out()).getAsJsonObject();
+    assertEquals(8, json.getAsJsonArray("output_ids").get(0).getAsJsonArray().size());
+    Result f16 = run("", "generate", "--model", model.toString(), "--ids", "1", "--dtype", "f16");
+    assertEquals(2, f16.code(), f16.err());
+    assertTrue(f16.err().contains("dtype must be f32 or bf16, got 'f16'"), f16.err());
+  }
+
+  @Test
   void logitsWritesTheFullTensorForCrossChecks() throws Exception {
     Path out = temp.resolve("logits.safetensors");
     Result r =
