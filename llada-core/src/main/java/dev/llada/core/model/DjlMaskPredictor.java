@@ -144,15 +144,13 @@ public final class DjlMaskPredictor implements MaskPredictor {
    */
   public static DjlMaskPredictor load(
       java.nio.file.Path modelDirectory, String device, Precision precision) {
-    LladaNetwork network =
-        LladaNetwork.load(modelDirectory, prepare(device), LladaNetwork.mklPackByDefault());
-    try {
-      network.computeIn(precision);
+    Device target = prepare(device);
+    LladaConfig config = LladaConfig.read(modelDirectory);
+    try (Checkpoint checkpoint = Checkpoint.open(modelDirectory)) {
+      LladaNetwork network =
+          LladaNetwork.load(config, checkpoint, target, LladaNetwork.mklPackByDefault(), precision);
       return new DjlMaskPredictor(
           network, precision == Precision.FLOAT32 ? defaultPath() : Path.TORCHSCRIPT);
-    } catch (RuntimeException e) {
-      network.close();
-      throw e;
     }
   }
 

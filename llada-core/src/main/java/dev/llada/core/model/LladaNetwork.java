@@ -160,12 +160,34 @@ public final class LladaNetwork implements AutoCloseable {
    */
   public static LladaNetwork load(
       LladaConfig config, Checkpoint checkpoint, Device device, boolean mklPack) {
+    return load(config, checkpoint, device, mklPack, Precision.FLOAT32);
+  }
+
+  /**
+   * As {@link #load(LladaConfig, Checkpoint, Device, boolean)}, the weights held in {@code
+   * precision}: for bfloat16 each tensor is cast on the device as it arrives and its float32 copy
+   * freed, so an inference network holds half the bytes (LLaDA-8B: 16 GB, not 32) and the forward
+   * computes in bfloat16. Such a network is for the TorchScript forward only.
+   */
+  public static LladaNetwork load(
+      LladaConfig config,
+      Checkpoint checkpoint,
+      Device device,
+      boolean mklPack,
+      Precision precision) {
+    if (precision == Precision.BFLOAT16 && config.moe() != null) {
+      throw new IllegalArgumentException(
+          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
+    }
     Map<String, long[]> expected = Architecture.of(config).checkpointShapes();
     // LLaDA-V's checkpoint also holds the vision tower's tensors (the vision loader checks those)
     boolean shared = config.family() == dev.llada.core.config.ModelFamily.LLAVA_LLADA;
     LladaNames.validate(checkpoint, expected, shared, "", "its config.json", "config.json");
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
-    try {
+    try (TorchScriptForward.Cast cast =
+        precision == Precision.BFLOAT16
+            ? TorchScriptForward.bf16Cast((ai.djl.pytorch.engine.PtNDManager) manager)
+            : null) {
       Map<String, NDArray> tensors = new HashMap<>();
       for (Map.Entry<String, long[]> e : expected.entrySet()) {
         NDArray onCpu =
@@ -176,10 +198,11 @@ public final class LladaNetwork implements AutoCloseable {
             adopt(
                 onCpu,
                 device.equals(Device.cpu()) ? onCpu.duplicate() : onCpu.toDevice(device, false));
-        tensors.put(e.getKey(), resident);
+        tensors.put(e.getKey(), cast == null ? resident : cast.apply(resident));
       }
       LladaNetwork network = fromCheckpointTensors(config, manager, tensors);
       network.packable = mklPack;
+      network.precision = precision;
       return network;
     } catch (RuntimeException e) {
       manager.close();
@@ -398,6 +421,10 @@ public final class LladaNetwork implements AutoCloseable {
     if (script != null) {
       throw new IllegalStateException("the forward is built; choose its precision before it runs");
     }
+    if (wte.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException(
+          "this network holds its weights in " + this.precision.flag() + "; load it in f32");
+    }
     if (precision == Precision.BFLOAT16 && config.moe() != null) {
       throw new IllegalArgumentException(
           "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
@@ -563,6 +590,13 @@ public final class LladaNetwork implements AutoCloseable {
    * checkpoint order.
    */
   public List<SafetensorsWriter.Tensor> toCheckpointTensors(DType dtype) {
+    if (wte.getDataType() != DataType.FLOAT32) {
+      throw new IllegalStateException(
+          "this network holds its weights in "
+              + precision.flag()
+              + " for inference; load it in"
+              + " f32 to export it");
+    }
     Map<String, float[]> data = architecture.unstackAll(parameters);
     List<SafetensorsWriter.Tensor> out = new ArrayList<>();
     architecture

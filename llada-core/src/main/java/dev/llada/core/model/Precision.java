@@ -7,7 +7,9 @@ import java.util.Locale;
  * exactness test; {@code BFLOAT16} is the type the published checkpoints ship in and the one GPUs
  * run fast: the weights are held in bfloat16 on the device, the residual stream and the products
  * are bfloat16, the RMSNorms and RoPE float32 (as the reference modeling upcasts them) and the
- * logits come back float32. Inference only, on the dense forward.
+ * logits come back float32. Inference only, on the dense forward: a bfloat16 load holds the weights
+ * in bfloat16 alone ({@link LladaNetwork#load(dev.llada.core.config.LladaConfig,
+ * dev.llada.core.weights.Checkpoint, ai.djl.Device, boolean, Precision)}).
  */
 public enum Precision {
   FLOAT32("f32"),

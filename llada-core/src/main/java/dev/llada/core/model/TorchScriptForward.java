@@ -150,6 +150,38 @@ final class TorchScriptForward implements AutoCloseable {
     return precision;
   }
 
+  /** Casts arrays one at a time, freeing each original; closes its module when closed. */
+  interface Cast extends AutoCloseable {
+    NDArray apply(NDArray array);
+
+    @Override
+    void close();
+  }
+
+  /**
+   * A bfloat16 cast on {@code manager}'s device (bf16.torchscript on a one-array list): the result
+   * belongs to {@code manager}, the original is closed.
+   */
+  static Cast bf16Cast(PtNDManager manager) {
+    PtSymbolBlock module = load(manager, resource("bf16.torchscript"));
+    return new Cast() {
+      @Override
+      public NDArray apply(NDArray array) {
+        try (IValue list = IValue.listFrom((PtNDArray) array);
+            IValue out = module.forward(new IValue[] {list})) {
+          PtNDArray[] cast = out.toTensorArray(manager);
+          array.close();
+          return cast[0];
+        }
+      }
+
+      @Override
+      public void close() {
+        module.close();
+      }
+    };
+  }
+
   /** Whether the projections run on MKL-packed weights. */
   boolean packed() {
     return packer != null;

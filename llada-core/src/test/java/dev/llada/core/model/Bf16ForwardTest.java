@@ -81,6 +81,44 @@ class Bf16ForwardTest {
   }
 
   @Test
+  void aBf16LoadHoldsOnlyBf16WeightsAndComputesWhatTheCastForwardDoes() throws Exception {
+    LladaConfig c = TinyModels.config(48, 4, 2, 2, 64, 53);
+    Path dir = TinyModels.write(temp.resolve("load"), c, 8, DType.F32, 0);
+    int[][] tokens = DjlMaskPredictorTest.randomTokens(new Random(2), 2, 10, c.vocabSize());
+    boolean[][] mask = new boolean[2][10];
+    for (boolean[] row : mask) {
+      java.util.Arrays.fill(row, true);
+    }
+    try (Checkpoint checkpoint = Checkpoint.open(dir);
+        LladaNetwork loaded =
+            LladaNetwork.load(c, checkpoint, Device.cpu(), false, Precision.BFLOAT16);
+        LladaNetwork f32 = LladaNetwork.load(c, checkpoint, Device.cpu(), false)) {
+      assertEquals(Precision.BFLOAT16, loaded.precision());
+      long elements = 0;
+      for (ai.djl.ndarray.NDArray p : loaded.parameters().values()) {
+        // DJL 0.36 names torch's bfloat16 "unknown": what counts is that no float32 copy is held
+        assertTrue(p.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32, p.getName());
+        elements += p.size();
+      }
+      assertEquals(c.parameterCount(), elements);
+      f32.computeIn(Precision.BFLOAT16); // the f32 network casting in its forward instead
+      try (Logits a = DjlMaskPredictor.of(loaded).logits(tokens, mask, 0, 10);
+          Logits b = DjlMaskPredictor.of(f32).logits(tokens, mask, 0, 10)) {
+        for (int r = 0; r < 2; r++) {
+          for (int p = 0; p < 10; p++) {
+            for (int v = 0; v < c.vocabSize(); v++) {
+              assertEquals(b.get(r, p, v), a.get(r, p, v), 0f, "row " + r + " position " + p);
+            }
+          }
+        }
+      }
+      IllegalStateException export =
+          assertThrows(IllegalStateException.class, () -> loaded.toCheckpointTensors(DType.F32));
+      assertTrue(export.getMessage().contains("load it in f32"), export.getMessage());
+    }
+  }
+
+  @Test
   void bf16IsRefusedWhereItDoesNotRun() throws Exception {
     LladaConfig dense = TinyModels.config(32, 4, 4, 1, 40, 41);
     Path dir = TinyModels.write(temp.resolve("dense"), dense, 3, DType.F32, 0);
