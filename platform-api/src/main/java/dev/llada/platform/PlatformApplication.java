@@ -32,6 +32,9 @@ public class PlatformApplication extends Application {
         0,
         // OPTIONS answers with Allow only; no generated WADL describing the internals
         "jersey.config.server.wadl.disableWadl",
-        true);
+        true,
+        // multipart/form-data for /v1/files (jakarta.ws.rs.core.EntityPart, Jersey's module)
+        "jersey.config.server.provider.classnames",
+        "org.glassfish.jersey.media.multipart.MultiPartFeature");
   }
 }

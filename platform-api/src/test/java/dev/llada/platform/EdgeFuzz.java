@@ -54,6 +54,9 @@ final class EdgeFuzz {
       boolean fuzzKey) {}
 
   /** An endpoint: method, path (with the fuzz tenant's names filled in), valid body fields. */
+  /** A file id no tenant has. */
+  private static final String NO_FILE = "file-000000000000000000000000";
+
   private record Endpoint(
       String name, String method, String path, boolean admin, boolean writes, Field... fields) {}
 
@@ -144,6 +147,12 @@ final class EdgeFuzz {
             new Endpoint("models", "GET", "/v1/models", false, false),
             new Endpoint("model", "GET", "/v1/models/" + model, false, false),
             new Endpoint("usage", "GET", "/v1/usage?from=2026-11-01", false, false),
+            new Endpoint("files-upload", "POST", "/v1/files", false, true),
+            new Endpoint("files", "GET", "/v1/files?limit=2", false, false),
+            // a missing id answers 404: never among the valid requests, which expect 200
+            new Endpoint("file", "GET", "/v1/files/" + NO_FILE, false, true),
+            new Endpoint("file-content", "GET", "/v1/files/" + NO_FILE + "/content", false, true),
+            new Endpoint("file-delete", "DELETE", "/v1/files/" + NO_FILE, false, true),
             new Endpoint(
                 "tenant-create",
                 "POST",

@@ -62,7 +62,8 @@ class EdgeIT {
   private static synchronized ApiClient tenant() throws Exception {
     if (tenantKey == null) {
       createTenant("edge", null, "INSTRUCT");
-      tenantKey = createKey("edge", "\"scopes\":[\"inference\",\"models:read\",\"usage:read\"]");
+      tenantKey =
+          createKey("edge", "\"scopes\":[\"inference\",\"models:read\",\"usage:read\",\"files\"]");
     }
     return new ApiClient(tenantKey);
   }

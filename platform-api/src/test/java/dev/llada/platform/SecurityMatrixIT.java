@@ -91,7 +91,8 @@ class SecurityMatrixIT {
         .replace("{model}", MODEL)
         .replace("{name}", MODEL)
         .replace("{version}", "1")
-        .replace("{alias}", "sec-alias");
+        .replace("{alias}", "sec-alias")
+        .replace("{file_id}", "file-000000000000000000000000");
   }
 
   private static HttpResponse<String> call(ApiClient caller, String endpoint, String slug)

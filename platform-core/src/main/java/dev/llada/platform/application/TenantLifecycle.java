@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * A tenant's export and deletion (docs/adr/0007). Each table's owner does its part: tenancy turns
  * the tenant into a tombstone (keys revoked, users and entitlements removed), the registry drops
- * its aliases, the request log and the idempotency store their records. The usage ledger and its
- * counters stay: they are the financial record, and the export still shows them afterwards.
+ * its aliases, the request log and the idempotency store their records, the file store its files.
+ * The usage ledger and its counters stay: they are the financial record, and the export still shows
+ * them afterwards.
  */
 @ApplicationScoped
 public class TenantLifecycle {
@@ -22,6 +23,7 @@ public class TenantLifecycle {
   @Inject QuotaLedger ledger;
   @Inject RequestLog requestLog;
   @Inject IdempotencyStore idempotency;
+  @Inject FileStore files;
 
   /** Everything the platform keeps about a tenant, secrets excepted, in one document. */
   public Map<String, Object> export(String slug) {
@@ -61,6 +63,7 @@ public class TenantLifecycle {
   private int purge(java.util.UUID tenantId) {
     return models.deleteTenantAliases(tenantId)
         + requestLog.purgeTenant(tenantId)
-        + idempotency.purgeTenant(tenantId);
+        + idempotency.purgeTenant(tenantId)
+        + files.purgeTenant(tenantId);
   }
 }

@@ -53,9 +53,11 @@ public enum Role {
               Scope.MODELS_READ,
               Scope.INFERENCE,
               Scope.USAGE_READ,
+              Scope.FILES,
               Scope.TENANT_READ,
               Scope.TENANT_WRITE);
-      case TENANT_USER -> EnumSet.of(Scope.MODELS_READ, Scope.INFERENCE, Scope.USAGE_READ);
+      case TENANT_USER ->
+          EnumSet.of(Scope.MODELS_READ, Scope.INFERENCE, Scope.USAGE_READ, Scope.FILES);
       case VIEWER -> EnumSet.of(Scope.MODELS_READ, Scope.USAGE_READ, Scope.TENANT_READ);
     };
   }

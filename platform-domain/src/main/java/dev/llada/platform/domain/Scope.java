@@ -13,6 +13,8 @@ public enum Scope {
   INFERENCE("inference"),
   /** Read the tenant's own usage. */
   USAGE_READ("usage:read"),
+  /** Upload, list, read and delete the tenant's own files ({@code /v1/files}). */
+  FILES("files"),
   /** Read one tenant's administration resources (its settings, keys, users, usage checks). */
   TENANT_READ("tenant:read"),
   /** Manage one tenant: its keys and users. */
@@ -34,7 +36,7 @@ public enum Scope {
 
   /** Scopes a tenant key may hold (administration is for people and the master key). */
   public static Set<Scope> tenantScopes() {
-    return EnumSet.of(MODELS_READ, INFERENCE, USAGE_READ);
+    return EnumSet.of(MODELS_READ, INFERENCE, USAGE_READ, FILES);
   }
 
   /** Parses {@code "inference,models:read"}; unknown names are an error naming them. */

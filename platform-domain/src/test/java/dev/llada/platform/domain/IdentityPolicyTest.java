@@ -20,7 +20,8 @@ class IdentityPolicyTest {
   void aTenantUserActsForItsOneTenant() {
     IdentityPolicy.Grant g = IdentityPolicy.grant(id(Set.of(Role.TENANT_USER), "acme"), null);
     assertEquals("acme", g.tenantSlug());
-    assertEquals(EnumSet.of(Scope.MODELS_READ, Scope.INFERENCE, Scope.USAGE_READ), g.scopes());
+    assertEquals(
+        EnumSet.of(Scope.MODELS_READ, Scope.INFERENCE, Scope.USAGE_READ, Scope.FILES), g.scopes());
   }
 
   @Test

@@ -12,7 +12,7 @@ class ScopeTest {
   void parsesAndFormatsTheWireNames() {
     assertEquals(
         EnumSet.of(Scope.INFERENCE, Scope.MODELS_READ), Scope.parse("inference, models:read,"));
-    assertEquals("inference,models:read,usage:read", Scope.format(Scope.tenantScopes()));
+    assertEquals("files,inference,models:read,usage:read", Scope.format(Scope.tenantScopes()));
     assertEquals(Scope.tenantScopes(), Scope.parse(Scope.format(Scope.tenantScopes())));
   }
 

@@ -75,6 +75,10 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
       return envelope(e.status(), e.code(), e.param(), e.getMessage());
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t.getClass().getName().endsWith("MIMEParsingException")) { // Jersey's multipart reader
+        return envelope(
+            400, "invalid_multipart", null, "The request body is not valid multipart/form-data.");
+      }
       if (t instanceof jakarta.json.JsonException) {
         return envelope(400, "invalid_json", null, "The request body is not valid JSON.");
       }
@@ -97,7 +101,12 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
             envelope(406, "not_acceptable", null, "This endpoint produces application/json.");
         case 415 ->
             envelope(
-                415, "unsupported_media_type", null, "Send the request body as application/json.");
+                415,
+                "unsupported_media_type",
+                null,
+                uploads(uriInfo)
+                    ? "Send the upload as multipart/form-data with the parts file and purpose."
+                    : "Send the request body as application/json.");
         default ->
             status >= 500
                 ? internalError(failure, request, uriInfo)
@@ -110,6 +119,14 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
   private static Response internalError(Throwable failure, Request request, UriInfo uriInfo) {
     LOG.log(Level.SEVERE, "unhandled failure on " + describeRequest(request, uriInfo), failure);
     return respond(500, ErrorEnvelope.internalError(500));
+  }
+
+  private static boolean uploads(UriInfo uriInfo) {
+    try {
+      return uriInfo.getPath(false).replaceFirst("^/", "").equals("files");
+    } catch (RuntimeException outsideRequest) {
+      return false;
+    }
   }
 
   private static String describeRequest(Request request, UriInfo uriInfo) {

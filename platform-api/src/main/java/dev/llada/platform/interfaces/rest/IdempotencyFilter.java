@@ -69,15 +69,19 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
           "Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
     }
     String path = request.getUriInfo().getPath(false);
-    long cap = limits.maxBodyBytes("/v1/" + (path.startsWith("/") ? path.substring(1) : path));
-    byte[] body = request.getEntityStream().readNBytes((int) cap + 1);
-    if (body.length > cap) {
-      throw new PayloadTooLargeException(cap);
+    String hash;
+    Object spooled = request.getProperty(dev.llada.platform.interfaces.web.EdgeFilter.BODY_SHA256);
+    if (spooled != null) { // an upload, hashed by the edge as it was spooled: never read again here
+      hash = sha256(path + "\n" + spooled);
+    } else {
+      long cap = limits.maxBodyBytes("/v1/" + (path.startsWith("/") ? path.substring(1) : path));
+      byte[] body = request.getEntityStream().readNBytes((int) cap + 1);
+      if (body.length > cap) {
+        throw new PayloadTooLargeException(cap);
+      }
+      request.setEntityStream(new ByteArrayInputStream(body));
+      hash = sha256(path + "\n" + new String(body, StandardCharsets.UTF_8));
     }
-    request.setEntityStream(new ByteArrayInputStream(body));
-    String hash =
-        sha256(
-            request.getUriInfo().getPath(false) + "\n" + new String(body, StandardCharsets.UTF_8));
     String owner = IdempotencyStore.owner(caller.tenantId(), caller.keyPrefix());
     Optional<IdempotencyStore.Kept> kept = store.claim(owner, caller.tenantId(), key, hash, hold());
     if (kept.isEmpty()) {

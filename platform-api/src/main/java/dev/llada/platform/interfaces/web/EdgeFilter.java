@@ -4,20 +4,18 @@ import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
 import jakarta.inject.Inject;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Set;
 
@@ -40,7 +38,11 @@ import java.util.Set;
  * </ul>
  *
  * A body that passes is kept in memory (at most the cap) and replayed to the application: every
- * reader downstream (JAX-RS providers, the idempotency filter) reads through this one cap.
+ * reader downstream (JAX-RS providers, the idempotency filter) reads through this one cap. An
+ * upload to {@code POST /v1/files} ({@link EdgeLimits#maxFileBodyBytes()}) is spooled to a
+ * temporary file instead, counted as it arrives, then hashed ({@link UploadDigest}: the request
+ * attribute {@link #BODY_SHA256}, which the idempotency filter uses), replayed from there and
+ * deleted after.
  */
 public class EdgeFilter implements Filter {
 
@@ -48,6 +50,9 @@ public class EdgeFilter implements Filter {
   static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
   private static final Set<String> BODYLESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS");
+
+  /** The request attribute holding the hex sha256 of a spooled upload's body. */
+  public static final String BODY_SHA256 = "llada.body.sha256";
 
   @Inject EdgeLimits limits;
 
@@ -113,6 +118,10 @@ public class EdgeFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    if (EdgeLimits.takesFiles(uri.substring(request.getContextPath().length()))) {
+      spooled(request, response, chain, declared);
+      return;
+    }
     long text = limits.maxBodyBytes();
     boolean images = EdgeLimits.takesImages(uri.substring(request.getContextPath().length()));
     long cap = images ? limits.maxImageBodyBytes() : text;
@@ -150,7 +159,42 @@ public class EdgeFilter implements Filter {
         return;
       }
     }
-    chain.doFilter(new Buffered(request, body), response);
+    chain.doFilter(
+        new ReplayedRequest(request, () -> new ByteArrayInputStream(body), body.length), response);
+  }
+
+  /** An upload: counted against its cap and hashed while it is spooled to disk, then replayed. */
+  private void spooled(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain, long declared)
+      throws IOException, ServletException {
+    long cap = limits.maxFileBodyBytes();
+    if (declared > cap) {
+      refuse(response, 413, tooLarge(declared + " bytes", cap, false, cap));
+      return;
+    }
+    Path spool = Files.createTempFile("llada-upload-", ".part");
+    try {
+      long received = 0;
+      try (InputStream in = request.getInputStream();
+          OutputStream out = Files.newOutputStream(spool)) {
+        byte[] buffer = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+          received += n;
+          if (received > cap) {
+            refuse(response, 413, tooLarge("more than " + cap + " bytes", cap, false, cap));
+            return;
+          }
+          out.write(buffer, 0, n);
+        }
+      }
+      request.setAttribute(
+          BODY_SHA256, UploadDigest.of(spool, UploadDigest.boundary(request.getContentType())));
+      chain.doFilter(
+          new ReplayedRequest(request, () -> Files.newInputStream(spool), received), response);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
   }
 
   private String headerProblem(HttpServletRequest request) {
@@ -219,74 +263,5 @@ public class EdgeFilter implements Filter {
       out.append(c >= 0x20 && c < 0x7f ? c : '?');
     }
     return out.toString();
-  }
-
-  /** The request with its body replayed from memory. */
-  private static final class Buffered extends HttpServletRequestWrapper {
-    private final byte[] body;
-
-    Buffered(HttpServletRequest request, byte[] body) {
-      super(request);
-      this.body = body;
-    }
-
-    @Override
-    public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public int read() {
-          return in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-          return in.read(b, off, len);
-        }
-
-        @Override
-        public boolean isFinished() {
-          return in.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          try {
-            listener.onDataAvailable();
-            listener.onAllDataRead();
-          } catch (IOException e) {
-            listener.onError(e);
-          }
-        }
-      };
-    }
-
-    @Override
-    public BufferedReader getReader() {
-      java.nio.charset.Charset charset = StandardCharsets.UTF_8;
-      try {
-        if (getCharacterEncoding() != null) {
-          charset = java.nio.charset.Charset.forName(getCharacterEncoding());
-        }
-      } catch (IllegalArgumentException unknown) {
-        // a charset name that names none: UTF-8, as the API reads every body
-      }
-      return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), charset));
-    }
-
-    @Override
-    public int getContentLength() {
-      return body.length;
-    }
-
-    @Override
-    public long getContentLengthLong() {
-      return body.length;
-    }
   }
 }

@@ -25,6 +25,14 @@ public class EdgeLimits {
   @ConfigProperty(name = "llada.http.max-image-body-bytes", defaultValue = "20971520")
   long maxImageBodyBytes;
 
+  /** The largest file {@code POST /v1/files} takes (the application checks it again). */
+  @Inject
+  @ConfigProperty(name = "llada.files.max-bytes", defaultValue = "536870912")
+  long maxFileBytes;
+
+  /** What a multipart upload may carry beside the file: the boundaries, part headers, purpose. */
+  public static final long MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
   @Inject
   @ConfigProperty(name = "llada.http.max-uri-length", defaultValue = "8192")
   int maxUriLength;
@@ -54,6 +62,21 @@ public class EdgeLimits {
     return Math.max(maxBodyBytes(), Math.min(maxImageBodyBytes, Integer.MAX_VALUE - 8));
   }
 
+  /** The endpoint that takes uploads, spooled to disk rather than held in memory. */
+  public static final String FILE_ENDPOINT = "/v1/files";
+
+  /** Whether {@code path} ({@code /v1/...}) is the upload endpoint. */
+  public static boolean takesFiles(String path) {
+    String p =
+        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return FILE_ENDPOINT.equals(p);
+  }
+
+  /** The cap of an upload's body: the largest file and its multipart framing. */
+  public long maxFileBodyBytes() {
+    return maxFileBytes + MULTIPART_OVERHEAD_BYTES;
+  }
+
   /** Whether {@code path} (from the application's root: {@code /v1/...}) may carry images. */
   public static boolean takesImages(String path) {
     String p =
@@ -63,7 +86,9 @@ public class EdgeLimits {
 
   /** The cap of the body of a request to {@code path} ({@code /v1/...}), images included. */
   public long maxBodyBytes(String path) {
-    return takesImages(path) ? maxImageBodyBytes() : maxBodyBytes();
+    return takesFiles(path)
+        ? maxFileBodyBytes()
+        : takesImages(path) ? maxImageBodyBytes() : maxBodyBytes();
   }
 
   /** The largest cap of any endpoint. */
