@@ -1,18 +1,23 @@
 -- V13: the tenants' files (/v1/files; ARCHITECTURE.md's cross-issue contract, docs/adr/0019): batch
--- inputs and outputs and preference datasets. Content-addressed: a file_blob per distinct content
--- (sha256), its bytes in 1 MiB chunks, shared by every tenant_file with that content; a file's
--- metadata is its tenant's alone. The last tenant_file of a blob takes the blob with it.
+-- inputs and outputs and preference datasets. Content-addressed within a tenant: a file_blob per
+-- distinct content (sha256) of a tenant, its bytes in 1 MiB chunks, shared by the tenant's files with
+-- that content and gone with the last of them. Never shared across tenants: an upload's timing would
+-- tell whether another tenant holds the same bytes. Existing keys do not get the new scope 'files'.
 CREATE TABLE file_blob (
-    sha256     char(64)    PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    tenant_id  uuid        NOT NULL REFERENCES tenant (id),
+    sha256     char(64)    NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     bytes      bigint      NOT NULL CHECK (bytes >= 0),
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, sha256)
 );
 
 CREATE TABLE file_chunk (
-    sha256 char(64) NOT NULL REFERENCES file_blob (sha256) ON DELETE CASCADE,
-    seq    integer  NOT NULL CHECK (seq >= 0),
-    data   bytea    NOT NULL,
-    PRIMARY KEY (sha256, seq)
+    tenant_id uuid     NOT NULL,
+    sha256    char(64) NOT NULL,
+    seq       integer  NOT NULL CHECK (seq >= 0),
+    data      bytea    NOT NULL,
+    PRIMARY KEY (tenant_id, sha256, seq),
+    FOREIGN KEY (tenant_id, sha256) REFERENCES file_blob (tenant_id, sha256) ON DELETE CASCADE
 );
 
 CREATE TABLE tenant_file (
@@ -21,12 +26,9 @@ CREATE TABLE tenant_file (
     filename   varchar(255) NOT NULL CHECK (length(filename) > 0),
     purpose    varchar(32)  NOT NULL,
     bytes      bigint       NOT NULL CHECK (bytes >= 0),
-    sha256     char(64)     NOT NULL REFERENCES file_blob (sha256),
-    created_at timestamptz  NOT NULL DEFAULT now()
+    sha256     char(64)     NOT NULL,
+    created_at timestamptz  NOT NULL DEFAULT now(),
+    FOREIGN KEY (tenant_id, sha256) REFERENCES file_blob (tenant_id, sha256)
 );
 CREATE INDEX tenant_file_by_tenant ON tenant_file (tenant_id, created_at, id);
-CREATE INDEX tenant_file_by_blob ON tenant_file (sha256);
-
--- keys that could already run models may keep their files: the new scope joins theirs
-UPDATE api_key SET scopes = scopes || ',files'
- WHERE ',' || scopes || ',' LIKE '%,inference,%' AND ',' || scopes || ',' NOT LIKE '%,files,%';
+CREATE INDEX tenant_file_by_blob ON tenant_file (tenant_id, sha256);

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code /v1/files} on Payara and PostgreSQL (ARCHITECTURE.md, "Files"): upload, list, retrieve,
- * content and delete as OpenAI's API has them; contents content-addressed in 1 MiB chunks, shared
- * between tenants and gone with their last file; tenant isolation; every bad upload a 4xx that
- * stores nothing; the caps (arquillian.xml: 8 MiB a file, 20 MiB a tenant) enforced while
- * streaming; Idempotency-Key; a deleted tenant's files purged.
+ * content and delete as OpenAI's API has them; contents content-addressed in 1 MiB chunks within a
+ * tenant, gone with their last file, never shared across tenants; tenant isolation; every bad
+ * upload a 4xx that stores nothing; the caps (arquillian.xml: 8 MiB a file, 20 MiB a tenant)
+ * enforced while streaming; Idempotency-Key; a deleted tenant's files purged.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -41,6 +41,38 @@ class FilesIT {
       "{\"custom_id\":\"a\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}\n"
           + "{\"custom_id\":\"b\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}\n"
           + "\n";
+
+  private static final long STARTED = System.currentTimeMillis();
+
+  /**
+   * Every temporary file an upload made (the idempotency spool, the service's copy, the multipart
+   * reader's part buffers) is gone once the answers are in.
+   */
+  @org.junit.jupiter.api.AfterAll
+  static void noTemporaryFileIsLeftBehind() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("it.tmpdir", "target"));
+    java.util.List<String> left = java.util.List.of();
+    for (int i = 0; i < 50; i++) {
+      try (var files = java.nio.file.Files.list(dir)) {
+        left =
+            files
+                .filter(
+                    p -> {
+                      String n = p.getFileName().toString();
+                      return n.startsWith("llada-") && n.endsWith(".part")
+                          || n.startsWith("MIME") && n.endsWith(".tmp");
+                    })
+                .filter(p -> p.toFile().lastModified() >= STARTED - 1000)
+                .map(p -> p.getFileName().toString())
+                .toList();
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("temporary files left in " + dir + ": " + left);
+  }
 
   @Deployment(testable = false)
   static WebArchive deployment() throws IOException {
@@ -100,6 +132,18 @@ class FilesIT {
       b.header("Idempotency-Key", idempotencyKey);
     }
     return ApiClient.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A POST to /v1/files of {@code body} as it is, under {@code contentType}. */
+  static HttpResponse<String> raw(ApiClient caller, String contentType, String body)
+      throws Exception {
+    return ApiClient.HTTP.send(
+        caller
+            .request("/v1/files")
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static byte[] download(ApiClient caller, String id) throws Exception {
@@ -165,8 +209,7 @@ class FilesIT {
   }
 
   @Test
-  void contentsAreContentAddressedInChunksSharedAcrossTenantsAndFreedWithTheLastFile()
-      throws Exception {
+  void contentsAreContentAddressedInChunksWithinATenantAndFreedWithTheLastFile() throws Exception {
     createTenant("files-share-a", null, "INSTRUCT");
     createTenant("files-share-b", null, "INSTRUCT");
     ApiClient a = new ApiClient(createKey("files-share-a", null));
@@ -175,24 +218,49 @@ class FilesIT {
     new Random(7).nextBytes(data);
     String sha = sha256(data);
     String first = json(upload(a, "weights.bin", data, "purpose", "user_data")).getString("id");
-    String second = json(upload(b, "same.bin", data, "purpose", "user_data")).getString("id");
-    assertNotEquals(first, second);
-    String blob = "FROM file_blob WHERE sha256 = '" + sha + "'";
-    assertEquals(1, count("SELECT count(*) " + blob));
-    assertEquals(7, count("SELECT count(*) FROM file_chunk WHERE sha256 = '" + sha + "'"));
+    String again = json(upload(a, "copy.bin", data, "purpose", "user_data")).getString("id");
+    String other = json(upload(b, "same.bin", data, "purpose", "user_data")).getString("id");
+    assertNotEquals(first, again);
+    String blobs = "SELECT count(*) FROM file_blob WHERE sha256 = '" + sha + "'";
+    String chunks = "SELECT count(*) FROM file_chunk WHERE sha256 = '" + sha + "'";
+    // one blob for a's two files; b's copy is b's own (no tenant learns what another holds)
+    assertEquals(2, count(blobs));
+    assertEquals(14, count(chunks));
     assertArrayEquals(data, download(a, first));
-    assertArrayEquals(data, download(b, second));
+    assertArrayEquals(data, download(b, other));
     // isolation: b sees nothing of a's file, as if it did not exist
     assertEquals(404, b.get("/v1/files/" + first).statusCode());
     assertEquals(404, b.get("/v1/files/" + first + "/content").statusCode());
     assertEquals(404, b.delete("/v1/files/" + first).statusCode());
     assertEquals(1, json(b.get("/v1/files")).getJsonArray("data").size());
     assertEquals(200, a.delete("/v1/files/" + first).statusCode());
-    assertEquals(1, count("SELECT count(*) " + blob), "b's file still holds the content");
-    assertArrayEquals(data, download(b, second));
-    assertEquals(200, b.delete("/v1/files/" + second).statusCode());
-    assertEquals(0, count("SELECT count(*) " + blob));
-    assertEquals(0, count("SELECT count(*) FROM file_chunk WHERE sha256 = '" + sha + "'"));
+    assertEquals(2, count(blobs), "a's other file still holds the content");
+    assertArrayEquals(data, download(a, again));
+    assertEquals(200, a.delete("/v1/files/" + again).statusCode());
+    assertEquals(1, count(blobs));
+    assertEquals(7, count(chunks));
+    assertEquals(200, b.delete("/v1/files/" + other).statusCode());
+    assertEquals(0, count(blobs));
+    assertEquals(0, count(chunks));
+  }
+
+  @Test
+  void theSdksAcceptHeadersGetTheBytes() throws Exception {
+    createTenant("files-accept", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("files-accept", null));
+    byte[] content = "{\"k\":1}\n".getBytes(StandardCharsets.UTF_8);
+    String id = json(upload(tenant, "a*b ü.jsonl", content, "purpose", "batch")).getString("id");
+    for (String accept : new String[] {"application/binary", "*/*", "application/octet-stream"}) {
+      HttpResponse<byte[]> r =
+          ApiClient.HTTP.send(
+              tenant.request("/v1/files/" + id + "/content").header("Accept", accept).GET().build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, r.statusCode(), accept);
+      assertArrayEquals(content, r.body(), accept);
+      assertEquals(
+          "attachment; filename=\"a*b _.jsonl\"; filename*=UTF-8''a%2Ab%20%C3%BC.jsonl",
+          r.headers().firstValue("Content-Disposition").orElse(""));
+    }
   }
 
   @Test
@@ -241,6 +309,26 @@ class FilesIT {
       },
       {upload(tenant, "bad\u0001name.bin", ok, "purpose", "user_data"), 400, "invalid_filename"},
       {tenant.post("/v1/files", "{\"purpose\":\"batch\"}"), 415, "unsupported_media_type"},
+      {
+        raw(tenant, "multipart/form-data; boundary=" + "b".repeat(71), "--x--\r\n"),
+        400,
+        "invalid_multipart"
+      },
+      {
+        raw(
+            tenant,
+            "multipart/form-data; boundary=xyz",
+            "--xyz\r\nX-Other: 1\r\n\r\nbatch\r\n--xyz--\r\n"),
+        400,
+        "invalid_multipart"
+      },
+      {
+        upload(
+            tenant, "r.jsonl", ok, "purpose", "batch", "a", "1", "b", "2", "c", "3", "d", "4", "e",
+            "5", "f", "6", "g", "7", "h", "8"),
+        400,
+        "invalid_multipart"
+      },
     };
     for (int i = 0; i < cases.length; i++) {
       @SuppressWarnings("unchecked")

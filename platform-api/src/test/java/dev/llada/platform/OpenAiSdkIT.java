@@ -1,5 +1,6 @@
 package dev.llada.platform;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -212,6 +213,42 @@ class OpenAiSdkIT {
 
   private static ChatCompletionContentPartText text(String text) {
     return ChatCompletionContentPartText.builder().text(text).build();
+  }
+
+  @Test
+  void filesGoThroughTheSdksUploadListContentAndDelete() throws Exception {
+    byte[] jsonl =
+        "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}\n"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.nio.file.Path path = java.nio.file.Files.createTempFile("sdk-batch-", ".jsonl");
+    try {
+      java.nio.file.Files.write(path, jsonl);
+      com.openai.models.files.FileObject file =
+          client
+              .files()
+              .create(
+                  com.openai.models.files.FileCreateParams.builder()
+                      .file(path)
+                      .purpose(com.openai.models.files.FilePurpose.BATCH)
+                      .build());
+      assertTrue(file.id().startsWith("file-"), file.id());
+      assertEquals(jsonl.length, file.bytes());
+      assertEquals(path.getFileName().toString(), file.filename());
+      assertEquals(com.openai.models.files.FileObject.Purpose.BATCH, file.purpose());
+      assertEquals(file.id(), client.files().retrieve(file.id()).id());
+      assertTrue(
+          client.files().list().data().stream().anyMatch(f -> f.id().equals(file.id())),
+          "the list has the upload");
+      try (com.openai.core.http.HttpResponse content = client.files().content(file.id())) {
+        assertArrayEquals(jsonl, content.body().readAllBytes());
+      }
+      assertTrue(client.files().delete(file.id()).deleted());
+      NotFoundException gone =
+          assertThrows(NotFoundException.class, () -> client.files().retrieve(file.id()));
+      assertEquals(Optional.of("file_not_found"), gone.code());
+    } finally {
+      java.nio.file.Files.deleteIfExists(path);
+    }
   }
 
   @Test

@@ -173,9 +173,19 @@ public class FileService {
     return store.find(tenantId, id).orElseThrow(() -> notFound(id));
   }
 
-  /** Writes the file's bytes to {@code out}. */
+  /**
+   * Writes the file's bytes to {@code out}, one chunk per query: a slow reader holds no database
+   * connection while it reads.
+   */
   public void content(StoredFile file, OutputStream out) throws IOException {
-    store.copy(file.sha256(), out);
+    long chunks = (file.bytes() + FileStore.CHUNK_BYTES - 1) / FileStore.CHUNK_BYTES;
+    for (int seq = 0; seq < chunks; seq++) {
+      byte[] data =
+          store
+              .chunk(file.tenantId(), file.sha256(), seq)
+              .orElseThrow(() -> new IOException("the file was deleted while it was read"));
+      out.write(data);
+    }
   }
 
   /** Deletes the tenant's file, or 404. */

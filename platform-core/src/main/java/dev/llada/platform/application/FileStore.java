@@ -1,15 +1,14 @@
 package dev.llada.platform.application;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Where the tenants' files are kept: metadata per tenant, contents content-addressed (one blob per
- * distinct sha256, shared, gone with its last file). {@link FileService} holds the policy.
+ * Where the tenants' files are kept: metadata per tenant, contents content-addressed within a
+ * tenant (one blob per distinct sha256 of a tenant, shared by its files, gone with the last of
+ * them; never shared across tenants). {@link FileService} holds the policy.
  */
 public interface FileStore {
 
@@ -31,8 +30,13 @@ public interface FileStore {
   /** The tenant's file {@code id}. */
   Optional<StoredFile> find(UUID tenantId, String id);
 
-  /** Writes the bytes of blob {@code sha256} to {@code out}, a chunk at a time. */
-  void copy(String sha256, OutputStream out) throws IOException;
+  /**
+   * Chunk {@code seq} of the tenant's blob {@code sha256} (its bytes from seq × CHUNK_BYTES on).
+   */
+  Optional<byte[]> chunk(UUID tenantId, String sha256, int seq);
+
+  /** The bytes of one chunk: a blob of n bytes has ⌈n / CHUNK_BYTES⌉ chunks. */
+  int CHUNK_BYTES = 1 << 20;
 
   /** Deletes the tenant's file {@code id} (and its blob when no other file has it). */
   boolean delete(UUID tenantId, String id);

@@ -75,6 +75,22 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
       return envelope(e.status(), e.code(), e.param(), e.getMessage());
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof dev.llada.platform.interfaces.web.BodyTooLargeException e) {
+        // an upload past its cap, surfaced through whatever read it; the rest is left unread
+        return Response.status(413)
+            .type(MediaType.APPLICATION_JSON_TYPE)
+            .entity(ErrorEnvelope.of(413, "request_too_large", null, e.getMessage()))
+            .header("Connection", "close")
+            .build();
+      }
+      if (t instanceof java.io.IOException
+          && t.getClass().getName().endsWith("CappedRequest$TooManyPartsException")) {
+        return Response.status(400)
+            .type(MediaType.APPLICATION_JSON_TYPE)
+            .entity(ErrorEnvelope.of(400, "invalid_multipart", null, t.getMessage()))
+            .header("Connection", "close")
+            .build();
+      }
       if (t.getClass().getName().endsWith("MIMEParsingException")) { // Jersey's multipart reader
         return envelope(
             400, "invalid_multipart", null, "The request body is not valid multipart/form-data.");

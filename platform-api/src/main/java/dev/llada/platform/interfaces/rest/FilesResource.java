@@ -55,11 +55,35 @@ public class FilesResource {
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Upload a file (multipart: file, purpose)")
   public Response upload(List<EntityPart> parts) throws IOException {
-    Caller caller = tenantCaller();
+    try {
+      return upload(tenantCaller(), parts);
+    } finally {
+      parts.forEach(FilesResource::cleanup);
+    }
+  }
+
+  /**
+   * Deletes the temporary file the multipart reader may have buffered a part in: Jersey's
+   * EntityPart reader does not (its parts' {@code cleanup()} is Jersey's own API, called here by
+   * name so that the module needs no Jersey at compile time).
+   */
+  private static void cleanup(EntityPart part) {
+    try {
+      part.getClass().getMethod("cleanup").invoke(part);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // not a Jersey part, or nothing to clean: the container's own temporary files then
+    }
+  }
+
+  private Response upload(Caller caller, List<EntityPart> parts) throws IOException {
     EntityPart file = null;
     String purpose = null;
     for (EntityPart part : parts) {
       String name = part.getName();
+      if (name == null) {
+        throw new InvalidRequestException(
+            "invalid_multipart", null, "Every part needs a Content-Disposition with a name.");
+      }
       if (!PARTS.contains(name)) {
         throw new InvalidRequestException(
             "unsupported_parameter",
@@ -96,7 +120,7 @@ public class FilesResource {
       try (InputStream in = file.getContent()) {
         Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
-      Optional<String> filename = file.getFileName();
+      Optional<String> filename = file.getFileName().map(FilesResource::utf8);
       StoredFile stored = files.upload(caller.tenantId(), filename.orElse(null), purpose, spool);
       return Response.ok(object(stored), MediaType.APPLICATION_JSON_TYPE).build();
     } finally {
@@ -158,9 +182,11 @@ public class FilesResource {
     return object(files.get(tenantCaller().tenantId(), id));
   }
 
+  // any Accept: the SDKs ask for application/binary (openai-python) or */*; the bytes are what they
+  // are
   @GET
   @Path("{file_id}/content")
-  @Produces(MediaType.APPLICATION_OCTET_STREAM)
+  @Produces(MediaType.WILDCARD)
   @Operation(summary = "Download a file's bytes")
   public Response content(@PathParam("file_id") String id) {
     StoredFile f = files.get(tenantCaller().tenantId(), id);
@@ -210,11 +236,32 @@ public class FilesResource {
         .build();
   }
 
+  /**
+   * The name as the client wrote it: browsers and the SDKs send a form part's filename as raw
+   * UTF-8, which the multipart reader decodes as ISO-8859-1; re-read as UTF-8 where that is what it
+   * is.
+   */
+  static String utf8(String name) {
+    if (name.chars().anyMatch(c -> c > 0xff) || name.chars().noneMatch(c -> c > 0x7f)) {
+      return name;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(name.getBytes(StandardCharsets.ISO_8859_1)))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException notUtf8) {
+      return name;
+    }
+  }
+
   /** {@code attachment} with an ASCII fallback and the RFC 5987 UTF-8 name. */
   static String disposition(String filename) {
     String ascii = filename.replaceAll("[^\\x20-\\x7e]|[\"\\\\]", "_");
     String encoded =
-        java.net.URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20");
+        java.net.URLEncoder.encode(filename, StandardCharsets.UTF_8)
+            .replace("+", "%20")
+            .replace("*", "%2A"); // RFC 5987's attr-char has no '*'; URLEncoder leaves it
     return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
   }
 }

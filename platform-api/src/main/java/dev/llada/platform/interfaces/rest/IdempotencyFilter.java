@@ -7,6 +7,7 @@ import dev.llada.platform.domain.ConflictException;
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.UnprocessableException;
 import dev.llada.platform.interfaces.web.EdgeLimits;
+import dev.llada.platform.interfaces.web.UploadDigest;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.json.JsonStructure;
@@ -44,6 +45,9 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
 
   private static final String CLAIMED = "llada.idempotency.key";
 
+  /** The temporary file an idempotent upload was spooled to, deleted with the response. */
+  private static final String SPOOL = "llada.idempotency.spool";
+
   @Inject RequestContext context;
   @Inject IdempotencyStore store;
   @Inject EdgeLimits limits;
@@ -70,9 +74,8 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
     }
     String path = request.getUriInfo().getPath(false);
     String hash;
-    Object spooled = request.getProperty(dev.llada.platform.interfaces.web.EdgeFilter.BODY_SHA256);
-    if (spooled != null) { // an upload, hashed by the edge as it was spooled: never read again here
-      hash = sha256(path + "\n" + spooled);
+    if (EdgeLimits.takesFiles("/v1/" + (path.startsWith("/") ? path.substring(1) : path))) {
+      hash = sha256(path + "\n" + spoolUpload(request));
     } else {
       long cap = limits.maxBodyBytes("/v1/" + (path.startsWith("/") ? path.substring(1) : path));
       byte[] body = request.getEntityStream().readNBytes((int) cap + 1);
@@ -109,8 +112,27 @@ public class IdempotencyFilter implements ContainerRequestFilter, ContainerRespo
             .build());
   }
 
+  /**
+   * An upload with an Idempotency-Key, now that its caller is authenticated: spooled to a temporary
+   * file (through the edge's cap), replayed from there to the resource, deleted with the response;
+   * its digest is of the parts, not of the random multipart boundary ({@link UploadDigest}).
+   */
+  private static String spoolUpload(ContainerRequestContext request) throws IOException {
+    java.nio.file.Path spool = java.nio.file.Files.createTempFile("llada-upload-", ".part");
+    request.setProperty(SPOOL, spool);
+    try (var in = request.getEntityStream()) {
+      java.nio.file.Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    request.setEntityStream(java.nio.file.Files.newInputStream(spool));
+    return UploadDigest.of(spool, UploadDigest.boundary(request.getHeaderString("Content-Type")));
+  }
+
   @Override
-  public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+  public void filter(ContainerRequestContext request, ContainerResponseContext response)
+      throws IOException {
+    if (request.getProperty(SPOOL) instanceof java.nio.file.Path spool) {
+      java.nio.file.Files.deleteIfExists(spool);
+    }
     if (!(request.getProperty(CLAIMED) instanceof String key)) {
       return;
     }

@@ -12,10 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Set;
 
@@ -39,10 +36,8 @@ import java.util.Set;
  *
  * A body that passes is kept in memory (at most the cap) and replayed to the application: every
  * reader downstream (JAX-RS providers, the idempotency filter) reads through this one cap. An
- * upload to {@code POST /v1/files} ({@link EdgeLimits#maxFileBodyBytes()}) is spooled to a
- * temporary file instead, counted as it arrives, then hashed ({@link UploadDigest}: the request
- * attribute {@link #BODY_SHA256}, which the idempotency filter uses), replayed from there and
- * deleted after.
+ * upload to {@code POST /v1/files} ({@link EdgeLimits#maxFileBodyBytes()}) is not held: it goes on
+ * as a stream that fails past its cap ({@link CappedRequest}), read only after authentication.
  */
 public class EdgeFilter implements Filter {
 
@@ -50,9 +45,6 @@ public class EdgeFilter implements Filter {
   static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
   private static final Set<String> BODYLESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS");
-
-  /** The request attribute holding the hex sha256 of a spooled upload's body. */
-  public static final String BODY_SHA256 = "llada.body.sha256";
 
   @Inject EdgeLimits limits;
 
@@ -119,7 +111,7 @@ public class EdgeFilter implements Filter {
       return;
     }
     if (EdgeLimits.takesFiles(uri.substring(request.getContextPath().length()))) {
-      spooled(request, response, chain, declared);
+      capped(request, response, chain, declared);
       return;
     }
     long text = limits.maxBodyBytes();
@@ -163,8 +155,14 @@ public class EdgeFilter implements Filter {
         new ReplayedRequest(request, () -> new ByteArrayInputStream(body), body.length), response);
   }
 
-  /** An upload: counted against its cap and hashed while it is spooled to disk, then replayed. */
-  private void spooled(
+  /**
+   * An upload: its declared size and its multipart boundary checked at once (a boundary outside RFC
+   * 2046's 1 to 70 characters is refused before anything reads the body), then passed on as a
+   * stream that fails with {@link BodyTooLargeException} past the cap. Nothing is buffered or
+   * spooled here, before the caller is authenticated: the parts are read (and spooled by the
+   * multipart reader) only once the request has reached its resource.
+   */
+  private void capped(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain, long declared)
       throws IOException, ServletException {
     long cap = limits.maxFileBodyBytes();
@@ -172,29 +170,25 @@ public class EdgeFilter implements Filter {
       refuse(response, 413, tooLarge(declared + " bytes", cap, false, cap));
       return;
     }
-    Path spool = Files.createTempFile("llada-upload-", ".part");
-    try {
-      long received = 0;
-      try (InputStream in = request.getInputStream();
-          OutputStream out = Files.newOutputStream(spool)) {
-        byte[] buffer = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-          received += n;
-          if (received > cap) {
-            refuse(response, 413, tooLarge("more than " + cap + " bytes", cap, false, cap));
-            return;
-          }
-          out.write(buffer, 0, n);
-        }
-      }
-      request.setAttribute(
-          BODY_SHA256, UploadDigest.of(spool, UploadDigest.boundary(request.getContentType())));
-      chain.doFilter(
-          new ReplayedRequest(request, () -> Files.newInputStream(spool), received), response);
-    } finally {
-      Files.deleteIfExists(spool);
+    String type = request.getContentType();
+    if (type != null
+        && type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")
+        && !UploadDigest.validBoundary(UploadDigest.boundary(type))) {
+      refuse(
+          response,
+          400,
+          ErrorEnvelope.of(
+              400,
+              "invalid_multipart",
+              null,
+              "The multipart boundary must be 1 to 70 characters of RFC 2046's set."));
+      return;
     }
+    String boundary =
+        type != null && type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")
+            ? UploadDigest.boundary(type)
+            : null;
+    chain.doFilter(new CappedRequest(request, cap, boundary), response);
   }
 
   private String headerProblem(HttpServletRequest request) {

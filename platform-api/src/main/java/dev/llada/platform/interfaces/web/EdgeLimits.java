@@ -67,21 +67,23 @@ public class EdgeLimits {
 
   /** Whether {@code path} ({@code /v1/...}) is the upload endpoint. */
   public static boolean takesFiles(String path) {
-    String p =
-        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return FILE_ENDPOINT.equals(p);
+    return FILE_ENDPOINT.equals(canonical(path));
+  }
+
+  /** The path without matrix parameters ({@code ;x=1}, which JAX-RS ignores) or a final slash. */
+  static String canonical(String path) {
+    String p = path.replaceAll(";[^/]*", "");
+    return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
   }
 
   /** The cap of an upload's body: the largest file and its multipart framing. */
   public long maxFileBodyBytes() {
-    return maxFileBytes + MULTIPART_OVERHEAD_BYTES;
+    return Math.max(0, maxFileBytes) + MULTIPART_OVERHEAD_BYTES;
   }
 
   /** Whether {@code path} (from the application's root: {@code /v1/...}) may carry images. */
   public static boolean takesImages(String path) {
-    String p =
-        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return IMAGE_ENDPOINTS.contains(p);
+    return IMAGE_ENDPOINTS.contains(canonical(path));
   }
 
   /** The cap of the body of a request to {@code path} ({@code /v1/...}), images included. */
@@ -89,6 +91,11 @@ public class EdgeLimits {
     return takesFiles(path)
         ? maxFileBodyBytes()
         : takesImages(path) ? maxImageBodyBytes() : maxBodyBytes();
+  }
+
+  /** The most of a body any reader holds in memory: never above what one array can take. */
+  public static int inMemory(long cap) {
+    return (int) Math.min(cap, Integer.MAX_VALUE - 8);
   }
 
   /** The largest cap of any endpoint. */

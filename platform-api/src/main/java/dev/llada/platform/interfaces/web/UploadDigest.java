@@ -16,14 +16,14 @@ import java.util.Locale;
  * of its multipart boundary replaced by one fixed token. Clients draw a new random boundary for
  * every request, a retry too; the parts themselves, what the request means, are what must match.
  */
-final class UploadDigest {
+public final class UploadDigest {
 
   private static final byte[] TOKEN = "\u0000boundary\u0000".getBytes(StandardCharsets.UTF_8);
 
   private UploadDigest() {}
 
   /** The boundary a {@code multipart/*} content type names, or null. */
-  static String boundary(String contentType) {
+  public static String boundary(String contentType) {
     if (contentType == null) {
       return null;
     }
@@ -41,7 +41,7 @@ final class UploadDigest {
   }
 
   /** The hex digest of {@code body} with {@code boundary} (when not null) made canonical. */
-  static String of(Path body, String boundary) throws IOException {
+  public static String of(Path body, String boundary) throws IOException {
     MessageDigest digest = sha256();
     // the delimiter as it stands in the body (RFC 2046: "--" boundary), never inside a part
     byte[] pattern =
@@ -81,17 +81,60 @@ final class UploadDigest {
     return out;
   }
 
-  private static int indexOf(byte[] data, byte[] pattern, int from) {
-    outer:
-    for (int i = from; i <= data.length - pattern.length; i++) {
-      for (int j = 0; j < pattern.length; j++) {
-        if (data[i + j] != pattern[j]) {
-          continue outer;
-        }
+  /** RFC 2046's boundary: 1 to 70 characters of bchars, not ending in a space. */
+  public static boolean validBoundary(String boundary) {
+    if (boundary == null || boundary.isEmpty() || boundary.length() > 70) {
+      return false;
+    }
+    if (boundary.endsWith(" ")) {
+      return false;
+    }
+    for (int i = 0; i < boundary.length(); i++) {
+      char c = boundary.charAt(i);
+      boolean ok =
+          c >= '0' && c <= '9'
+              || c >= 'a' && c <= 'z'
+              || c >= 'A' && c <= 'Z'
+              || "'()+_,-./:=? ".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
       }
-      return i;
+    }
+    return true;
+  }
+
+  /**
+   * The first occurrence of {@code pattern} in {@code data} from {@code from}: Knuth–Morris–Pratt.
+   */
+  private static int indexOf(byte[] data, byte[] pattern, int from) {
+    int[] fail = failure(pattern);
+    int k = 0;
+    for (int i = from; i < data.length; i++) {
+      while (k > 0 && data[i] != pattern[k]) {
+        k = fail[k - 1];
+      }
+      if (data[i] == pattern[k]) {
+        k++;
+      }
+      if (k == pattern.length) {
+        return i - pattern.length + 1;
+      }
     }
     return -1;
+  }
+
+  private static int[] failure(byte[] pattern) {
+    int[] fail = new int[pattern.length];
+    for (int i = 1, k = 0; i < pattern.length; i++) {
+      while (k > 0 && pattern[i] != pattern[k]) {
+        k = fail[k - 1];
+      }
+      if (pattern[i] == pattern[k]) {
+        k++;
+      }
+      fail[i] = k;
+    }
+    return fail;
   }
 
   private static MessageDigest sha256() {

@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +22,15 @@ import javax.sql.DataSource;
 
 /**
  * {@link FileStore} in PostgreSQL ({@code V13__files.sql}; docs/adr/0019): {@code tenant_file} rows
- * over content-addressed {@code file_blob}s whose bytes are {@code file_chunk}s of {@link
- * #CHUNK_BYTES}, written and read a chunk at a time, so no file is ever whole in memory. A blob
- * being shared is locked by the adder ({@code ON CONFLICT DO UPDATE}) and by the deleter ({@code
- * FOR UPDATE}) before either decides, so a blob is never deleted under a file that is being added.
+ * over the tenant's content-addressed {@code file_blob}s, whose bytes are {@code file_chunk}s of
+ * {@link FileStore#CHUNK_BYTES}, written a chunk at a time and read one chunk per query (no
+ * connection is held while a client downloads), so no file is ever whole in memory. A blob being
+ * shared is locked by the adder ({@code ON CONFLICT DO UPDATE}) and by the deleter ({@code FOR
+ * UPDATE}) before either decides, so a blob is never deleted under a file that is being added.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.REQUIRES_NEW)
 public class JdbcFileStore implements FileStore {
-
-  /** The bytes of one chunk. */
-  static final int CHUNK_BYTES = 1 << 20;
 
   @Resource(lookup = PlatformDataSource.JNDI)
   DataSource dataSource;
@@ -59,14 +56,16 @@ public class JdbcFileStore implements FileStore {
           boolean fresh =
               Sql.one(
                       c,
-                      "INSERT INTO file_blob (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256)"
-                          + " DO UPDATE SET bytes = EXCLUDED.bytes RETURNING (xmax = 0) AS fresh",
+                      "INSERT INTO file_blob (tenant_id, sha256, bytes) VALUES (?, ?, ?) ON CONFLICT"
+                          + " (tenant_id, sha256) DO UPDATE SET bytes = EXCLUDED.bytes RETURNING"
+                          + " (xmax = 0) AS fresh",
                       rs -> rs.getBoolean("fresh"),
+                      f.tenantId(),
                       f.sha256(),
                       f.bytes())
                   .orElseThrow();
           if (fresh) {
-            writeChunks(c, f.sha256(), content);
+            writeChunks(c, f.tenantId(), f.sha256(), content);
           }
           Sql.update(
               c,
@@ -83,19 +82,22 @@ public class JdbcFileStore implements FileStore {
         });
   }
 
-  private static void writeChunks(Connection c, String sha256, Path content) throws SQLException {
+  private static void writeChunks(Connection c, UUID tenantId, String sha256, Path content)
+      throws SQLException {
     try (InputStream in = Files.newInputStream(content);
         PreparedStatement ps =
-            c.prepareStatement("INSERT INTO file_chunk (sha256, seq, data) VALUES (?, ?, ?)")) {
+            c.prepareStatement(
+                "INSERT INTO file_chunk (tenant_id, sha256, seq, data) VALUES (?, ?, ?, ?)")) {
       int seq = 0;
       while (true) {
         byte[] chunk = in.readNBytes(CHUNK_BYTES);
         if (chunk.length == 0) {
           break;
         }
-        ps.setString(1, sha256);
-        ps.setInt(2, seq++);
-        ps.setBytes(3, chunk);
+        ps.setObject(1, tenantId);
+        ps.setString(2, sha256);
+        ps.setInt(3, seq++);
+        ps.setBytes(4, chunk);
         ps.executeUpdate();
       }
     } catch (IOException e) {
@@ -142,20 +144,16 @@ public class JdbcFileStore implements FileStore {
   }
 
   @Override
-  public void copy(String sha256, OutputStream out) throws IOException {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("SELECT data FROM file_chunk WHERE sha256 = ? ORDER BY seq")) {
-      ps.setFetchSize(1); // a cursor: one chunk in memory at a time
-      ps.setString(1, sha256);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.write(rs.getBytes(1));
-        }
-      }
-    } catch (SQLException e) {
-      throw Sql.databaseUnavailable();
-    }
+  public Optional<byte[]> chunk(UUID tenantId, String sha256, int seq) {
+    return db(
+        c ->
+            Sql.one(
+                c,
+                "SELECT data FROM file_chunk WHERE tenant_id = ? AND sha256 = ? AND seq = ?",
+                rs -> rs.getBytes(1),
+                tenantId,
+                sha256,
+                seq));
   }
 
   @Override
@@ -170,20 +168,27 @@ public class JdbcFileStore implements FileStore {
                   tenantId,
                   id);
           if (sha.isPresent()) {
-            dropIfUnused(c, sha.get());
+            dropIfUnused(c, tenantId, sha.get());
           }
           return sha.isPresent();
         });
   }
 
   /** Deletes the blob when no file has it any more (after waiting for a concurrent adder). */
-  private static void dropIfUnused(Connection c, String sha256) throws SQLException {
-    Sql.list(c, "SELECT 1 FROM file_blob WHERE sha256 = ? FOR UPDATE", rs -> 1, sha256);
+  private static void dropIfUnused(Connection c, UUID tenantId, String sha256) throws SQLException {
+    Sql.list(
+        c,
+        "SELECT 1 FROM file_blob WHERE tenant_id = ? AND sha256 = ? FOR UPDATE",
+        rs -> 1,
+        tenantId,
+        sha256);
     Sql.update(
         c,
-        "DELETE FROM file_blob WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM tenant_file WHERE"
-            + " sha256 = ?)",
+        "DELETE FROM file_blob WHERE tenant_id = ? AND sha256 = ? AND NOT EXISTS (SELECT 1 FROM"
+            + " tenant_file WHERE tenant_id = ? AND sha256 = ?)",
+        tenantId,
         sha256,
+        tenantId,
         sha256);
   }
 
@@ -212,7 +217,7 @@ public class JdbcFileStore implements FileStore {
                   rs -> rs.getString(1),
                   tenantId);
           for (String sha : new java.util.TreeSet<>(blobs)) {
-            dropIfUnused(c, sha);
+            dropIfUnused(c, tenantId, sha);
           }
           return blobs.size();
         });
