@@ -71,13 +71,44 @@ public final class DevicePool implements WorkerPool {
       int maxBatch,
       Map<String, Set<String>> pinned,
       WorkerMetrics metrics) {
+    return of(
+        threads,
+        devices,
+        budget,
+        maxBatch,
+        pinned,
+        metrics,
+        dev.llada.core.model.Precision.FLOAT32);
+  }
+
+  /**
+   * As above, the dense models' forwards computing in {@code precision} ({@link ModelLoader#in}).
+   */
+  public static DevicePool of(
+      java.util.concurrent.ThreadFactory threads,
+      Map<String, Integer> devices,
+      ToLongFunction<String> budget,
+      int maxBatch,
+      Map<String, Set<String>> pinned,
+      WorkerMetrics metrics,
+      dev.llada.core.model.Precision precision) {
+    ModelLoader loader = ModelLoader.in(precision);
     List<LocalWorkerPool> slots = new ArrayList<>();
     try {
       devices.forEach(
           (device, n) -> {
             long each = budget.applyAsLong(device) / n;
             for (int i = 0; i < n; i++) {
-              slots.add(new LocalWorkerPool(threads, device, each, maxBatch).observedBy(metrics));
+              slots.add(
+                  new LocalWorkerPool(
+                          threads,
+                          device,
+                          each,
+                          maxBatch,
+                          LocalWorkerPool.DEFAULT_MAX_QUEUED_PER_TENANT,
+                          LocalWorkerPool.DEFAULT_MAX_QUEUED,
+                          loader)
+                      .observedBy(metrics));
             }
           });
       return new DevicePool(slots, pinned, maxBatch);

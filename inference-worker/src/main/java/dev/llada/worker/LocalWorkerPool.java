@@ -384,8 +384,9 @@ public final class LocalWorkerPool implements WorkerPool {
           maxBatch,
           StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
     }
+    var config = tokens(model).config();
     return ModelFootprint.of(
-        tokens(model).config(), maxBatch, StepBatcher.DEFAULT_MAX_LOGITS_VALUES);
+        config, maxBatch, StepBatcher.DEFAULT_MAX_LOGITS_VALUES, loader.bytesPerWeight(config));
   }
 
   @Override

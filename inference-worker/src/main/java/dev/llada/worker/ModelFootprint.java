@@ -25,6 +25,12 @@ public record ModelFootprint(long weightBytes, long workingBytes) {
 
   /** The footprint of {@code config} served {@code maxBatch} rows at a time. */
   public static ModelFootprint of(LladaConfig config, int maxBatch, long maxLogitsValues) {
+    return of(config, maxBatch, maxLogitsValues, F32);
+  }
+
+  /** As {@link #of(LladaConfig, int, long)}, each weight holding {@code bytesPerWeight} bytes. */
+  public static ModelFootprint of(
+      LladaConfig config, int maxBatch, long maxLogitsValues, long bytesPerWeight) {
     long rows = maxBatch;
     long context = config.maxSequenceLength();
     long d = config.dModel();
@@ -40,7 +46,7 @@ public record ModelFootprint(long weightBytes, long workingBytes) {
     long projections = rows * context * (4 * d + 2 * kvDim + ffn);
     long logits = 2 * Math.min(maxLogitsValues, rows * context * config.vocabSize());
     return new ModelFootprint(
-        F32 * config.parameterCount(), F32 * (kvCache + scores + projections + logits));
+        bytesPerWeight * config.parameterCount(), F32 * (kvCache + scores + projections + logits));
   }
 
   /**

@@ -20,4 +20,34 @@ public interface ModelLoader {
 
   /** The model's config and safetensors through DJL ({@link DjlMaskPredictor#load}). */
   ModelLoader DJL = (model, device) -> DjlMaskPredictor.load(model.directory(), device);
+
+  /** The bytes each weight of a model of {@code config} holds on the device once loaded. */
+  default long bytesPerWeight(dev.llada.core.config.LladaConfig config) {
+    return Float.BYTES;
+  }
+
+  /**
+   * Through DJL, dense LLaDA models computing in {@code precision} ({@code llada.worker.dtype}):
+   * bfloat16 holds their weights in bfloat16 alone (half the memory; the GPUs' fast path).
+   * LLaDA-MoE and LLaDA-V models stay float32 (their forwards have no bfloat16 arithmetic yet).
+   */
+  static ModelLoader in(dev.llada.core.model.Precision precision) {
+    if (precision == dev.llada.core.model.Precision.FLOAT32) {
+      return DJL;
+    }
+    return new ModelLoader() {
+      @Override
+      public DjlMaskPredictor load(ModelRef model, String device) {
+        var config = dev.llada.core.config.LladaConfig.read(model.directory());
+        return config.moe() == null
+            ? DjlMaskPredictor.load(model.directory(), device, precision)
+            : DjlMaskPredictor.load(model.directory(), device);
+      }
+
+      @Override
+      public long bytesPerWeight(dev.llada.core.config.LladaConfig config) {
+        return config.moe() == null ? 2 : Float.BYTES;
+      }
+    };
+  }
 }

@@ -55,6 +55,30 @@ class LocalWorkerPoolTest {
         steps, genLength, genLength, 0.0, 0.0, Remasking.LOW_CONFIDENCE, false, false);
   }
 
+  /**
+   * A bf16 worker (llada.worker.dtype): the tiny Instruct loaded in bfloat16 answers as f32 does.
+   */
+  @Test
+  void aBf16WorkerServesTheDenseModelInHalfTheWeightBytes() throws Exception {
+    try (LocalWorkerPool bf16 =
+        new LocalWorkerPool(
+            Thread::new,
+            "cpu",
+            MEMORY,
+            4,
+            LocalWorkerPool.DEFAULT_MAX_QUEUED_PER_TENANT,
+            LocalWorkerPool.DEFAULT_MAX_QUEUED,
+            ModelLoader.in(dev.llada.core.model.Precision.BFLOAT16))) {
+      assertEquals(pool.footprint(model).weightBytes() / 2, bf16.footprint(model).weightBytes());
+      GenerationJob job = new GenerationJob(model, chat("sort 5132:"), greedy(8, 8), 1, null, null);
+      GenerationResult a = bf16.generate(job).get(60, TimeUnit.SECONDS);
+      GenerationResult f32 = pool.generate(job).get(60, TimeUnit.SECONDS);
+      assertEquals(8, a.nfe());
+      // the tiny model's answer is far from any near tie: bf16 gives f32's tokens
+      assertEquals(f32.text(), a.text());
+    }
+  }
+
   @Test
   void generatesOnTheInferenceThreadAndReportsEveryStep() throws Exception {
     List<String> threads = new ArrayList<>();

@@ -34,6 +34,40 @@ class ModelFootprintTest {
         eight.bytes() > 85L << 30 && eight.bytes() < 87L << 30, ByteSize.format(eight.bytes()));
   }
 
+  /** bf16 (llada.worker.dtype): LLaDA-8B's weights in 16 GB; an MoE stays f32 (no bf16 forward). */
+  @Test
+  void aBf16WorkerHoldsDenseWeightsInHalfTheBytes() {
+    ModelLoader bf16 = ModelLoader.in(dev.llada.core.model.Precision.BFLOAT16);
+    assertEquals(2, bf16.bytesPerWeight(LLADA_8B));
+    ModelFootprint half =
+        ModelFootprint.of(
+            LLADA_8B, 1, StepBatcher.DEFAULT_MAX_LOGITS_VALUES, bf16.bytesPerWeight(LLADA_8B));
+    assertEquals(2 * LLADA_8B.parameterCount(), half.weightBytes());
+    assertEquals(
+        ModelFootprint.of(LLADA_8B, 1, StepBatcher.DEFAULT_MAX_LOGITS_VALUES).workingBytes(),
+        half.workingBytes());
+    var moe =
+        new LladaConfig(
+            64,
+            4,
+            4,
+            2,
+            32,
+            100,
+            100,
+            50000.0,
+            1e-5,
+            128,
+            99,
+            98,
+            98,
+            true,
+            new dev.llada.core.config.MoeSpec(4, 2, 32, false, false, 0.01, 0.001));
+    assertEquals(4, bf16.bytesPerWeight(moe));
+    assertEquals(4, ModelLoader.DJL.bytesPerWeight(LLADA_8B));
+    assertEquals(ModelLoader.DJL, ModelLoader.in(dev.llada.core.model.Precision.FLOAT32));
+  }
+
   /** LLaDA-V: LLaDA-8B plus the so400m tower (26 layers), the projector and the newline. */
   @Test
   void lladaVAddsItsTowerProjectorAndNewlineToTheLanguageModel() {

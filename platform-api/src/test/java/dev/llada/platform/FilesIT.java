@@ -451,6 +451,9 @@ class FilesIT {
     assertEquals(200, upload(tenant, "d.jsonl", content, "purpose", "fine-tune").statusCode());
     String sha = sha256(content);
     assertEquals(1, count("SELECT count(*) FROM file_blob WHERE sha256 = '" + sha + "'"));
+    JsonObject export = json(ApiClient.admin().get("/v1/admin/tenants/files-gone/export"));
+    assertEquals(1, export.getJsonArray("files").size(), export.toString());
+    assertEquals(sha, export.getJsonArray("files").getJsonObject(0).getString("sha256"));
     HttpResponse<String> deleted = ApiClient.admin().delete("/v1/admin/tenants/files-gone");
     assertEquals(200, deleted.statusCode(), deleted.body());
     assertEquals(

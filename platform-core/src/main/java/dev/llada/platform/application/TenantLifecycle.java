@@ -37,6 +37,7 @@ public class TenantLifecycle {
     LocalDate from = t.createdAt().atZone(ZoneOffset.UTC).toLocalDate();
     List<UsageRow> usage = ledger.usage(t.id(), from, LocalDate.now(ZoneOffset.UTC));
     out.put("usage", usage);
+    out.put("files", files.list(t.id(), null, null, Integer.MAX_VALUE, false)); // their metadata
     return out;
   }
 

@@ -51,6 +51,15 @@ public class WorkerPoolProducer {
   @ConfigProperty(name = "llada.model.devices", defaultValue = " ")
   String pinning;
 
+  /**
+   * The type the dense models' forwards compute in ({@code LLADA_WORKER_DTYPE}): {@code f32}, the
+   * reference, or {@code bf16} (weights held in bfloat16: half the memory, the GPUs' fast path; the
+   * tokens may differ from f32's where two candidates are close). LLaDA-MoE and LLaDA-V stay f32.
+   */
+  @Inject
+  @ConfigProperty(name = "llada.worker.dtype", defaultValue = "f32")
+  String dtype;
+
   /** Generations that step together (continuous batching); 1 serves one at a time. */
   @Inject
   @ConfigProperty(name = "llada.worker.max-batch", defaultValue = "8")
@@ -71,9 +80,18 @@ public class WorkerPoolProducer {
           d -> memory.isBlank() ? DeviceMemory.defaultBudget(d) : budget(memory),
           maxBatch,
           DevicePool.parsePinning(pinning),
-          metrics);
+          metrics,
+          precision());
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("the worker's settings: " + e.getMessage(), e);
+    }
+  }
+
+  private dev.llada.core.model.Precision precision() {
+    try {
+      return dev.llada.core.model.Precision.parse(dtype);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("LLADA_WORKER_DTYPE: " + e.getMessage(), e);
     }
   }
 
