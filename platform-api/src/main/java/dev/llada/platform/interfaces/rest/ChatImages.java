@@ -50,6 +50,30 @@ public class ChatImages {
   @ConfigProperty(name = "llada.images.max-per-request", defaultValue = "8")
   int maxPerRequest;
 
+  /** Requests decoding images at once (default: one per core; {@link DecodeGate}). */
+  @Inject
+  @ConfigProperty(name = "llada.images.max-concurrent-decodes", defaultValue = "0")
+  int maxConcurrentDecodes;
+
+  private volatile DecodeGate gate;
+
+  private DecodeGate gate() {
+    DecodeGate g = gate;
+    if (g == null) {
+      synchronized (this) {
+        if (gate == null) {
+          gate =
+              new DecodeGate(
+                  maxConcurrentDecodes > 0
+                      ? maxConcurrentDecodes
+                      : Runtime.getRuntime().availableProcessors());
+        }
+        g = gate;
+      }
+    }
+    return g;
+  }
+
   /** What one image may cost before it is decoded. */
   ImageLimits limits() {
     return new ImageLimits(maxBytes, maxPixels, maxSide);
@@ -78,14 +102,16 @@ public class ChatImages {
     inference.checkImages(model, prompt, parts.size(), params, "messages");
     ImageLimits limits = limits();
     List<float[]> pixels = new ArrayList<>();
-    for (ImageParts.Part part : parts) { // one full-size image held at a time
-      BufferedImage image = decode(part, limits);
-      try {
-        pixels.add(inference.pixels(model, image));
-      } catch (ImageInputException e) {
-        throw new InvalidRequestException(e.code(), part.param(), e.getMessage());
-      } catch (IllegalArgumentException e) { // not an image fault the decoder names
-        throw new InvalidRequestException(part.param(), e.getMessage());
+    try (DecodeGate.Turn turn = gate().enter()) { // a bounded number of requests decode at once
+      for (ImageParts.Part part : parts) { // one full-size image held at a time
+        BufferedImage image = decode(part, limits);
+        try {
+          pixels.add(inference.pixels(model, image));
+        } catch (ImageInputException e) {
+          throw new InvalidRequestException(e.code(), part.param(), e.getMessage());
+        } catch (IllegalArgumentException e) { // not an image fault the decoder names
+          throw new InvalidRequestException(part.param(), e.getMessage());
+        }
       }
     }
     return inference.prepare(model, prompt, "messages", params, pixels);

@@ -182,8 +182,7 @@ public class FilesResource {
     return object(files.get(tenantCaller().tenantId(), id));
   }
 
-  // any Accept: the SDKs ask for application/binary (openai-python) or */*; the bytes are what they
-  // are
+  // any Accept: openai-python asks for application/binary, others for */* or octet-stream
   @GET
   @Path("{file_id}/content")
   @Produces(MediaType.WILDCARD)

@@ -39,7 +39,7 @@ final class CappedRequest extends HttpServletRequestWrapper {
       capped =
           new ServletInputStream() {
             private long read;
-            private final int[] fail = delimiter == null ? null : failure(delimiter);
+            private final int[] fail = delimiter == null ? null : UploadDigest.failure(delimiter);
             private int matched;
             private int delimiters;
 
@@ -110,20 +110,6 @@ final class CappedRequest extends HttpServletRequestWrapper {
           };
     }
     return capped;
-  }
-
-  private static int[] failure(byte[] pattern) {
-    int[] fail = new int[pattern.length];
-    for (int i = 1, k = 0; i < pattern.length; i++) {
-      while (k > 0 && pattern[i] != pattern[k]) {
-        k = fail[k - 1];
-      }
-      if (pattern[i] == pattern[k]) {
-        k++;
-      }
-      fail[i] = k;
-    }
-    return fail;
   }
 
   /** A multipart body with more parts than an upload may have. */

@@ -123,7 +123,8 @@ public final class UploadDigest {
     return -1;
   }
 
-  private static int[] failure(byte[] pattern) {
+  /** Knuth–Morris–Pratt's failure table of {@code pattern} (CappedRequest counts with it too). */
+  static int[] failure(byte[] pattern) {
     int[] fail = new int[pattern.length];
     for (int i = 1, k = 0; i < pattern.length; i++) {
       while (k > 0 && pattern[i] != pattern[k]) {
