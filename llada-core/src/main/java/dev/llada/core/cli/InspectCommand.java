@@ -37,8 +37,13 @@ final class InspectCommand implements Callable<Integer> {
       JsonObject out = new JsonObject();
       out.addProperty("model", model.directory().toString());
       out.add("config", config.toJson());
+      long vision = visionParameters(config);
       out.addProperty("parameters", stored);
-      out.addProperty("parameters_from_config", config.parameterCount());
+      out.addProperty("parameters_from_config", config.parameterCount() + vision);
+      if (vision > 0) { // LLaDA-V: the language model's and the tower's, projector's, newline's
+        out.addProperty("language_parameters", config.parameterCount());
+        out.addProperty("vision_parameters", vision);
+      }
       out.addProperty("family", config.family().modelType());
       out.addProperty("active_parameters", config.activeParameterCount());
       JsonArray dtypes = new JsonArray();
@@ -84,7 +89,14 @@ final class InspectCommand implements Callable<Integer> {
       w.printf(
           "rope        theta %s; rms_norm_eps %s; max length %d%n",
           config.ropeTheta(), config.rmsNormEps(), config.maxSequenceLength());
-      w.printf("parameters  %,d (config implies %,d)%n", stored, config.parameterCount());
+      if (vision > 0) {
+        w.printf(
+            "parameters  %,d (config implies %,d: language model %,d, tower, projector and"
+                + " newline %,d)%n",
+            stored, config.parameterCount() + vision, config.parameterCount(), vision);
+      } else {
+        w.printf("parameters  %,d (config implies %,d)%n", stored, config.parameterCount());
+      }
       if (config.moe() != null) {
         w.printf(
             "experts     %d per layer, top-%d, expert FFN %d, %s; qk norm %s; active %,d%n",
@@ -107,5 +119,21 @@ final class InspectCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** A LLaDA-V model's parameters beside its language model's (0 for the others). */
+  private long visionParameters(LladaConfig config) {
+    if (config.family() != dev.llada.core.config.ModelFamily.LLAVA_LLADA) {
+      return 0;
+    }
+    var v = dev.llada.core.vision.VisionModelConfig.read(model.directory());
+    var language = dev.llada.core.model.LladaNetwork.checkpointShapes(config).keySet();
+    long n = 0;
+    for (var e : dev.llada.core.vision.VisionCheckpoint.expectedShapes(v).entrySet()) {
+      if (!language.contains(e.getKey())) {
+        n += Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
+      }
+    }
+    return n;
   }
 }

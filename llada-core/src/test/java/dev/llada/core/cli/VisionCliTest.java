@@ -85,6 +85,21 @@ class VisionCliTest {
   }
 
   @Test
+  void inspectCountsTheTowerProjectorAndNewlineBesideTheLanguageModel() {
+    LladaCliTest.Result r = LladaCliTest.run("", "inspect", "--model", vision.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    com.google.gson.JsonObject o =
+        com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+    long language = o.get("language_parameters").getAsLong();
+    long visual = o.get("vision_parameters").getAsLong();
+    assertTrue(language > 0 && visual > 0, r.out());
+    assertEquals(language + visual, o.get("parameters_from_config").getAsLong());
+    assertEquals(o.get("parameters").getAsLong(), o.get("parameters_from_config").getAsLong());
+    LladaCliTest.Result text = LladaCliTest.run("", "inspect", "--model", vision.toString());
+    assertTrue(text.out().contains("tower, projector and newline"), text.out());
+  }
+
+  @Test
   void generateTakesImagesForAVisionModelAndReportsTheImagesPositions() {
     LladaCliTest.Result r =
         LladaCliTest.run(
