@@ -40,10 +40,7 @@ final class ModelOptions {
   }
 
   DjlMaskPredictor load() {
-    Precision precision = Precision.parse(dtype);
-    return precision == Precision.FLOAT32
-        ? DjlMaskPredictor.load(directory(), device)
-        : DjlMaskPredictor.load(directory(), device, precision);
+    return DjlMaskPredictor.load(directory(), device, Precision.parse(dtype));
   }
 
   boolean hasTokenizer() {

@@ -125,7 +125,7 @@ public final class DjlMaskPredictor implements MaskPredictor {
    * device} ({@code cpu}, {@code gpu0}, ...), checking every name and shape first.
    */
   public static DjlMaskPredictor load(java.nio.file.Path modelDirectory, String device) {
-    return load(modelDirectory, device, LladaNetwork.mklPackByDefault());
+    return load(modelDirectory, device, Precision.FLOAT32);
   }
 
   /**
@@ -144,14 +144,11 @@ public final class DjlMaskPredictor implements MaskPredictor {
    */
   public static DjlMaskPredictor load(
       java.nio.file.Path modelDirectory, String device, Precision precision) {
-    Device target = prepare(device);
-    LladaConfig config = LladaConfig.read(modelDirectory);
-    try (Checkpoint checkpoint = Checkpoint.open(modelDirectory)) {
-      LladaNetwork network =
-          LladaNetwork.load(config, checkpoint, target, LladaNetwork.mklPackByDefault(), precision);
-      return new DjlMaskPredictor(
-          network, precision == Precision.FLOAT32 ? defaultPath() : Path.TORCHSCRIPT);
-    }
+    LladaNetwork network =
+        LladaNetwork.load(
+            modelDirectory, prepare(device), LladaNetwork.mklPackByDefault(), precision);
+    return new DjlMaskPredictor(
+        network, precision == Precision.FLOAT32 ? defaultPath() : Path.TORCHSCRIPT);
   }
 
   /** The type the forward computes in. */

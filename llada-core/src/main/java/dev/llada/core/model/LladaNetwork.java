@@ -146,9 +146,17 @@ public final class LladaNetwork implements AutoCloseable {
 
   /** Loads a model directory ({@code config.json} and its safetensors) onto {@code device}. */
   public static LladaNetwork load(java.nio.file.Path directory, Device device, boolean mklPack) {
+    return load(directory, device, mklPack, Precision.FLOAT32);
+  }
+
+  /**
+   * As {@link #load(java.nio.file.Path, Device, boolean)}, the weights held in {@code precision}.
+   */
+  public static LladaNetwork load(
+      java.nio.file.Path directory, Device device, boolean mklPack, Precision precision) {
     LladaConfig config = LladaConfig.read(directory);
     try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-      return load(config, checkpoint, device, mklPack);
+      return load(config, checkpoint, device, mklPack, precision);
     }
   }
 
@@ -175,10 +183,7 @@ public final class LladaNetwork implements AutoCloseable {
       Device device,
       boolean mklPack,
       Precision precision) {
-    if (precision == Precision.BFLOAT16 && config.moe() != null) {
-      throw new IllegalArgumentException(
-          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
-    }
+    TorchScriptForward.requireSupported(config, precision);
     Map<String, long[]> expected = Architecture.of(config).checkpointShapes();
     // LLaDA-V's checkpoint also holds the vision tower's tensors (the vision loader checks those)
     boolean shared = config.family() == dev.llada.core.config.ModelFamily.LLAVA_LLADA;
@@ -425,10 +430,7 @@ public final class LladaNetwork implements AutoCloseable {
       throw new IllegalArgumentException(
           "this network holds its weights in " + this.precision.flag() + "; load it in f32");
     }
-    if (precision == Precision.BFLOAT16 && config.moe() != null) {
-      throw new IllegalArgumentException(
-          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
-    }
+    TorchScriptForward.requireSupported(config, precision);
     this.precision = precision;
     return this;
   }

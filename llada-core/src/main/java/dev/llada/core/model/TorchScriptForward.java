@@ -98,10 +98,7 @@ final class TorchScriptForward implements AutoCloseable {
       List<NDArray> weightList,
       boolean pack,
       Precision precision) {
-    if (precision == Precision.BFLOAT16 && config.moe() != null) {
-      throw new IllegalArgumentException(
-          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
-    }
+    requireSupported(config, precision);
     PtSymbolBlock forward = null;
     PtSymbolBlock packing = null;
     if (precision == Precision.BFLOAT16) {
@@ -142,6 +139,14 @@ final class TorchScriptForward implements AutoCloseable {
           PtSymbolBlock cast = load(manager, resource("bf16.torchscript"))) {
         this.weights = cast.forward(new IValue[] {given});
       }
+    }
+  }
+
+  /** Refuses a precision this forward has no arithmetic for: bf16 is the dense forward's. */
+  static void requireSupported(LladaConfig config, Precision precision) {
+    if (precision == Precision.BFLOAT16 && config.moe() != null) {
+      throw new IllegalArgumentException(
+          "bf16 is the dense forward's; an LLaDA-MoE network computes in f32");
     }
   }
 
