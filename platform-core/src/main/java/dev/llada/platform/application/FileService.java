@@ -8,9 +8,9 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -65,10 +65,14 @@ public class FileService {
   }
 
   /**
-   * Stores {@code content} (a spooled upload) as the tenant's file; every refusal is a 4xx that
-   * names the part at fault, and nothing is stored then.
+   * Stores {@code content} (an upload's file part) as the tenant's file; every refusal is a 4xx
+   * that names the part at fault, and nothing is stored then. The purpose and name are checked
+   * before a byte is read; the bytes are spooled to a temporary file once, counted and hashed as
+   * they pass (reading stops past {@code llada.files.max-bytes}), and the spool is deleted at the
+   * end.
    */
-  public StoredFile upload(UUID tenantId, String filename, String purpose, Path content) {
+  public StoredFile upload(UUID tenantId, String filename, String purpose, InputStream content)
+      throws IOException {
     if (purpose == null || purpose.isBlank()) {
       throw new InvalidRequestException(
           "missing_purpose", "purpose", "purpose is required: one of " + PURPOSES + ".");
@@ -80,12 +84,39 @@ public class FileService {
           "purpose '" + printable(purpose) + "' is not one of " + PURPOSES + ".");
     }
     String name = filename(filename);
-    long bytes;
+    Path spool = Files.createTempFile("llada-file-", ".part");
     try {
-      bytes = Files.size(content);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return store(tenantId, name, purpose, spool, spool(content, spool));
+    } finally {
+      Files.deleteIfExists(spool);
     }
+  }
+
+  /** What spooling an upload found: its size (at most one past the cap) and sha256. */
+  private record Spooled(long bytes, String sha256) {}
+
+  /** Copies {@code in} to {@code spool} through a count and a digest, stopping past the cap. */
+  private Spooled spool(InputStream in, Path spool) throws IOException {
+    MessageDigest digest = sha256();
+    long bytes = 0;
+    try (InputStream data = new DigestInputStream(in, digest);
+        java.io.OutputStream out = Files.newOutputStream(spool)) {
+      byte[] buffer = new byte[1 << 16];
+      int n;
+      while ((n = data.read(buffer)) > 0) {
+        bytes += n;
+        if (bytes > maxBytes) {
+          throw new FileTooLargeException(bytes, maxBytes);
+        }
+        out.write(buffer, 0, n);
+      }
+    }
+    return new Spooled(bytes, HexFormat.of().formatHex(digest.digest()));
+  }
+
+  private StoredFile store(
+      UUID tenantId, String name, String purpose, Path content, Spooled spooled) {
+    long bytes = spooled.bytes();
     if (bytes == 0) {
       throw new InvalidRequestException("empty_file", "file", "The file is empty.");
     }
@@ -108,7 +139,7 @@ public class FileService {
             name,
             purpose,
             bytes,
-            sha256(content),
+            spooled.sha256(),
             Instant.now().truncatedTo(ChronoUnit.MICROS));
     return store
         .add(file, content, maxTenantBytes)
@@ -221,17 +252,9 @@ public class FileService {
     return name;
   }
 
-  static String sha256(Path content) {
-    try (InputStream in = Files.newInputStream(content)) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      byte[] buffer = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        digest.update(buffer, 0, n);
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -26,7 +26,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -115,16 +114,10 @@ public class FilesResource {
       throw new InvalidRequestException(
           "missing_file", "file", "file is required: a form part with a filename.");
     }
-    java.nio.file.Path spool = Files.createTempFile("llada-file-", ".part");
-    try {
-      try (InputStream in = file.getContent()) {
-        Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-      Optional<String> filename = file.getFileName().map(FilesResource::utf8);
-      StoredFile stored = files.upload(caller.tenantId(), filename.orElse(null), purpose, spool);
+    Optional<String> filename = file.getFileName().map(FilesResource::utf8);
+    try (InputStream in = file.getContent()) {
+      StoredFile stored = files.upload(caller.tenantId(), filename.orElse(null), purpose, in);
       return Response.ok(object(stored), MediaType.APPLICATION_JSON_TYPE).build();
-    } finally {
-      Files.deleteIfExists(spool);
     }
   }
 

@@ -9,7 +9,6 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -151,8 +150,7 @@ public class EdgeFilter implements Filter {
         return;
       }
     }
-    chain.doFilter(
-        new ReplayedRequest(request, () -> new ByteArrayInputStream(body), body.length), response);
+    chain.doFilter(new ReplayedRequest(request, body), response);
   }
 
   /**

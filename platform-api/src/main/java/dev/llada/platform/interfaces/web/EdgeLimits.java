@@ -93,11 +93,6 @@ public class EdgeLimits {
         : takesImages(path) ? maxImageBodyBytes() : maxBodyBytes();
   }
 
-  /** The most of a body any reader holds in memory: never above what one array can take. */
-  public static int inMemory(long cap) {
-    return (int) Math.min(cap, Integer.MAX_VALUE - 8);
-  }
-
   /** The largest cap of any endpoint. */
   public long largestBodyBytes() {
     return maxImageBodyBytes();

@@ -5,50 +5,37 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
-/** The request with its body replayed from memory or from its spool (EdgeFilter). */
+/** The request with its body replayed from memory (EdgeFilter: the body it read within its cap). */
 final class ReplayedRequest extends HttpServletRequestWrapper {
-  private final Body body;
-  private final long length;
+  private final byte[] body;
 
-  ReplayedRequest(HttpServletRequest request, Body body, long length) {
+  ReplayedRequest(HttpServletRequest request, byte[] body) {
     super(request);
     this.body = body;
-    this.length = length;
   }
 
   @Override
-  public ServletInputStream getInputStream() throws IOException {
-    InputStream in = body.open();
+  public ServletInputStream getInputStream() {
+    ByteArrayInputStream in = new ByteArrayInputStream(body);
     return new ServletInputStream() {
-      private boolean finished;
-
       @Override
-      public int read() throws IOException {
-        int b = in.read();
-        finished = b < 0;
-        return b;
+      public int read() {
+        return in.read();
       }
 
       @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        finished = n < 0;
-        return n;
+      public int read(byte[] b, int off, int len) {
+        return in.read(b, off, len);
       }
 
       @Override
       public boolean isFinished() {
-        return finished;
-      }
-
-      @Override
-      public void close() throws IOException {
-        in.close();
+        return in.available() == 0;
       }
 
       @Override
@@ -78,26 +65,16 @@ final class ReplayedRequest extends HttpServletRequestWrapper {
     } catch (IllegalArgumentException unknown) {
       // a charset name that names none: UTF-8, as the API reads every body
     }
-    try {
-      return new BufferedReader(new InputStreamReader(body.open(), charset));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), charset));
   }
 
   @Override
   public int getContentLength() {
-    return length > Integer.MAX_VALUE ? -1 : (int) length;
+    return body.length;
   }
 
   @Override
   public long getContentLengthLong() {
-    return length;
-  }
-
-  /** Where a replayed body comes from: opened anew for each reader. */
-  @FunctionalInterface
-  interface Body {
-    InputStream open() throws IOException;
+    return body.length;
   }
 }

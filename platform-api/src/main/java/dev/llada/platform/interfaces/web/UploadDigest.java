@@ -55,12 +55,15 @@ public final class UploadDigest {
         }
         return HexFormat.of().formatHex(digest.digest());
       }
+      int[] fail = failure(pattern);
       byte[] carry = new byte[0];
       byte[] chunk;
       while ((chunk = in.readNBytes(1 << 16)).length > 0) {
         byte[] window = concat(carry, chunk);
         int done = 0; // bytes of window already digested
-        for (int at = indexOf(window, pattern, 0); at >= 0; at = indexOf(window, pattern, done)) {
+        for (int at = indexOf(window, pattern, fail, 0);
+            at >= 0;
+            at = indexOf(window, pattern, fail, done)) {
           digest.update(window, done, at - done);
           digest.update(TOKEN);
           done = at + pattern.length;
@@ -106,8 +109,7 @@ public final class UploadDigest {
   /**
    * The first occurrence of {@code pattern} in {@code data} from {@code from}: Knuth–Morris–Pratt.
    */
-  private static int indexOf(byte[] data, byte[] pattern, int from) {
-    int[] fail = failure(pattern);
+  private static int indexOf(byte[] data, byte[] pattern, int[] fail, int from) {
     int k = 0;
     for (int i = from; i < data.length; i++) {
       while (k > 0 && data[i] != pattern[k]) {
