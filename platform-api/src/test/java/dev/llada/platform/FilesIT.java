@@ -16,7 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
@@ -376,6 +378,109 @@ class FilesIT {
       }
     }
     assertEquals(2, json(tenant.get("/v1/files")).getJsonArray("data").size());
+  }
+
+  /**
+   * Uploads under fuzz: 200 seeded mutations of a valid multipart upload — the framing's bytes
+   * flipped, cut and repeated, headers and boundaries garbled, parts renamed, the purpose and the
+   * content randomised — get only 200s and 4xx envelopes, never a 5xx; only the 200s stored a file,
+   * and the platform keeps serving.
+   */
+  @Test
+  void aFuzzOfUploadsGetsOnly200sAnd4xxsAndStoresOnlyWhatItAccepted() throws Exception {
+    createTenant("files-fuzz", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("files-fuzz", null));
+    Random r = new Random(20261204L);
+    String[] purposes = {
+      "batch", "fine-tune", "user_data", "assistants", "", "BATCH", "batch\u0000"
+    };
+    String[] names = {"r.jsonl", "r.txt", "../../etc/passwd", "a\"b.jsonl", "", "x.jsonl;.exe"};
+    int accepted = 0;
+    List<String> wrong = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      byte[] content =
+          r.nextInt(3) == 0
+              ? BATCH.getBytes(StandardCharsets.UTF_8)
+              : randomBytes(r, r.nextInt(3000));
+      Form f =
+          form(
+              names[r.nextInt(names.length)],
+              content,
+              "purpose",
+              purposes[r.nextInt(purposes.length)]);
+      byte[] body = f.bytes().clone();
+      String type = f.contentType();
+      switch (r.nextInt(6)) {
+        case 0 -> { // bytes of the framing flipped
+          for (int k = 0, n = 1 + r.nextInt(6); k < n; k++) {
+            body[r.nextInt(body.length)] ^= (byte) (1 + r.nextInt(255));
+          }
+        }
+        case 1 -> body = java.util.Arrays.copyOf(body, r.nextInt(body.length)); // cut short
+        case 2 -> type = "multipart/form-data; boundary=" + randomBoundary(r); // another boundary
+        case 3 ->
+            type =
+                new String[] {
+                      "multipart/form-data",
+                      "multipart/mixed; boundary=x",
+                      "text/plain",
+                      "multipart/form-data; boundary=\"\""
+                    }
+                    [r.nextInt(4)];
+        case 4 -> { // the body twice
+          byte[] twice = java.util.Arrays.copyOf(body, 2 * body.length);
+          System.arraycopy(body, 0, twice, body.length, body.length);
+          body = twice;
+        }
+        default -> {} // as formed
+      }
+      HttpResponse<String> a =
+          ApiClient.HTTP.send(
+              tenant
+                  .request("/v1/files")
+                  .header("Content-Type", type)
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (a.statusCode() >= 500) {
+        wrong.add(i + ": " + a.statusCode() + " " + a.body());
+      } else if (a.statusCode() >= 400) {
+        try {
+          code(a);
+        } catch (RuntimeException notAnEnvelope) {
+          wrong.add(
+              i
+                  + ": not an OpenAI error body: "
+                  + a.statusCode()
+                  + " "
+                  + a.body()
+                  + " ("
+                  + type
+                  + ", "
+                  + body.length
+                  + " bytes)");
+        }
+      } else {
+        accepted++;
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    assertTrue(accepted > 0, "some uploads are valid");
+    assertEquals(accepted, json(tenant.get("/v1/files")).getJsonArray("data").size());
+  }
+
+  private static byte[] randomBytes(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static String randomBoundary(Random r) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0, n = r.nextInt(90); i < n; i++) {
+      s.append((char) (0x20 + r.nextInt(0x5f)));
+    }
+    return s.toString();
   }
 
   @Test

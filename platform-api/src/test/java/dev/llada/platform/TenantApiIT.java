@@ -160,7 +160,9 @@ class TenantApiIT {
     }
   }
 
-  /** Tenant scoping of the new and changed endpoints: the model list, export and deletion. */
+  /**
+   * Tenant scoping of the new and changed endpoints: the model list, files, export and deletion.
+   */
   @Test
   void tenantsNeverSeeOrTouchEachOthersModelsExportsOrExistence() throws Exception {
     createTenant("iso-a", null, "INSTRUCT");
@@ -186,9 +188,31 @@ class TenantApiIT {
       assertEquals(403, tenant.delete("/v1/admin/tenants/iso-a").statusCode());
     }
     assertEquals("ACTIVE", json(admin().get("/v1/admin/tenants/iso-a")).getString("status"));
+    // A's file: B can neither list, read, download nor delete it; it stays A's, in A's export only
+    HttpResponse<String> up =
+        FilesIT.upload(
+            a,
+            "iso-a.jsonl",
+            "{\"only\":\"a\"}\n".getBytes(StandardCharsets.UTF_8),
+            "purpose",
+            "fine-tune");
+    assertEquals(200, up.statusCode(), up.body());
+    String file = json(up).getString("id");
+    assertEquals(0, json(b.get("/v1/files")).getJsonArray("data").size());
+    for (String path : new String[] {"/v1/files/" + file, "/v1/files/" + file + "/content"}) {
+      HttpResponse<String> r = b.get(path);
+      assertEquals(404, r.statusCode(), path);
+      assertEquals("file_not_found", json(r).getJsonObject("error").getString("code"));
+    }
+    assertEquals(404, b.delete("/v1/files/" + file).statusCode());
+    assertEquals(400, b.get("/v1/files?after=" + file).statusCode(), "A's id is no cursor of B's");
+    assertEquals(200, a.get("/v1/files/" + file).statusCode(), "still A's");
     JsonObject export = json(admin().get("/v1/admin/tenants/iso-b/export"));
     assertFalse(export.toString().contains("only-a"), "A's alias in B's export: " + export);
     assertEquals(1, export.getJsonArray("keys").size(), "B's key only");
+    assertEquals(0, export.getJsonArray("files").size(), "A's file in B's export: " + export);
+    assertEquals(
+        1, json(admin().get("/v1/admin/tenants/iso-a/export")).getJsonArray("files").size());
   }
 
   /** An OpenAI client that picks any listed model can run it (issue #14, item 4). */

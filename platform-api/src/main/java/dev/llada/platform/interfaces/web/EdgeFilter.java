@@ -85,6 +85,18 @@ public class EdgeFilter implements Filter {
       refuse(response, 431, ErrorEnvelope.of(431, "headers_too_large", null, headers));
       return;
     }
+    String contentType = request.getHeader("Content-Type");
+    if (contentType != null && !ContentTypeCheck.valid(contentType)) {
+      refuse(
+          response,
+          400,
+          ErrorEnvelope.of(
+              400,
+              "invalid_request",
+              "Content-Type",
+              "The Content-Type header is not a media type (type/subtype; name=value)."));
+      return;
+    }
     UriCheck.Problem bad = UriCheck.path(uri);
     if (bad == null && query != null) {
       bad = UriCheck.query(query);
