@@ -57,6 +57,8 @@ final class EdgeFuzz {
   /** A file id no tenant has. */
   private static final String NO_FILE = "file-000000000000000000000000";
 
+  private static final String NO_BATCH = "batch_000000000000000000000000";
+
   private record Endpoint(
       String name, String method, String path, boolean admin, boolean writes, Field... fields) {}
 
@@ -153,6 +155,20 @@ final class EdgeFuzz {
             new Endpoint("file", "GET", "/v1/files/" + NO_FILE, false, true),
             new Endpoint("file-content", "GET", "/v1/files/" + NO_FILE + "/content", false, true),
             new Endpoint("file-delete", "DELETE", "/v1/files/" + NO_FILE, false, true),
+            new Endpoint(
+                "batch-create",
+                "POST",
+                "/v1/batches",
+                false,
+                true, // a missing input file answers 404
+                new Field("input_file_id", Kind.STRING, q(NO_FILE)),
+                new Field("endpoint", Kind.STRING, q("/v1/chat/completions")),
+                new Field("completion_window", Kind.STRING, q("24h")),
+                new Field("metadata", Kind.OBJECT, "{\"k\":\"v\"}")),
+            new Endpoint("batches", "GET", "/v1/batches?limit=2", false, false),
+            new Endpoint("batch", "GET", "/v1/batches/" + NO_BATCH, false, true),
+            new Endpoint(
+                "batch-cancel", "POST", "/v1/batches/" + NO_BATCH + "/cancel", false, true),
             new Endpoint(
                 "tenant-create",
                 "POST",

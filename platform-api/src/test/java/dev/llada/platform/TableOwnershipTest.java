@@ -75,6 +75,8 @@ class TableOwnershipTest {
           Map.entry("file_blob", "JdbcFileStore"),
           Map.entry("file_chunk", "JdbcFileStore"),
           Map.entry("tenant_file", "JdbcFileStore"),
+          Map.entry("batch", "JdbcBatchStore"),
+          Map.entry("batch_item", "JdbcBatchStore"),
           Map.entry("audit_log", "JdbcAuditLog"),
           Map.entry("idempotent_response", "JdbcIdempotencyStore"),
           Map.entry("model_version", "JpaModelRegistry"),

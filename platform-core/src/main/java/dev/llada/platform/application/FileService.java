@@ -2,12 +2,12 @@ package dev.llada.platform.application;
 
 import dev.llada.platform.domain.InvalidRequestException;
 import dev.llada.platform.domain.NotFoundException;
-import dev.llada.platform.domain.PlatformException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -36,6 +36,12 @@ public class FileService {
 
   /** The purposes a tenant may upload. */
   public static final List<String> PURPOSES = List.of("batch", "fine-tune", "user_data");
+
+  /** The purpose of the files a batch writes (its output and error files), never uploaded. */
+  public static final String BATCH_OUTPUT = "batch_output";
+
+  private static final List<String> LISTED =
+      List.of("batch", "fine-tune", "user_data", BATCH_OUTPUT);
 
   /** The purposes whose content must be JSON Lines. */
   static final Set<String> JSON_LINES = Set.of("batch", "fine-tune");
@@ -171,9 +177,9 @@ public class FileService {
     } else {
       throw new InvalidRequestException("order", "order must be asc or desc.");
     }
-    if (purpose != null && !purpose.isEmpty() && !PURPOSES.contains(purpose)) {
+    if (purpose != null && !purpose.isEmpty() && !LISTED.contains(purpose)) {
       throw new InvalidRequestException(
-          "purpose", "purpose '" + printable(purpose) + "' is not one of " + PURPOSES + ".");
+          "purpose", "purpose '" + printable(purpose) + "' is not one of " + LISTED + ".");
     }
     StoredFile cursor = null;
     if (after != null && !after.isEmpty()) {
@@ -219,6 +225,32 @@ public class FileService {
     }
   }
 
+  /** The file's bytes as a stream that reads one chunk per query. */
+  public InputStream open(StoredFile file) {
+    long chunks = (file.bytes() + FileStore.CHUNK_BYTES - 1) / FileStore.CHUNK_BYTES;
+    return new java.io.SequenceInputStream(
+        new java.util.Enumeration<InputStream>() {
+          int seq;
+
+          @Override
+          public boolean hasMoreElements() {
+            return seq < chunks;
+          }
+
+          @Override
+          public InputStream nextElement() {
+            byte[] data =
+                store
+                    .chunk(file.tenantId(), file.sha256(), seq++)
+                    .orElseThrow(
+                        () ->
+                            new UncheckedIOException(
+                                new IOException("the file was deleted while it was read")));
+            return new java.io.ByteArrayInputStream(data);
+          }
+        });
+  }
+
   /** Deletes the tenant's file, or 404. */
   public void delete(UUID tenantId, String id) {
     if (!store.delete(tenantId, id)) {
@@ -252,7 +284,7 @@ public class FileService {
     return name;
   }
 
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -277,18 +309,5 @@ public class FileService {
       out.append(c >= 0x20 && c < 0x7f ? c : '?');
     }
     return out.toString();
-  }
-
-  /** A file over {@code llada.files.max-bytes} (413). */
-  public static final class FileTooLargeException extends PlatformException {
-    private static final long serialVersionUID = 1L;
-
-    public FileTooLargeException(long bytes, long max) {
-      super(
-          413,
-          "file_too_large",
-          "file",
-          "The file has " + bytes + " bytes; the limit is " + max + " bytes.");
-    }
   }
 }

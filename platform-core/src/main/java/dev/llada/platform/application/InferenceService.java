@@ -444,6 +444,19 @@ public class InferenceService {
     return reservation;
   }
 
+  /**
+   * Reserves one attempt of a batch's request (BatchStore): as {@link #admit(java.util.UUID,
+   * String, Duration, Caller, PreparedRequest, String)}, but its lease records no progress, so an
+   * attempt whose JVM dies is settled with nothing charged and the item's next attempt is the one
+   * that pays.
+   */
+  public Reservation admitBatchItem(
+      java.util.UUID requestId, Caller caller, PreparedRequest r, String endpoint) {
+    Reservation reservation = admit(requestId, null, null, caller, r, endpoint);
+    requests.unbilledOnExpiry(reservation.requestId());
+    return reservation;
+  }
+
   /** Reserves a request that generates nothing (likelihood): a request slot and its units. */
   public Reservation admit(
       java.util.UUID requestId,
@@ -508,6 +521,44 @@ public class InferenceService {
       StepEvent.Listener listener,
       BooleanSupplier disconnected,
       Function<GenerationResult, T> respond) {
+    return generateAsync(reservation, r, listener, disconnected, respond, ledgerSettler());
+  }
+
+  /**
+   * How a request's end is written: the ledger's settlement ({@link #settle}), or for a batch item
+   * its answer or refusal together with the settlement, in one transaction (BatchStore#finish).
+   */
+  @FunctionalInterface
+  public interface Settler<T> {
+    /**
+     * @param answer the answer when {@code outcome} is SUCCESS, else null
+     * @param refusal what the caller gets when it is not, else null
+     */
+    void settle(
+        Reservation reservation,
+        Outcome outcome,
+        int tokens,
+        long units,
+        T answer,
+        RuntimeException refusal);
+  }
+
+  private <T> Settler<T> ledgerSettler() {
+    return (reservation, outcome, tokens, units, answer, refusal) ->
+        settle(reservation, outcome, tokens, units);
+  }
+
+  /**
+   * As {@link #generateAsync(Reservation, PreparedRequest, StepEvent.Listener, BooleanSupplier,
+   * Function)}, its end written by {@code settler}.
+   */
+  public <T> CompletableFuture<T> generateAsync(
+      Reservation reservation,
+      PreparedRequest r,
+      StepEvent.Listener listener,
+      BooleanSupplier disconnected,
+      Function<GenerationResult, T> respond,
+      Settler<T> settler) {
     AtomicInteger committed = new AtomicInteger();
     AtomicLong computed = new AtomicLong(); // what the forwards that ran computed: the settlement
     LiveRequests.Live live = requests.of(reservation);
@@ -544,20 +595,30 @@ public class InferenceService {
                 disconnected,
                 committed.get(),
                 stepsRun -> computed.get(),
-                computed.get());
+                computed.get(),
+                settler);
           }
           T answer;
           try {
             answer = respond.apply(result);
           } catch (ClientGoneException e) { // the client left before the whole answer reached it
-            settle(reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits());
+            settler.settle(
+                reservation, Outcome.DISCONNECTED, committed.get(), result.computeUnits(), null, e);
             throw e;
-          } catch (RuntimeException | Error e) {
+          } catch (RuntimeException e) {
+            settler.settle(reservation, Outcome.ERROR, 0, result.computeUnits(), null, e);
+            throw e;
+          } catch (Error e) {
             settle(reservation, Outcome.ERROR, 0, result.computeUnits());
             throw e;
           }
-          settle(
-              reservation, Outcome.SUCCESS, result.completionIds().length, result.computeUnits());
+          settler.settle(
+              reservation,
+              Outcome.SUCCESS,
+              result.completionIds().length,
+              result.computeUnits(),
+              answer,
+              null);
           return answer;
         },
         settling());
@@ -607,7 +668,8 @@ public class InferenceService {
                 disconnected,
                 0,
                 batchesRun -> units * batchesRun / batches,
-                cause instanceof IllegalArgumentException ? 0 : units);
+                cause instanceof IllegalArgumentException ? 0 : units,
+                ledgerSettler());
           }
           T answer;
           try {
@@ -631,7 +693,7 @@ public class InferenceService {
    *
    * @param committed the tokens committed before it ended
    */
-  private RuntimeException ended(
+  private <T> RuntimeException ended(
       Reservation reservation,
       Throwable cause,
       Deadline deadline,
@@ -639,26 +701,45 @@ public class InferenceService {
       BooleanSupplier disconnected,
       int committed,
       java.util.function.IntToLongFunction ranUnits,
-      long failedUnits) {
+      long failedUnits,
+      Settler<T> settler) {
     if (cause instanceof WorkerBusyException e) {
-      settle(reservation, Outcome.ERROR, 0, 0);
-      return busy(e, reservation);
+      return settled(settler, reservation, Outcome.ERROR, 0, 0, busy(e, reservation));
     }
     if (cause instanceof ModelDoesNotFitException e) {
-      settle(reservation, Outcome.ERROR, 0, 0);
-      return doesNotFit(e);
+      return settled(settler, reservation, Outcome.ERROR, 0, 0, doesNotFit(e));
     }
     if (cause instanceof GenerationCancelledException e) {
       Outcome outcome = disconnected.getAsBoolean() ? Outcome.DISCONNECTED : Outcome.CANCELLED;
-      settle(reservation, outcome, committed, ranUnits.applyAsLong(e.stepsRun()));
-      return stopped(deadline, live, outcome, e.stepsRun());
+      return settled(
+          settler,
+          reservation,
+          outcome,
+          committed,
+          ranUnits.applyAsLong(e.stepsRun()),
+          stopped(deadline, live, outcome, e.stepsRun()));
     }
     if (cause instanceof dev.llada.worker.WorkerStoppingException e) {
-      settle(reservation, Outcome.CANCELLED, committed, ranUnits.applyAsLong(e.stepsRun()));
-      return shuttingDown();
+      return settled(
+          settler,
+          reservation,
+          Outcome.CANCELLED,
+          committed,
+          ranUnits.applyAsLong(e.stepsRun()),
+          shuttingDown());
     }
-    settle(reservation, Outcome.ERROR, 0, failedUnits);
-    return failure(cause);
+    return settled(settler, reservation, Outcome.ERROR, 0, failedUnits, failure(cause));
+  }
+
+  private static <T> RuntimeException settled(
+      Settler<T> settler,
+      Reservation reservation,
+      Outcome outcome,
+      int tokens,
+      long units,
+      RuntimeException refusal) {
+    settler.settle(reservation, outcome, tokens, units, null, refusal);
+    return refusal;
   }
 
   /** A request's deadline: the request timeout from when it was dispatched (queue time counts). */
@@ -806,9 +887,17 @@ public class InferenceService {
    * settles it as EXPIRED later (QuotaLedger#expire).
    */
   public void settle(Reservation reservation, Outcome outcome, int tokens, long units) {
+    settle(reservation, outcome, () -> ledger.settle(reservation, outcome, tokens, units));
+  }
+
+  /**
+   * As {@link #settle(Reservation, Outcome, int, long)}, the ledger written by {@code write} (false
+   * when the reservation was settled already): a batch item's end is written with it.
+   */
+  public void settle(Reservation reservation, Outcome outcome, BooleanSupplier write) {
     metrics.settled(outcome);
     try {
-      if (!ledger.settle(reservation, outcome, tokens, units)) {
+      if (!write.getAsBoolean()) {
         LOG.warning(
             () ->
                 "request "

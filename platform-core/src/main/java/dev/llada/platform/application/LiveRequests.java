@@ -30,6 +30,7 @@ public class LiveRequests {
     private final AtomicInteger completionTokens = new AtomicInteger();
     private final AtomicLong computeUnits = new AtomicLong();
     private final AtomicBoolean changed = new AtomicBoolean();
+    private volatile boolean unbilledOnExpiry;
 
     Live(Reservation reservation, String clientRequestId, java.time.Duration timeout) {
       this.reservation = reservation;
@@ -89,6 +90,18 @@ public class LiveRequests {
     return l != null ? l : new Live(reservation, null, null);
   }
 
+  /**
+   * Keeps the progress of {@code requestId} out of its lease: a batch item's attempt, which pays
+   * nothing if its JVM dies (the item runs again and that attempt pays).
+   */
+  public void unbilledOnExpiry(UUID requestId) {
+    Live l = live.get(requestId);
+    if (l != null) {
+      l.unbilledOnExpiry = true;
+      l.changed.set(false);
+    }
+  }
+
   /** Forgets a request once it is settled. */
   public void close(UUID requestId) {
     live.remove(requestId);
@@ -132,7 +145,7 @@ public class LiveRequests {
   List<QuotaLedger.Progress> changed() {
     List<QuotaLedger.Progress> out = new ArrayList<>();
     for (Live l : live.values()) {
-      if (l.changed.getAndSet(false)) {
+      if (l.changed.getAndSet(false) && !l.unbilledOnExpiry) {
         out.add(
             new QuotaLedger.Progress(
                 l.reservation.requestId(), l.completionTokens.get(), l.computeUnits.get()));

@@ -82,6 +82,14 @@ public interface Tenancy {
    */
   Caller member(String slug, Set<Scope> scopes, String label);
 
+  /**
+   * The caller a batch's requests run as, checked again as each one starts: its creator's key
+   * {@code apiKeyId} as it is now (401 once revoked or expired), or for a batch a signed-in user
+   * created (no key) the tenant's member {@code label} with {@code scopes}; 403 once the tenant is
+   * suspended.
+   */
+  Caller resume(UUID tenantId, UUID apiKeyId, String label, Set<Scope> scopes);
+
   /** Maps an identity provider subject to the tenant; 409 if it belongs to a tenant already. */
   UserView addUser(String slug, String issuer, String subject, String email, String role);
 

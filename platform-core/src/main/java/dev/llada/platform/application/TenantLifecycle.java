@@ -24,6 +24,7 @@ public class TenantLifecycle {
   @Inject RequestLog requestLog;
   @Inject IdempotencyStore idempotency;
   @Inject FileStore files;
+  @Inject BatchStore batches;
 
   /** Everything the platform keeps about a tenant, secrets excepted, in one document. */
   public Map<String, Object> export(String slug) {
@@ -65,6 +66,7 @@ public class TenantLifecycle {
     return models.deleteTenantAliases(tenantId)
         + requestLog.purgeTenant(tenantId)
         + idempotency.purgeTenant(tenantId)
+        + batches.purgeTenant(tenantId) // before the files: a batch names its files
         + files.purgeTenant(tenantId);
   }
 }

@@ -25,6 +25,7 @@ public class GracefulShutdown implements ServletContextListener {
   private static final Logger LOG = Logger.getLogger(GracefulShutdown.class.getName());
 
   @Inject RetentionSchedule schedule;
+  @Inject BatchSchedule batches;
   @Inject WorkerPool pool;
   @Inject LiveRequests requests;
 
@@ -34,6 +35,7 @@ public class GracefulShutdown implements ServletContextListener {
 
   @Override
   public void contextDestroyed(ServletContextEvent event) {
+    batches.stop(); // no new batch request; those running drain with the rest
     int live = requests.all().size();
     if (live > 0) {
       LOG.info(() -> "shutdown: draining " + live + " request(s), up to " + graceSeconds + " s");

@@ -5,13 +5,11 @@ import static dev.llada.platform.interfaces.rest.OpenAiObjects.chunk;
 import static dev.llada.platform.interfaces.rest.OpenAiObjects.usage;
 
 import dev.llada.core.sampling.StepEvent;
-import dev.llada.platform.application.DiffusionParams;
 import dev.llada.platform.application.InferenceService;
 import dev.llada.platform.application.PreparedRequest;
 import dev.llada.platform.application.RequestContext;
 import dev.llada.platform.application.RequestLog;
 import dev.llada.platform.application.Reservation;
-import dev.llada.platform.application.ResolvedModel;
 import dev.llada.platform.domain.Caller;
 import dev.llada.platform.interfaces.rest.OpenAiObjects.Kind;
 import dev.llada.worker.GenerationResult;
@@ -38,7 +36,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -70,50 +67,27 @@ public class CompletionsResource {
   @Path("completions")
   @Operation(summary = "Create a completion (prompt in, text out)")
   public void completions(JsonObject body, @Suspended AsyncResponse async) {
-    AsyncAnswer.answer(
-        async,
-        () -> {
-          JsonObject b = JsonFields.body(body);
-          Caller caller = context.caller();
-          ModelRef model = inference.resolve(caller, JsonFields.requiredString(b, "model")).ref();
-          String prompt = OpenAiPrompts.prompt(b);
-          return run(
-              Kind.COMPLETION,
-              b,
-              caller,
-              model,
-              p -> inference.prepare(model, prompt, "prompt", p));
-        });
+    AsyncAnswer.answer(async, () -> run(Kind.COMPLETION, body));
   }
 
   @POST
   @Path("chat/completions")
   @Operation(summary = "Create a chat completion (messages in, assistant message out)")
   public void chat(JsonObject body, @Suspended AsyncResponse async) {
-    AsyncAnswer.answer(
-        async,
-        () -> {
-          JsonObject b = JsonFields.body(body);
-          Caller caller = context.caller();
-          ResolvedModel model = inference.resolve(caller, JsonFields.requiredString(b, "model"));
-          OpenAiPrompts.Chat chat = OpenAiPrompts.chat(b, model.variant());
-          return run(Kind.CHAT, b, caller, model.ref(), p -> images.prepare(model.ref(), chat, p));
-        });
+    AsyncAnswer.answer(async, () -> run(Kind.CHAT, body));
   }
 
-  /** Runs a request {@code prepare} checks and prices from its diffusion knobs. */
-  private CompletionStage<Response> run(
-      Kind kind,
-      JsonObject b,
-      Caller caller,
-      ModelRef model,
-      Function<DiffusionParams, PreparedRequest> prepare) {
-    boolean stream = JsonFields.bool(b, "stream", false);
-    JsonObject streamOptions = JsonFields.object(b, "stream_options");
-    boolean includeUsage =
-        streamOptions != null && JsonFields.bool(streamOptions, "include_usage", false);
-    List<String> stops = DiffusionRequests.stop(b);
-    PreparedRequest prepared = prepare.apply(DiffusionRequests.params(b));
+  /** Runs a completion or chat request: checked, priced and admitted here, answered when done. */
+  private CompletionStage<Response> run(Kind kind, JsonObject body) {
+    JsonObject b = JsonFields.body(body);
+    Caller caller = context.caller();
+    CompletionRequest request = CompletionRequest.of(kind, b, caller, inference, images);
+    ModelRef model = request.model();
+    PreparedRequest prepared = request.prepared();
+    List<String> stops = request.stops();
+    boolean[] flags = CompletionRequest.streamFlags(b);
+    boolean stream = flags[0];
+    boolean includeUsage = flags[1];
     context.model(model.name());
     if (caller.storeBodies()) {
       context.bodies(ImageParts.redacted(b).toString(), null); // images are not logged
@@ -131,24 +105,7 @@ public class CompletionsResource {
           e -> {},
           () -> !connected.getAsBoolean(),
           r -> {
-            String text = r.text();
-            String finish = r.finishReason();
-            int cut = DiffusionRequests.firstStop(text, stops);
-            if (cut >= 0) {
-              text = text.substring(0, cut);
-              finish = "stop";
-            }
-            JsonObject response =
-                Json.createObjectBuilder()
-                    .add("id", id)
-                    .add("object", kind.object)
-                    .add("created", created)
-                    .add("model", model.name())
-                    .add(
-                        "choices", Json.createArrayBuilder().add(choice(kind, text, finish, false)))
-                    .add("usage", usage(prepared, r))
-                    .add("system_fingerprint", model.digest().substring(0, 19))
-                    .build();
+            JsonObject response = request.answer(id, created, r);
             ctx.usage(
                 model.name(),
                 prepared.promptIds().length,

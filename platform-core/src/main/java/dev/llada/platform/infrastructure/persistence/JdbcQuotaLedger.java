@@ -238,20 +238,30 @@ public class JdbcQuotaLedger implements QuotaLedger {
   @Override
   public boolean settle(
       Reservation reservation, Outcome outcome, int completionTokens, long computeUnits) {
-    return db(
-        c -> {
-          Sql.list(
-              c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
-          return settleLocked(
-              c,
-              reservation.tenantId(),
-              reservation.requestId(),
-              reservation.reservedTokens(),
-              reservation.reservedUnits(),
-              outcome,
-              completionTokens,
-              computeUnits);
-        });
+    return db(c -> settleIn(c, reservation, outcome, completionTokens, computeUnits));
+  }
+
+  /**
+   * {@link #settle} on the connection of a caller's transaction: a batch item's end is written in
+   * the same transaction as its settlement (JdbcBatchStore), so that it is charged once.
+   */
+  static boolean settleIn(
+      Connection c,
+      Reservation reservation,
+      Outcome outcome,
+      int completionTokens,
+      long computeUnits)
+      throws SQLException {
+    Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
+    return settleLocked(
+        c,
+        reservation.tenantId(),
+        reservation.requestId(),
+        reservation.reservedTokens(),
+        reservation.reservedUnits(),
+        outcome,
+        completionTokens,
+        computeUnits);
   }
 
   /**

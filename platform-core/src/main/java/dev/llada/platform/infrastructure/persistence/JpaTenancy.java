@@ -396,6 +396,36 @@ public class JpaTenancy implements Tenancy {
     return new Caller(t.id(), t.slug(), null, label, scopes, t.storeBodies(), t.queueWeight());
   }
 
+  @Override
+  public Caller resume(UUID tenantId, UUID apiKeyId, String label, Set<Scope> scopes) {
+    if (apiKeyId != null) {
+      ApiKeyRecord k =
+          em
+              .createQuery(
+                  "SELECT k FROM ApiKeyRecord k JOIN FETCH k.tenant t"
+                      + " WHERE k.id = :id AND t.id = :tenant",
+                  ApiKeyRecord.class)
+              .setParameter("id", apiKeyId)
+              .setParameter("tenant", tenantId)
+              .getResultList()
+              .stream()
+              .findFirst()
+              .orElseThrow(KeyPolicy::unknownKey);
+      TenantRecord t = k.tenant();
+      KeyPolicy.admit(k.revokedAt(), k.expiresAt(), t.status(), Instant.now());
+      return new Caller(
+          t.id(), t.slug(), k.id(), k.prefix(), k.scopes(), t.storeBodies(), t.queueWeight());
+    }
+    TenantRecord t = em.find(TenantRecord.class, tenantId);
+    if (t == null || t.status() == TenantStatus.DELETED) {
+      throw new PermissionDeniedException("tenant_unknown", null, "The tenant was deleted.");
+    }
+    if (t.status() != TenantStatus.ACTIVE) {
+      throw new PermissionDeniedException("tenant_suspended", null, "This tenant is suspended.");
+    }
+    return new Caller(t.id(), t.slug(), null, label, scopes, t.storeBodies(), t.queueWeight());
+  }
+
   private static UserView view(TenantUserRecord u) {
     return new UserView(
         u.id(), u.tenant().slug(), u.issuer(), u.subject(), u.email(), u.role(), u.createdAt());

@@ -1,0 +1,196 @@
+package dev.llada.platform.interfaces.rest;
+
+import dev.llada.platform.application.BatchStore;
+import dev.llada.platform.application.BatchStore.Attempt;
+import dev.llada.platform.application.BatchStore.End;
+import dev.llada.platform.application.BatchStore.Settlement;
+import dev.llada.platform.application.InferenceService;
+import dev.llada.platform.application.LeaderLease;
+import dev.llada.platform.application.LiveRequests;
+import dev.llada.platform.application.Reservation;
+import dev.llada.platform.domain.PlatformException;
+import dev.llada.platform.domain.QuotaExceededException;
+import dev.llada.platform.domain.ServiceUnavailableException;
+import dev.llada.platform.interfaces.rest.OpenAiObjects.Kind;
+import dev.llada.platform.interfaces.rest.dto.ErrorEnvelope;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Runs the requests of the batches (docs/adr/0020) on this JVM, as the endpoints would run them
+ * ({@link CompletionRequest}): each turn renews the leases of its running items, stops those whose
+ * batch is being cancelled, and leases new ones up to {@code llada.batches.concurrency}. An item
+ * runs as its batch's creator, checked again as it starts (a revoked key fails the rest), under its
+ * tenant's limits. Its end is written with its settlement ({@link BatchStore#finish}); a refusal a
+ * later attempt may not meet (a rate limit, a full queue, a node shutting down) gives the item back
+ * with nothing charged, to run again after the refusal's Retry-After.
+ */
+@ApplicationScoped
+public class BatchRequests {
+
+  private static final Logger LOG = Logger.getLogger(BatchRequests.class.getName());
+
+  @Inject BatchStore store;
+  @Inject InferenceService inference;
+  @Inject BatchAdmission admission;
+  @Inject LiveRequests requests;
+  @Inject LeaderLease lease;
+
+  /** How many batch requests this JVM runs at once. */
+  @Inject
+  @ConfigProperty(name = "llada.batches.concurrency", defaultValue = "4")
+  int concurrency;
+
+  /** How long an item's lease lasts; renewed every turn, so a dead JVM's items return this soon. */
+  @Inject
+  @ConfigProperty(name = "llada.batches.lease-seconds", defaultValue = "30")
+  long leaseSeconds;
+
+  private final Map<UUID, Attempt> running = new ConcurrentHashMap<>();
+  private volatile boolean stopped;
+
+  /** One turn (see the class comment). */
+  public void tick() {
+    if (stopped) {
+      return;
+    }
+    Duration itemLease = Duration.ofSeconds(Math.max(1, leaseSeconds));
+    if (!running.isEmpty()) {
+      store.renew(lease.holder(), itemLease);
+      Set<String> stopping =
+          store.stopping(
+              running.values().stream().map(Attempt::batchId).collect(Collectors.toSet()));
+      for (Attempt a : running.values()) {
+        if (stopping.contains(a.batchId())) {
+          requests.cancel(a.tenantId(), a.requestId().toString());
+        }
+      }
+    }
+    int free = concurrency - running.size();
+    for (Attempt a : store.lease(lease.holder(), free, itemLease)) {
+      start(a);
+    }
+  }
+
+  /** Takes no more items; those running finish or are stopped by the worker's drain. */
+  public void stop() {
+    stopped = true;
+  }
+
+  /** How many of this JVM's batch requests run now. */
+  public int running() {
+    return running.size();
+  }
+
+  private void start(Attempt a) {
+    running.put(a.requestId(), a);
+    try {
+      run(a).whenComplete((answer, error) -> running.remove(a.requestId()));
+    } catch (RuntimeException e) { // refused before it was dispatched: nothing was reserved
+      running.remove(a.requestId());
+      try {
+        ended(a, null, e, null);
+      } catch (RuntimeException f) {
+        LOG.log(
+            Level.WARNING, "could not end batch request " + a.requestId() + "; its lease ends", f);
+      }
+    }
+  }
+
+  private java.util.concurrent.CompletableFuture<JsonObject> run(Attempt a) {
+    BatchAdmission.Admitted admitted = admission.admit(a);
+    CompletionRequest request = admitted.request();
+    Reservation reservation = admitted.reservation();
+    Kind kind = request.kind();
+    String id = kind.idPrefix + a.requestId().toString().replace("-", "");
+    long created = Instant.now().getEpochSecond();
+    int promptTokens = request.prepared().promptIds().length;
+    return inference.generateAsync(
+        reservation,
+        request.prepared(),
+        e -> {},
+        () -> false,
+        r -> request.answer(id, created, r),
+        (r, outcome, tokens, units, answer, refusal) ->
+            inference.settle(
+                r,
+                outcome,
+                () -> {
+                  Settlement s = new Settlement(r, outcome, tokens, units);
+                  ended(
+                      a,
+                      answer == null
+                          ? null
+                          : End.succeeded(answer.toString(), promptTokens, tokens),
+                      refusal,
+                      s);
+                  return true;
+                }));
+  }
+
+  /**
+   * Writes how the attempt ended: its answer, or its refusal as the endpoint would have answered
+   * it, or — for a refusal a later attempt may not meet — the item given back uncharged.
+   */
+  private void ended(Attempt a, End answered, RuntimeException refusal, Settlement s) {
+    if (answered != null) {
+      store.finish(a, answered, s);
+      return;
+    }
+    long retryAfter = retryAfter(refusal, a.attempt());
+    if (retryAfter > 0) {
+      store.release(
+          a,
+          Instant.now().plusSeconds(retryAfter),
+          s == null ? null : new Settlement(s.reservation(), s.outcome(), 0, 0));
+      return;
+    }
+    int status;
+    ErrorEnvelope body;
+    if (refusal instanceof PlatformException e) {
+      status = e.status();
+      body = ErrorEnvelope.of(status, e.code(), e.param(), e.getMessage());
+    } else if (refusal instanceof jakarta.json.JsonException) {
+      status = 400;
+      body = ErrorEnvelope.of(400, "invalid_json", "body", "The request body is not valid JSON.");
+    } else {
+      LOG.log(Level.SEVERE, "batch request " + a.requestId() + " failed", refusal);
+      status = 500;
+      body = ErrorEnvelope.internalError(500);
+    }
+    store.finish(a, End.failed(status, body.toJson()), s);
+  }
+
+  /**
+   * Seconds to wait before the item runs again; 0 when the refusal is final. A rate limit, a full
+   * queue or a node shutting down say when to retry; any other failure of the platform's own (a
+   * 5xx) is tried {@link #ATTEMPTS} times before it is the item's answer.
+   */
+  static long retryAfter(RuntimeException refusal, int attempt) {
+    if (refusal instanceof QuotaExceededException e) {
+      return Math.max(1, e.retryAfterSeconds());
+    }
+    if (refusal instanceof ServiceUnavailableException e && e.retryAfterSeconds() > 0) {
+      return e.retryAfterSeconds();
+    }
+    boolean platformFault = !(refusal instanceof PlatformException e) || e.status() >= 500;
+    if (platformFault && !(refusal instanceof jakarta.json.JsonException) && attempt < ATTEMPTS) {
+      return 5L * attempt;
+    }
+    return 0;
+  }
+
+  /** How often a platform fault is tried before it is a request's answer. */
+  static final int ATTEMPTS = 3;
+}
