@@ -57,6 +57,9 @@ public class BatchRequests {
   @ConfigProperty(name = "llada.batches.lease-seconds", defaultValue = "30")
   long leaseSeconds;
 
+  /** Where a finished item's place is leased again (null outside the container). */
+  @jakarta.annotation.Resource jakarta.enterprise.concurrent.ManagedExecutorService executor;
+
   private final Map<UUID, Attempt> running = new ConcurrentHashMap<>();
   private volatile boolean stopped;
 
@@ -77,9 +80,37 @@ public class BatchRequests {
         }
       }
     }
+    fill();
+  }
+
+  /** Leases items up to the concurrency: each turn, and as soon as a running one ends. */
+  private synchronized void fill() {
     int free = concurrency - running.size();
+    if (stopped || free < 1) {
+      return;
+    }
+    Duration itemLease = Duration.ofSeconds(Math.max(1, leaseSeconds));
     for (Attempt a : store.lease(lease.holder(), free, itemLease)) {
       start(a);
+    }
+  }
+
+  /** After an item ended: its place is taken at once, off the thread that settled it. */
+  private void refill() {
+    if (stopped || executor == null) {
+      return;
+    }
+    try {
+      executor.execute(
+          () -> {
+            try {
+              fill();
+            } catch (RuntimeException e) {
+              LOG.log(Level.FINE, "could not lease batch requests; the next turn will", e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the node is going away: the next turn (if any) leases
     }
   }
 
@@ -96,7 +127,12 @@ public class BatchRequests {
   private void start(Attempt a) {
     running.put(a.requestId(), a);
     try {
-      run(a).whenComplete((answer, error) -> running.remove(a.requestId()));
+      run(a)
+          .whenComplete(
+              (answer, error) -> {
+                running.remove(a.requestId());
+                refill();
+              });
     } catch (RuntimeException e) { // refused before it was dispatched: nothing was reserved
       running.remove(a.requestId());
       try {
