@@ -92,7 +92,8 @@ class SecurityMatrixIT {
         .replace("{name}", MODEL)
         .replace("{version}", "1")
         .replace("{alias}", "sec-alias")
-        .replace("{file_id}", "file-000000000000000000000000");
+        .replace("{file_id}", "file-000000000000000000000000")
+        .replace("{batch_id}", "batch_000000000000000000000000");
   }
 
   private static HttpResponse<String> call(ApiClient caller, String endpoint, String slug)
