@@ -27,4 +27,9 @@ public final class ModelDoesNotFitException extends RuntimeException {
             + ByteSize.format(budgetBytes)
             + " this worker may use");
   }
+
+  /** As a standalone worker reported it ({@code dev.llada.worker.remote}). */
+  public ModelDoesNotFitException(String message) {
+    super(message);
+  }
 }

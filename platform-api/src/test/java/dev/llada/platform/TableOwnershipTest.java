@@ -77,6 +77,7 @@ class TableOwnershipTest {
           Map.entry("tenant_file", "JdbcFileStore"),
           Map.entry("batch", "JdbcBatchStore"),
           Map.entry("batch_item", "JdbcBatchStore"),
+          Map.entry("inference_worker", "WorkerRegistration"),
           Map.entry("audit_log", "JdbcAuditLog"),
           Map.entry("idempotent_response", "JdbcIdempotencyStore"),
           Map.entry("model_version", "JpaModelRegistry"),

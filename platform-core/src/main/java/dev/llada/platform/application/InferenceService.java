@@ -728,6 +728,18 @@ public class InferenceService {
           ranUnits.applyAsLong(e.stepsRun()),
           shuttingDown());
     }
+    if (cause instanceof dev.llada.worker.WorkerUnavailableException e) { // what ran is charged
+      return settled(
+          settler,
+          reservation,
+          Outcome.ERROR,
+          committed,
+          ranUnits.applyAsLong(e.stepsRun()),
+          new ServiceUnavailableException(
+              "worker_unavailable",
+              "No inference worker could finish the request (" + e.getMessage() + "); retry it.",
+              1));
+    }
     return settled(settler, reservation, Outcome.ERROR, 0, failedUnits, failure(cause));
   }
 

@@ -65,12 +65,39 @@ public class WorkerPoolProducer {
   @ConfigProperty(name = "llada.worker.max-batch", defaultValue = "8")
   int maxBatch;
 
+  /**
+   * Who runs the models ({@code LLADA_WORKERS}): {@code embedded} (the default: this JVM, on {@code
+   * llada.devices}) or {@code remote}: the standalone workers registered in the database ({@code
+   * bin/worker}; docs/adr/0021), which this JVM only tokenizes and routes for.
+   */
+  @Inject
+  @ConfigProperty(name = "llada.workers", defaultValue = "embedded")
+  String workers;
+
+  /** The secret platform and standalone workers share ({@code LLADA_WORKER_SECRET}). */
+  @Inject
+  @ConfigProperty(name = "llada.worker.secret", defaultValue = " ")
+  String workerSecret;
+
+  @Inject dev.llada.platform.infrastructure.persistence.JdbcWorkerDirectory directory;
+
   /** Where the worker reports its waits and steps (the platform's metrics). */
   @Inject dev.llada.worker.WorkerMetrics metrics;
 
   @Produces
   @ApplicationScoped
   WorkerPool workerPool() {
+    if (workers.equals("remote")) {
+      try {
+        return new dev.llada.worker.remote.RemoteWorkerPool(directory, workerSecret.strip());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("the worker's settings: " + e.getMessage(), e);
+      }
+    }
+    if (!workers.equals("embedded")) {
+      throw new IllegalStateException(
+          "the worker's settings: LLADA_WORKERS must be embedded or remote, got '" + workers + "'");
+    }
     try {
       Map<String, Integer> slots =
           DevicePool.parseDevices(devices.isBlank() ? device : devices); // gpu = gpu0
