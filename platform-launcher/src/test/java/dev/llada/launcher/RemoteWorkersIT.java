@@ -41,7 +41,7 @@ class RemoteWorkersIT {
   private static final int DB_PORT = Integer.getInteger("it.db.port", 18434);
   private static final String MODEL = "llada-tiny-instruct";
   private static final String MASTER = "two-platforms-master-key-42";
-  private static final String SECRET = "remote-workers-it-secret-0123456789abcdef";
+  static final String SECRET = "remote-workers-it-secret-0123456789abcdef";
   private static final Path ZOO =
       Path.of("..", "models", MODEL).toAbsolutePath().normalize().getParent();
   private static final HttpClient HTTP =
@@ -49,8 +49,12 @@ class RemoteWorkersIT {
 
   @TempDir Path temp;
 
-  /** A worker process as bin/worker starts it. */
   private Process worker(String name, int port, String databaseUrl) throws Exception {
+    return worker(temp, name, port, databaseUrl);
+  }
+
+  /** A worker process as bin/worker starts it, its output in {@code home/name.log}. */
+  static Process worker(Path home, String name, int port, String databaseUrl) throws Exception {
     Path module = Path.of("..", "inference-worker", "target").toAbsolutePath().normalize();
     String jar;
     try (var files = Files.list(module)) {
@@ -72,7 +76,7 @@ class RemoteWorkersIT {
                 jar + File.pathSeparator + module.resolve("lib") + "/*",
                 "dev.llada.worker.remote.WorkerMain")
             .redirectErrorStream(true)
-            .redirectOutput(temp.resolve(name + ".log").toFile());
+            .redirectOutput(home.resolve(name + ".log").toFile());
     Map<String, String> env = b.environment();
     env.keySet().removeIf(k -> k.startsWith("LLADA_") || k.startsWith("DATABASE_"));
     env.put("DATABASE_URL", databaseUrl);
@@ -86,8 +90,12 @@ class RemoteWorkersIT {
   }
 
   private void awaitLog(String name, String text, Duration within) throws Exception {
+    awaitLog(temp, name, text, within);
+  }
+
+  static void awaitLog(Path home, String name, String text, Duration within) throws Exception {
     long until = System.nanoTime() + within.toNanos();
-    Path log = temp.resolve(name + ".log");
+    Path log = home.resolve(name + ".log");
     while (!(Files.exists(log) && Files.readString(log).contains(text))) {
       assertTrue(System.nanoTime() < until, "no '" + text + "' from " + name);
       Thread.sleep(200);
@@ -115,18 +123,14 @@ class RemoteWorkersIT {
   void twoWorkersServeAPlatformAndOneKilledUnderLoadLosesNoAcceptedRequest() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(temp.resolve("pg"), DB_PORT, false)) {
       String url = db.databaseUrl();
+      Map<String, String> remote =
+          Map.of(
+              "LLADA_WORKERS", "remote",
+              "LLADA_WORKER_SECRET", SECRET,
+              "LLADA_RESERVATIONS_LEASE_SECONDS", "20",
+              "LLADA_RETENTION_SWEEP_SECONDS", "2");
       PlatformLauncherIT.Launched platform =
-          TwoPlatformsIT.platform(
-              temp,
-              "p",
-              PORT,
-              ZOO,
-              url,
-              Map.of(
-                  "LLADA_WORKERS", "remote",
-                  "LLADA_WORKER_SECRET", SECRET,
-                  "LLADA_RESERVATIONS_LEASE_SECONDS", "20",
-                  "LLADA_RETENTION_SWEEP_SECONDS", "2"));
+          TwoPlatformsIT.platform(temp, "p", PORT, ZOO, url, remote);
       Process w1 = null;
       Process w2 = null;
       try {
@@ -143,6 +147,17 @@ class RemoteWorkersIT {
         assertEquals(200, first.statusCode(), first.body());
         HttpResponse<String> again = post(PORT, "/v1/completions", key, completion(8));
         assertEquals(text(first), text(again));
+        // a second replica on the same database shares the workers
+        PlatformLauncherIT.Launched replica =
+            TwoPlatformsIT.platform(temp, "q", PORT + 1, ZOO, url, remote);
+        try {
+          replica.awaitLine("is ready in", Duration.ofSeconds(240));
+          HttpResponse<String> viaReplica = post(PORT + 1, "/v1/completions", key, completion(8));
+          assertEquals(200, viaReplica.statusCode(), viaReplica.body());
+          assertEquals(text(first), text(viaReplica));
+        } finally {
+          replica.kill();
+        }
 
         // the workers answer only the secret's holders, of their protocol
         HttpResponse<String> anonymous =

@@ -201,7 +201,7 @@ public final class RemoteWorkerPool implements WorkerPool {
   private void runGeneration(
       GenerationJob job, String jobId, String body, CompletableFuture<GenerationResult> result) {
     Set<String> tried = new HashSet<>();
-    RuntimeException last = new WorkerBusyException(false, 0);
+    RuntimeException last = null; // no worker: 503 platform_busy
     for (WorkerDirectory.Worker w : candidates(job.model())) {
       if (!tried.add(w.id())) {
         continue;
@@ -252,7 +252,7 @@ public final class RemoteWorkerPool implements WorkerPool {
         }
         LOG.log(
             Level.INFO, "worker " + w.id() + " did not take job " + jobId + "; trying another", e);
-        last = new WorkerUnavailableException("worker " + w.id() + " could not be reached", 0);
+        last = unreachable(last, w);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         result.completeExceptionally(new WorkerStoppingException("interrupted", steps[0]));
@@ -265,7 +265,18 @@ public final class RemoteWorkerPool implements WorkerPool {
         cancelSent.remove(jobId);
       }
     }
-    result.completeExceptionally(last);
+    result.completeExceptionally(last != null ? last : new WorkerBusyException(false, 0));
+  }
+
+  /**
+   * The error for a request no worker took, after {@code w} could not be reached: a worker that
+   * answered "full" or "draining" before it makes it {@code platform_busy} (the pool is there, it
+   * is full); only when none answered is it {@code worker_unavailable}. Both are retryable 503s.
+   */
+  private static RuntimeException unreachable(RuntimeException last, WorkerDirectory.Worker w) {
+    return last instanceof WorkerBusyException
+        ? last
+        : new WorkerUnavailableException("worker " + w.id() + " could not be reached", 0);
   }
 
   /** A refusal before anything ran that another worker may not give. */
@@ -337,7 +348,7 @@ public final class RemoteWorkerPool implements WorkerPool {
     CompletableFuture<LikelihoodResult> result = new CompletableFuture<>();
     readers.execute(
         () -> {
-          RuntimeException last = new WorkerBusyException(false, 0);
+          RuntimeException last = null; // no worker: 503 platform_busy
           for (WorkerDirectory.Worker w : candidates(job.model())) {
             inFlight.put(jobId, new InFlight(jobId, w, job.cancelled()));
             try {
@@ -361,7 +372,7 @@ public final class RemoteWorkerPool implements WorkerPool {
               }
               last = new WorkerBusyException(false, 0);
             } catch (IOException e) { // nothing of a likelihood is kept: another worker may run it
-              last = new WorkerUnavailableException("worker " + w.id() + " was lost", 0);
+              last = unreachable(last, w);
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
               result.completeExceptionally(new WorkerStoppingException("interrupted", 0));
@@ -373,7 +384,7 @@ public final class RemoteWorkerPool implements WorkerPool {
               inFlight.remove(jobId);
             }
           }
-          result.completeExceptionally(last);
+          result.completeExceptionally(last != null ? last : new WorkerBusyException(false, 0));
         });
     return result;
   }

@@ -12,7 +12,6 @@ import java.io.InputStreamReader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,21 +30,64 @@ final class BatchInput {
   private static final Set<String> LINE_FIELDS = Set.of("custom_id", "method", "url", "body");
 
   /**
-   * Reads the input file's lines into {@code items}; each refused line (and a file of too many or
-   * no requests) adds an error to {@code errors}. Returns how many errors there were.
+   * Checks the input file's lines: each refused line (and a file of too many or no requests) adds
+   * an error to {@code errors} (the first {@link #MAX_ERRORS}); returns how many errors there were
+   * and how many requests it holds. Nothing of the file is kept but its custom_ids, so a file of
+   * any allowed size is checked in bounded memory; {@link #items} then streams its requests.
    */
-  static int read(
+  static int[] check(
+      java.io.InputStream input, String endpoint, int maxRequests, JsonArrayBuilder errors)
+      throws IOException {
+    int[] counts = {0, 0}; // errors, requests
+    read(
+        input,
+        endpoint,
+        maxRequests,
+        item -> counts[1]++,
+        (why, number) -> {
+          if (counts[0]++ < MAX_ERRORS) {
+            errors.add(error("invalid_request", why, number));
+          }
+        });
+    if (counts[0] == 0 && counts[1] == 0) {
+      errors.add(error("empty_file", "The input file holds no request.", null));
+      counts[0]++;
+    }
+    return counts;
+  }
+
+  /**
+   * The requests of an input file {@link #check} found without errors, read again line by line as
+   * they are stored: never all in memory.
+   */
+  static BatchStore.Items items(
+      java.util.function.Supplier<java.io.InputStream> file, String endpoint, int maxRequests) {
+    return sink -> {
+      try (java.io.InputStream in = file.get()) {
+        read(
+            in,
+            endpoint,
+            maxRequests,
+            sink,
+            (why, number) -> {
+              throw new IllegalStateException("line " + number + " changed: " + why);
+            });
+      }
+    };
+  }
+
+  private static void read(
       java.io.InputStream input,
       String endpoint,
       int maxRequests,
-      List<BatchStore.NewItem> items,
-      JsonArrayBuilder errors)
+      java.util.function.Consumer<BatchStore.NewItem> accepted,
+      java.util.function.ObjIntConsumer<String> refusedAt)
       throws IOException {
-    int count = 0;
     Set<String> customIds = new HashSet<>();
     BufferedReader lines = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
     String text;
     int number = 0;
+    int requests = 0;
     while ((text = lines.readLine()) != null) {
       number++;
       if (text.isBlank()) {
@@ -59,24 +101,18 @@ final class BatchInput {
       } catch (RuntimeException e) { // the upload checked JSON already; stored bytes may be older
         why = "it is not one JSON object";
       }
-      if (why == null && items.size() == maxRequests) {
+      if (why == null && requests == maxRequests) {
         why = "the batch would hold more than " + maxRequests + " requests";
       }
       if (why != null) {
-        if (count++ < MAX_ERRORS) {
-          errors.add(error("invalid_request", why, number));
-        }
+        refusedAt.accept(why, number);
         continue;
       }
-      items.add(
+      requests++;
+      accepted.accept(
           new BatchStore.NewItem(
               number, line.getString("custom_id"), line.getJsonObject("body").toString()));
     }
-    if (count == 0 && items.isEmpty()) {
-      errors.add(error("empty_file", "The input file holds no request.", null));
-      count++;
-    }
-    return count;
   }
 
   /** Why a line is refused, or null: OpenAI's request line {custom_id, method, url, body}. */
@@ -90,8 +126,12 @@ final class BatchInput {
       return "custom_id is required, a string";
     }
     String customId = id.getString();
-    if (customId.isEmpty() || customId.length() > 512) {
+    int length = customId.codePointCount(0, customId.length());
+    if (length == 0 || length > 512) {
       return "custom_id must have 1 to 512 characters";
+    }
+    if (!printable(customId)) {
+      return "custom_id must be text: no control characters, no unpaired surrogates";
     }
     if (!customIds.add(customId)) {
       return "custom_id '" + FileService.printable(customId) + "' is used by an earlier line";
@@ -112,6 +152,27 @@ final class BatchInput {
       return "body.stream must not be true: a batch's answers go to its output file";
     }
     return null;
+  }
+
+  /**
+   * Text PostgreSQL and the output file can hold: no NUL or other C0 control, no lone surrogate.
+   */
+  static boolean printable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static JsonObject error(String code, String message, Integer line) {

@@ -57,22 +57,21 @@ public class BatchOutputs {
     return ended;
   }
 
+  /**
+   * A cancelled batch ends {@code cancelled}; any other ends {@code expired} when some of its
+   * requests expired unrun, else {@code completed}, after {@code finalizing} (which a cancel can no
+   * longer interrupt).
+   */
   private boolean finish(Batch b) throws IOException {
-    String status;
-    if (b.status().equals("cancelling")) {
-      status = "cancelled";
-    } else if (!Instant.now().isBefore(b.times().expiresAt())) {
-      status = "expired";
-    } else {
-      status = "completed";
-      if (b.status().equals("in_progress") && !store.finalizing(b.id())) {
-        return false; // cancelled meanwhile: next time
-      }
+    boolean cancelled = b.status().equals("cancelling");
+    if (b.status().equals("in_progress") && !store.finalizing(b.id())) {
+      return false; // cancelled meanwhile: next time
     }
     Path output = Files.createTempFile("llada-batch-", ".jsonl");
     Path errors = Files.createTempFile("llada-batch-", ".jsonl");
     try {
       long[] lines = write(b, output, errors);
+      String status = cancelled ? "cancelled" : lines[2] > 0 ? "expired" : "completed";
       String outputId = lines[0] == 0 ? null : store(b, "output", output);
       String errorId = lines[1] == 0 ? null : store(b, "error", errors);
       boolean closed = store.close(b.id(), status, outputId, errorId);
@@ -87,7 +86,7 @@ public class BatchOutputs {
                     + lines[0]
                     + " answered, "
                     + lines[1]
-                    + " failed");
+                    + " not");
       }
       return closed;
     } finally {
@@ -96,9 +95,9 @@ public class BatchOutputs {
     }
   }
 
-  /** Writes both files; the number of lines of each. */
+  /** Writes both files; the number of lines of each, and how many requests expired. */
   private long[] write(Batch b, Path output, Path errors) throws IOException {
-    long[] lines = new long[2];
+    long[] lines = new long[3];
     try (BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
         BufferedWriter err = Files.newBufferedWriter(errors, StandardCharsets.UTF_8)) {
       int from = 1;
@@ -110,6 +109,7 @@ public class BatchOutputs {
           (answered ? out : err).write(line(b, e));
           (answered ? out : err).write('\n');
           lines[answered ? 0 : 1]++;
+          lines[2] += e.state().equals("expired") ? 1 : 0;
           from = e.line() + 1;
         }
       } while (page.size() == PAGE);

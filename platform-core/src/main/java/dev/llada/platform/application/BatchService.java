@@ -18,7 +18,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -54,6 +53,11 @@ public class BatchService {
   @Inject
   @ConfigProperty(name = "llada.batches.max-requests", defaultValue = "50000")
   int maxRequests;
+
+  /** The largest input file a batch reads (OpenAI's 200 MB). */
+  @Inject
+  @ConfigProperty(name = "llada.batches.max-input-bytes", defaultValue = "209715200")
+  long maxInputBytes;
 
   /** How long a batch may run before its unstarted requests expire ({@code 24h}: a day). */
   @Inject
@@ -110,14 +114,26 @@ public class BatchService {
               + input.purpose()
               + "'; a batch reads a file of purpose 'batch'.");
     }
-    List<BatchStore.NewItem> items = new ArrayList<>();
+    if (input.bytes() > maxInputBytes) {
+      throw new InvalidRequestException(
+          "input_file_too_large",
+          "input_file_id",
+          "The file "
+              + input.id()
+              + " has "
+              + input.bytes()
+              + " bytes; a batch's input file has at most "
+              + maxInputBytes
+              + ".");
+    }
     JsonArrayBuilder errors = Json.createArrayBuilder();
-    int errorCount;
+    int[] counts; // errors, requests: the file is read twice, never held whole
     try (java.io.InputStream in = files.open(input)) {
-      errorCount = BatchInput.read(in, endpoint, maxRequests, items, errors);
+      counts = BatchInput.check(in, endpoint, maxRequests, errors);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    int errorCount = counts[0];
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     boolean failed = errorCount > 0;
     Batch batch =
@@ -151,8 +167,12 @@ public class BatchService {
                 null,
                 null,
                 null),
-            new Batch.Counts(failed ? 0 : items.size(), 0, 0, 0, 0));
-    store.create(batch, failed ? List.of() : items);
+            new Batch.Counts(failed ? 0 : counts[1], 0, 0, 0, 0));
+    store.create(
+        batch,
+        failed
+            ? BatchStore.Items.NONE
+            : BatchInput.items(() -> files.open(input), endpoint, maxRequests));
     return batch;
   }
 

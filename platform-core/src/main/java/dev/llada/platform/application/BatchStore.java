@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -21,7 +20,16 @@ public interface BatchStore {
   record NewItem(int line, String customId, String body) {}
 
   /** Stores a new batch and its items (none when it failed validation). */
-  void create(Batch batch, List<NewItem> items);
+  void create(Batch batch, Items items);
+
+  /** A batch's requests, given one by one to the store as it writes them. */
+  @FunctionalInterface
+  interface Items {
+    /** No requests: a batch that failed its checks. */
+    Items NONE = sink -> {};
+
+    void forEach(java.util.function.Consumer<NewItem> sink) throws java.io.IOException;
+  }
 
   /** The tenant's batch {@code id}. */
   Optional<Batch> find(UUID tenantId, String id);
@@ -55,8 +63,12 @@ public interface BatchStore {
    */
   List<Attempt> lease(String holder, int n, Duration lease);
 
-  /** Extends the leases {@code holder} holds on its running items; how many. */
-  int renew(String holder, Duration lease);
+  /**
+   * Extends the leases {@code holder} holds on the running attempts {@code requestIds}; how many.
+   * An attempt not named (one whose end could not be written) keeps its lease until it ends, so its
+   * item returns to the queue.
+   */
+  int renew(String holder, Collection<UUID> requestIds, Duration lease);
 
   /** How an attempt ended for its item: an answer or a refusal, as the endpoint would answer. */
   record End(
@@ -69,6 +81,14 @@ public interface BatchStore {
     public static End failed(int statusCode, String errorBody) {
       return new End("failed", statusCode, errorBody, 0, 0);
     }
+
+    /** Stopped while it ran because its batch was being cancelled or expired ({@code state}). */
+    public static End stopped(String state, int statusCode, String errorBody) {
+      if (!state.equals("cancelled") && !state.equals("expired")) {
+        throw new IllegalArgumentException("not a stopped state: " + state);
+      }
+      return new End(state, statusCode, errorBody, 0, 0);
+    }
   }
 
   /** The settlement of an attempt's reservation, written with the item's end. */
@@ -78,7 +98,9 @@ public interface BatchStore {
    * Ends the attempt: its item takes {@code end} and its reservation (if it made one) is settled
    * with {@code settlement}, in one transaction. When the item is no longer this attempt's (its
    * lease ran out and another attempt took it), the item is left alone and the reservation is
-   * settled with nothing charged. True when the end was kept.
+   * settled with nothing charged. When the reservation was settled already (its lease expired
+   * first, uncharged), the end is not kept either: an answer is kept only with its charge, and the
+   * item goes back to the queue to run again. True when the end was kept.
    */
   boolean finish(Attempt attempt, End end, Settlement settlement);
 
@@ -89,8 +111,11 @@ public interface BatchStore {
    */
   void release(Attempt attempt, Instant notBefore, Settlement uncharged);
 
-  /** Of {@code batchIds}, those being cancelled, expired or gone: their running items stop. */
-  Set<String> stopping(Collection<String> batchIds);
+  /**
+   * Of {@code batchIds}, those being cancelled or gone ("cancelled") or past their expiry
+   * ("expired"): their running items stop, and end so.
+   */
+  java.util.Map<String, String> stopping(Collection<String> batchIds);
 
   /**
    * Expires the items that have not started of batches past their expiry; how many batches it

@@ -608,8 +608,14 @@ public class InferenceService {
           } catch (RuntimeException e) {
             settler.settle(reservation, Outcome.ERROR, 0, result.computeUnits(), null, e);
             throw e;
-          } catch (Error e) {
-            settle(reservation, Outcome.ERROR, 0, result.computeUnits());
+          } catch (Error e) { // settled as any failure (a batch item ends with it), then thrown
+            settler.settle(
+                reservation,
+                Outcome.ERROR,
+                0,
+                result.computeUnits(),
+                null,
+                new IllegalStateException("the answer could not be built", e));
             throw e;
           }
           settler.settle(

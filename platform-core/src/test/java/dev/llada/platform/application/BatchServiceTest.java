@@ -83,6 +83,66 @@ class BatchServiceTest {
   }
 
   @Test
+  void aCustomIdIsTextOfAtMost512CodePoints() {
+    Set<String> seen = new HashSet<>();
+    String body = "{\"model\":\"m\",\"messages\":[]}";
+    String url = "\"" + CHAT + "\"";
+    // 512 emoji are 1,024 chars but 512 characters: allowed
+    assertNull(why(line("\"" + "\ud83d\ude00".repeat(512) + "\"", "\"POST\"", url, body), seen));
+    for (String bad :
+        new String[] {"\"a\\u0000b\"", "\"\\ud83d\"", "\"x\\ude00\"", "\"tab\\tid\""}) {
+      assertEquals(
+          "custom_id must be text: no control characters, no unpaired surrogates",
+          why(line(bad, "\"POST\"", url, body), seen),
+          bad);
+    }
+  }
+
+  private static java.io.InputStream stream(String text) {
+    return new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void anInputFileIsCheckedThenStreamedWithItsLineNumbers() throws Exception {
+    String ok = "{\"model\":\"m\",\"messages\":[]}";
+    String file =
+        line("\"a\"", "\"POST\"", "\"" + CHAT + "\"", ok)
+            + "\n\n"
+            + line("\"b\"", "\"POST\"", "\"" + CHAT + "\"", ok)
+            + "\n";
+    jakarta.json.JsonArrayBuilder errors = Json.createArrayBuilder();
+    int[] counts = BatchInput.check(stream(file), CHAT, 10, errors);
+    assertEquals(0, counts[0]);
+    assertEquals(2, counts[1]);
+    java.util.List<BatchStore.NewItem> items = new java.util.ArrayList<>();
+    BatchInput.items(() -> stream(file), CHAT, 10).forEach(items::add);
+    assertEquals(2, items.size());
+    assertEquals(1, items.get(0).line());
+    assertEquals(3, items.get(1).line()); // the blank line counts
+    assertEquals("b", items.get(1).customId());
+    assertEquals(ok, items.get(1).body());
+
+    // over the most requests, and bad lines: each named, at most MAX_ERRORS of them
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < BatchInput.MAX_ERRORS + 50; i++) {
+      many.append("not json\n");
+    }
+    errors = Json.createArrayBuilder();
+    counts = BatchInput.check(stream(file + many), CHAT, 1, errors);
+    assertEquals(1 + BatchInput.MAX_ERRORS + 50, counts[0]);
+    jakarta.json.JsonArray listed = errors.build();
+    assertEquals(BatchInput.MAX_ERRORS, listed.size());
+    assertEquals(3, listed.getJsonObject(0).getInt("line"));
+    assertTrue(listed.getJsonObject(0).getString("message").contains("more than 1 requests"));
+    assertEquals(
+        "Line 4: it is not one JSON object.", listed.getJsonObject(1).getString("message"));
+
+    errors = Json.createArrayBuilder();
+    assertEquals(1, BatchInput.check(stream("\n \n"), CHAT, 1, errors)[0]);
+    assertEquals("empty_file", errors.build().getJsonObject(0).getString("code"));
+  }
+
+  @Test
   void metadataIsAtMostSixteenShortStrings() {
     assertNull(BatchInput.metadata(null));
     assertEquals("{\"k\":\"v\"}", BatchInput.metadata(json("{\"k\":\"v\"}")));

@@ -20,9 +20,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Every {@code llada.batches.poll-millis} on every JVM: runs a turn of the batch requests ({@link
  * BatchRequests#tick}) and ends the batches whose requests have all ended ({@link
- * BatchOutputs#finishDue}); a failed turn is logged and the next one runs as planned
- * (docs/adr/0020). Stopped first on the way out ({@link GracefulShutdown}), so that a draining node
- * leases no new item.
+ * BatchOutputs#finishDue}, on a schedule of its own); a failed turn is logged and the next one runs
+ * as planned (docs/adr/0020). Stopped first on the way out ({@link GracefulShutdown}), so that a
+ * draining node leases no new item.
  */
 @Singleton
 @Startup
@@ -40,32 +40,43 @@ public class BatchSchedule {
   @ConfigProperty(name = "llada.batches.poll-millis", defaultValue = "1000")
   long pollMillis;
 
-  private ScheduledFuture<?> task;
+  private ScheduledFuture<?> turns;
+  private ScheduledFuture<?> endings;
 
+  /**
+   * Two schedules: ending a large batch (writing its files) takes a while, and must not hold up the
+   * renewal of the running items' leases.
+   */
   @PostConstruct
   void start() {
     long every = Math.max(50, pollMillis);
-    task = scheduler.scheduleWithFixedDelay(this::turn, every, every, TimeUnit.MILLISECONDS);
+    turns =
+        scheduler.scheduleWithFixedDelay(
+            () -> run("turn", requests::tick), every, every, TimeUnit.MILLISECONDS);
+    endings =
+        scheduler.scheduleWithFixedDelay(
+            () -> run("ending", outputs::finishDue), every, every, TimeUnit.MILLISECONDS);
   }
 
-  private void turn() {
+  private void run(String what, Runnable work) {
     try {
       if (database.ensureMigrated()) {
-        requests.tick();
-        outputs.finishDue();
+        work.run();
       }
     } catch (VirtualMachineError e) {
       throw e;
     } catch (RuntimeException | Error e) { // anything else would end the schedule: log, go on
-      LOG.log(Level.WARNING, "batch turn failed; the next one runs as planned", e);
+      LOG.log(Level.WARNING, "batch " + what + " failed; the next one runs as planned", e);
     }
   }
 
   /** Leases no more batch requests and stops the turns. */
   public synchronized void stop() {
     requests.stop();
-    if (task != null) {
-      task.cancel(false);
+    for (ScheduledFuture<?> task : new ScheduledFuture<?>[] {turns, endings}) {
+      if (task != null) {
+        task.cancel(false);
+      }
     }
   }
 

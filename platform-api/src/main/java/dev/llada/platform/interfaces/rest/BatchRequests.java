@@ -19,7 +19,6 @@ import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -61,6 +60,10 @@ public class BatchRequests {
   @jakarta.annotation.Resource jakarta.enterprise.concurrent.ManagedExecutorService executor;
 
   private final Map<UUID, Attempt> running = new ConcurrentHashMap<>();
+
+  /** Running attempts this JVM stopped because their batch is ending: "cancelled" or "expired". */
+  private final Map<UUID, String> stoppedAs = new ConcurrentHashMap<>();
+
   private volatile boolean stopped;
 
   /** One turn (see the class comment). */
@@ -70,12 +73,13 @@ public class BatchRequests {
     }
     Duration itemLease = Duration.ofSeconds(Math.max(1, leaseSeconds));
     if (!running.isEmpty()) {
-      store.renew(lease.holder(), itemLease);
-      Set<String> stopping =
+      store.renew(lease.holder(), running.keySet(), itemLease);
+      Map<String, String> stopping =
           store.stopping(
               running.values().stream().map(Attempt::batchId).collect(Collectors.toSet()));
       for (Attempt a : running.values()) {
-        if (stopping.contains(a.batchId())) {
+        String why = stopping.get(a.batchId());
+        if (why != null && stoppedAs.putIfAbsent(a.requestId(), why) == null) {
           requests.cancel(a.tenantId(), a.requestId().toString());
         }
       }
@@ -131,6 +135,7 @@ public class BatchRequests {
           .whenComplete(
               (answer, error) -> {
                 running.remove(a.requestId());
+                stoppedAs.remove(a.requestId());
                 refill();
               });
     } catch (RuntimeException e) { // refused before it was dispatched: nothing was reserved
@@ -162,35 +167,35 @@ public class BatchRequests {
             inference.settle(
                 r,
                 outcome,
-                () -> {
-                  Settlement s = new Settlement(r, outcome, tokens, units);
-                  ended(
-                      a,
-                      answer == null
-                          ? null
-                          : End.succeeded(answer.toString(), promptTokens, tokens),
-                      refusal,
-                      s);
-                  return true;
-                }));
+                () ->
+                    ended(
+                        a,
+                        answer == null
+                            ? null
+                            : End.succeeded(answer.toString(), promptTokens, tokens),
+                        refusal,
+                        new Settlement(r, outcome, tokens, units))));
   }
 
   /**
    * Writes how the attempt ended: its answer, or its refusal as the endpoint would have answered
-   * it, or — for a refusal a later attempt may not meet — the item given back uncharged.
+   * it, or — for a refusal a later attempt may not meet — the item given back uncharged. An attempt
+   * stopped because its batch is being cancelled or expired ends {@code cancelled} or {@code
+   * expired}, charged the steps it ran. False when the end was not kept (see {@link
+   * BatchStore#finish}).
    */
-  private void ended(Attempt a, End answered, RuntimeException refusal, Settlement s) {
+  private boolean ended(Attempt a, End answered, RuntimeException refusal, Settlement s) {
     if (answered != null) {
-      store.finish(a, answered, s);
-      return;
+      return store.finish(a, answered, s);
     }
-    long retryAfter = retryAfter(refusal, a.attempt());
+    String stopped = stoppedAs.get(a.requestId());
+    long retryAfter = stopped != null ? 0 : retryAfter(refusal, a.attempt());
     if (retryAfter > 0) {
       store.release(
           a,
           Instant.now().plusSeconds(retryAfter),
           s == null ? null : new Settlement(s.reservation(), s.outcome(), 0, 0));
-      return;
+      return true;
     }
     int status;
     ErrorEnvelope body;
@@ -205,15 +210,23 @@ public class BatchRequests {
       status = 500;
       body = ErrorEnvelope.internalError(500);
     }
-    store.finish(a, End.failed(status, body.toJson()), s);
+    End end =
+        stopped != null
+            ? End.stopped(stopped, status, body.toJson())
+            : End.failed(status, body.toJson());
+    return store.finish(a, end, s);
   }
 
   /**
    * Seconds to wait before the item runs again; 0 when the refusal is final. A rate limit, a full
-   * queue or a node shutting down say when to retry; any other failure of the platform's own (a
-   * 5xx) is tried {@link #ATTEMPTS} times before it is the item's answer.
+   * queue or a node shutting down say when to retry; a timeout is final (the steps it ran are
+   * charged); any other failure of the platform's own (a 5xx) is tried {@link #ATTEMPTS} times
+   * before it is the item's answer.
    */
   static long retryAfter(RuntimeException refusal, int attempt) {
+    if (refusal instanceof ServiceUnavailableException e && "timeout".equals(e.code())) {
+      return 0; // it ran to the platform's deadline: again it would too; charged what ran
+    }
     if (refusal instanceof QuotaExceededException e) {
       return Math.max(1, e.retryAfterSeconds());
     }

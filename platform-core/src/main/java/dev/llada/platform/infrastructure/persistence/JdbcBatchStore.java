@@ -13,8 +13,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -55,7 +56,7 @@ public class JdbcBatchStore implements BatchStore {
   }
 
   @Override
-  public void create(Batch b, List<NewItem> items) {
+  public void create(Batch b, Items items) {
     db(
         c -> {
           Batch.Times t = b.times();
@@ -82,16 +83,27 @@ public class JdbcBatchStore implements BatchStore {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO batch_item (batch_id, line, custom_id, body) VALUES (?, ?, ?, ?)")) {
-            int n = 0;
-            for (NewItem item : items) {
-              ps.setString(1, b.id());
-              ps.setInt(2, item.line());
-              ps.setString(3, item.customId());
-              ps.setString(4, item.body());
-              ps.addBatch();
-              if (++n % 1000 == 0) {
-                ps.executeBatch();
-              }
+            int[] n = {0};
+            try {
+              items.forEach(
+                  item -> {
+                    try {
+                      ps.setString(1, b.id());
+                      ps.setInt(2, item.line());
+                      ps.setString(3, item.customId());
+                      ps.setString(4, item.body());
+                      ps.addBatch();
+                      if (++n[0] % 1000 == 0) {
+                        ps.executeBatch();
+                      }
+                    } catch (SQLException e) {
+                      throw new Unchecked(e);
+                    }
+                  });
+            } catch (Unchecked e) {
+              throw e.getCause();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
             ps.executeBatch();
           }
@@ -202,39 +214,70 @@ public class JdbcBatchStore implements BatchStore {
   }
 
   @Override
-  public int renew(String holder, Duration lease) {
+  public int renew(String holder, Collection<UUID> requestIds, Duration lease) {
+    if (requestIds.isEmpty()) {
+      return 0;
+    }
     return db(
-        c ->
-            Sql.update(
-                c,
-                "UPDATE batch_item SET lease_expires_at = now() + make_interval(secs => ?)"
-                    + " WHERE holder = ? AND state = 'running'",
-                lease.toMillis() / 1000.0,
-                holder));
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE batch_item SET lease_expires_at = now() + make_interval(secs => ?)"
+                      + " WHERE holder = ? AND state = 'running' AND request_id = ANY(?)")) {
+            ps.setDouble(1, lease.toMillis() / 1000.0);
+            ps.setString(2, holder);
+            ps.setArray(3, c.createArrayOf("uuid", requestIds.toArray()));
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public boolean finish(Attempt a, End end, Settlement s) {
     return db(
         c -> {
-          boolean kept =
-              Sql.update(
+          // the item first, then (in settleIn) its tenant: the order every writer locks in
+          boolean ours =
+              Sql.one(
                       c,
-                      "UPDATE batch_item SET state = ?, status_code = ?, response = ?,"
-                          + " prompt_tokens = ?, completion_tokens = ?, holder = NULL,"
-                          + " lease_expires_at = NULL, finished_at = now()"
-                          + " WHERE batch_id = ? AND line = ? AND request_id = ? AND state = 'running'",
-                      end.state(),
-                      end.statusCode(),
-                      end.response(),
-                      end.promptTokens(),
-                      end.completionTokens(),
+                      "SELECT 1 FROM batch_item WHERE batch_id = ? AND line = ? AND request_id = ?"
+                          + " AND state = 'running' FOR UPDATE",
+                      rs -> 1,
                       a.batchId(),
                       a.line(),
                       a.requestId())
-                  == 1;
-          settle(c, s, kept);
-          return kept;
+                  .isPresent();
+          if (!ours) { // another attempt has it now: this one is charged nothing
+            settleUncharged(c, s);
+            return false;
+          }
+          if (s != null
+              && !JdbcQuotaLedger.settleIn(
+                  c, s.reservation(), s.outcome(), s.completionTokens(), s.units())) {
+            // its reservation expired first (settled uncharged): an answer nobody paid for is
+            // not kept; the item runs again, and that attempt pays
+            Sql.update(
+                c,
+                "UPDATE batch_item SET state = 'pending', holder = NULL, lease_expires_at = NULL"
+                    + " WHERE batch_id = ? AND line = ?",
+                a.batchId(),
+                a.line());
+            return false;
+          }
+          Sql.update(
+              c,
+              "UPDATE batch_item SET state = ?, status_code = ?, response = ?,"
+                  + " prompt_tokens = ?, completion_tokens = ?, holder = NULL,"
+                  + " lease_expires_at = NULL, finished_at = now()"
+                  + " WHERE batch_id = ? AND line = ?",
+              end.state(),
+              end.statusCode(),
+              end.response(),
+              end.promptTokens(),
+              end.completionTokens(),
+              a.batchId(),
+              a.line());
+          return true;
         });
   }
 
@@ -253,40 +296,44 @@ public class JdbcBatchStore implements BatchStore {
                       a.line(),
                       a.requestId())
                   == 1;
-          settle(c, uncharged, false);
+          settleUncharged(c, uncharged);
           return kept;
         });
   }
 
-  /** The attempt's settlement; with nothing charged when its end was not kept. */
-  private static void settle(Connection c, Settlement s, boolean kept) throws SQLException {
-    if (s == null) {
-      return; // refused before it reserved anything
-    }
-    if (kept) {
-      JdbcQuotaLedger.settleIn(c, s.reservation(), s.outcome(), s.completionTokens(), s.units());
-    } else {
+  /** The attempt's settlement with nothing charged: its end was not kept, or it gave back. */
+  private static void settleUncharged(Connection c, Settlement s) throws SQLException {
+    if (s != null) { // null: refused before it reserved anything
       JdbcQuotaLedger.settleIn(c, s.reservation(), s.outcome(), 0, 0);
     }
   }
 
   @Override
-  public Set<String> stopping(Collection<String> batchIds) {
+  public Map<String, String> stopping(Collection<String> batchIds) {
     if (batchIds.isEmpty()) {
-      return Set.of();
+      return Map.of();
     }
     return db(
         c -> {
-          Set<String> stopping = new HashSet<>(batchIds);
+          Map<String, String> stopping = new HashMap<>();
+          for (String id : batchIds) {
+            stopping.put(id, "cancelled"); // gone (its tenant deleted) unless found below
+          }
           Array ids = c.createArrayOf("varchar", batchIds.toArray());
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT id FROM batch WHERE id = ANY(?) AND status = 'in_progress'"
-                      + " AND expires_at > now()")) {
+                  "SELECT id, CASE WHEN status = 'in_progress' AND expires_at > now() THEN NULL"
+                      + " WHEN status IN ('in_progress', 'expired') THEN 'expired'"
+                      + " ELSE 'cancelled' END FROM batch WHERE id = ANY(?)")) {
             ps.setArray(1, ids);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                stopping.remove(rs.getString(1));
+                String why = rs.getString(2);
+                if (why == null) {
+                  stopping.remove(rs.getString(1));
+                } else {
+                  stopping.put(rs.getString(1), why);
+                }
               }
             }
           }
@@ -393,6 +440,20 @@ public class JdbcBatchStore implements BatchStore {
   @Override
   public int purgeTenant(UUID tenantId) {
     return db(c -> Sql.update(c, "DELETE FROM batch WHERE tenant_id = ?", tenantId));
+  }
+
+  /** A statement's failure carried out of a callback. */
+  private static final class Unchecked extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unchecked(SQLException e) {
+      super(e);
+    }
+
+    @Override
+    public synchronized SQLException getCause() {
+      return (SQLException) super.getCause();
+    }
   }
 
   private static Batch batch(ResultSet rs) throws SQLException {
