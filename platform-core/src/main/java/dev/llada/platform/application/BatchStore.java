@@ -98,9 +98,10 @@ public interface BatchStore {
    * Ends the attempt: its item takes {@code end} and its reservation (if it made one) is settled
    * with {@code settlement}, in one transaction. When the item is no longer this attempt's (its
    * lease ran out and another attempt took it), the item is left alone and the reservation is
-   * settled with nothing charged. When the reservation was settled already (its lease expired
-   * first, uncharged), the end is not kept either: an answer is kept only with its charge, and the
-   * item goes back to the queue to run again. True when the end was kept.
+   * settled EXPIRED with nothing charged (its answer is not the item's). When the reservation was
+   * settled already (its lease expired first, uncharged), the end is not kept either: an answer is
+   * kept only with its charge, and the item goes back to the queue to run again. True when the end
+   * was kept.
    */
   boolean finish(Attempt attempt, End end, Settlement settlement);
 

@@ -922,7 +922,8 @@ public class InferenceService {
                     + reservation.requestId()
                     + " ended as "
                     + outcome
-                    + " after it was settled already (its lease expired first?)");
+                    + " but was not kept: it was settled already or lost its lease (a lease"
+                    + " shorter than the load needs?)");
       }
     } catch (RuntimeException e) {
       LOG.log(

@@ -2,6 +2,7 @@ package dev.llada.platform.infrastructure.persistence;
 
 import dev.llada.platform.application.Batch;
 import dev.llada.platform.application.BatchStore;
+import dev.llada.platform.application.Outcome;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -236,6 +237,7 @@ public class JdbcBatchStore implements BatchStore {
   public boolean finish(Attempt a, End end, Settlement s) {
     return db(
         c -> {
+          inTransaction(c);
           // the item first, then (in settleIn) its tenant: the order every writer locks in
           boolean ours =
               Sql.one(
@@ -247,8 +249,10 @@ public class JdbcBatchStore implements BatchStore {
                       a.line(),
                       a.requestId())
                   .isPresent();
-          if (!ours) { // another attempt has it now: this one is charged nothing
-            settleUncharged(c, s);
+          if (!ours) { // its lease ended and another attempt has it: this one is charged nothing
+            if (s != null) {
+              JdbcQuotaLedger.settleIn(c, s.reservation(), Outcome.EXPIRED, 0, 0);
+            }
             return false;
           }
           if (s != null
@@ -440,6 +444,18 @@ public class JdbcBatchStore implements BatchStore {
   @Override
   public int purgeTenant(UUID tenantId) {
     return db(c -> Sql.update(c, "DELETE FROM batch WHERE tenant_id = ?", tenantId));
+  }
+
+  /**
+   * An item's end and its settlement are one transaction or nothing: a connection outside one
+   * (autocommit) would let a crash between the two statements keep an answer without its charge or
+   * a charge without its answer.
+   */
+  private static void inTransaction(Connection c) throws SQLException {
+    if (c.getAutoCommit()) {
+      throw new IllegalStateException(
+          "the batch store was called outside a transaction (autocommit connection)");
+    }
   }
 
   /** A statement's failure carried out of a callback. */

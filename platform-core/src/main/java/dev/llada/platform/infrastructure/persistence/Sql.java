@@ -27,14 +27,19 @@ final class Sql {
     T map(ResultSet rs) throws SQLException;
   }
 
-  /** Work on one connection (enlisted in the caller's JTA transaction). */
+  /** Work on one connection, in one transaction (see {@link #run}). */
   @FunctionalInterface
   interface Work<T> {
     T run(Connection c) throws SQLException;
   }
 
   /**
-   * Runs {@code work}; a failure becomes the refusal {@link DatabaseFailures} says, {@code
+   * Runs {@code work} in one transaction: the caller's JTA transaction when the connection is
+   * enlisted in it (autocommit off), else a local one of its own, committed when {@code work}
+   * returns and rolled back when it throws. Payara enlists the connections taken on HTTP threads
+   * but not those taken on its managed executors' threads, even inside {@code @Transactional}
+   * (measured: every statement there autocommitted), and the batch runner, the settlements and the
+   * sweepers run there. A failure becomes the refusal {@link DatabaseFailures} says, {@code
    * unavailable} when the database is not there.
    */
   static <T> T run(
@@ -42,7 +47,28 @@ final class Sql {
       Work<T> work,
       java.util.function.Supplier<? extends RuntimeException> unavailable) {
     try (Connection c = dataSource.getConnection()) {
-      return work.run(c);
+      if (!c.getAutoCommit()) {
+        return work.run(c); // the container's transaction commits it
+      }
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (Throwable t) {
+        try {
+          c.rollback();
+        } catch (SQLException r) {
+          t.addSuppressed(r);
+        }
+        throw t;
+      } finally {
+        try {
+          c.setAutoCommit(true); // the pool's connections are handed out as they came
+        } catch (SQLException ignored) {
+          // a broken connection: the pool's validation drops it
+        }
+      }
     } catch (SQLException e) {
       PlatformException refusal = DatabaseFailures.refusal(e);
       throw refusal instanceof ServiceUnavailableException ? unavailable.get() : refusal;

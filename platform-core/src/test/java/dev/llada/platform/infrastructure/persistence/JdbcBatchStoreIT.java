@@ -3,6 +3,7 @@ package dev.llada.platform.infrastructure.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llada.db.EmbeddedDatabase;
@@ -53,7 +54,7 @@ class JdbcBatchStoreIT {
             false);
     Migrations.migrate(db.dataSource());
     store = new JdbcBatchStore();
-    store.dataSource = db.dataSource();
+    store.dataSource = db.dataSource(); // no container: Sql.run makes each call one transaction
     ledger = new JdbcQuotaLedger();
     ledger.dataSource = db.dataSource();
   }
@@ -131,6 +132,30 @@ class JdbcBatchStoreIT {
   private static Reservation reserve(Caller caller, Attempt a) {
     return ledger.reserve(
         a.requestId(), caller, "m", "/v1/completions", 3, 8, 100, Duration.ofMinutes(5));
+  }
+
+  @Test
+  void workOnAConnectionOutsideATransactionIsOneTransactionAllTheSame() throws Exception {
+    Caller caller = tenant("atomic");
+    // Payara hands out such connections on its managed threads: all of the work or none of it
+    assertThrows(
+        RuntimeException.class,
+        () ->
+            Sql.run(
+                db.dataSource(),
+                c -> {
+                  Sql.update(
+                      c,
+                      "UPDATE tenant SET display_name = 'changed' WHERE id = ?",
+                      caller.tenantId());
+                  throw new java.sql.SQLException("the second statement fails", "23505");
+                },
+                Sql::databaseUnavailable));
+    assertEquals(
+        0,
+        query(
+            "SELECT count(*) FROM tenant WHERE id = ? AND display_name = 'changed'",
+            caller.tenantId()));
   }
 
   @Test
@@ -214,6 +239,13 @@ class JdbcBatchStoreIT {
             "SELECT coalesce(sum(compute_units), 0) FROM usage_ledger WHERE entry = 'SETTLE'"
                 + " AND tenant_id = ?",
             caller.tenantId()));
+    assertEquals(
+        1,
+        query(
+            "SELECT count(*) FROM usage_ledger WHERE entry = 'SETTLE' AND outcome = 'EXPIRED'"
+                + " AND request_id = ?",
+            stale.requestId()),
+        "its answer is not the item's: not a SUCCESS");
     assertEquals(
         1,
         query(
