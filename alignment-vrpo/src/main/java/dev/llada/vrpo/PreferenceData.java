@@ -72,18 +72,64 @@ public final class PreferenceData {
     if (Files.size(file) > MAX_FILE_BYTES) {
       throw fault(source, 0, null, "larger than " + (MAX_FILE_BYTES >> 20) + " MiB");
     }
-    List<PreferenceDataException.Fault> faults = new ArrayList<>();
     List<PreferencePair> pairs = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    int duplicates = 0;
+    int[] duplicates = {0};
     int terminator = tokenizer.eotId() >= 0 ? tokenizer.eotId() : tokenizer.eosId();
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      read(
+          source,
+          in,
+          (line, row, faults) -> {
+            PreferencePair pair = pair(line, row, tokenizer, terminator, maxLength, faults);
+            if (pair != null && !seen.add(key(pair))) {
+              duplicates[0]++;
+            } else if (pair != null) {
+              pairs.add(pair);
+            }
+          });
+    }
+    return new Dataset(List.copyOf(pairs), duplicates[0], digest(pairs));
+  }
+
+  /**
+   * One row as the file gives it: the prompt rendered with the chat template, and the two
+   * responses' texts.
+   */
+  public record Row(String prompt, String chosen, String rejected) {}
+
+  @FunctionalInterface
+  private interface RowSink {
+    void accept(int line, Row row, List<PreferenceDataException.Fault> faults);
+  }
+
+  /**
+   * Checks a dataset's rows without a model (no tokenizer, no context length): what can be said of
+   * a file as it is uploaded. The model's own checks (a row longer than its context, duplicates by
+   * tokens) are {@link #load}'s, when a job reads the file for its model.
+   *
+   * @return how many rows it holds
+   * @throws PreferenceDataException naming every fault (at most 20 shown)
+   */
+  public static int check(String source, java.io.InputStream in) throws IOException {
+    int[] rows = {0};
+    read(source, in, (line, row, faults) -> rows[0]++);
+    return rows[0];
+  }
+
+  /**
+   * Reads the lines, checks each row and gives the good ones to {@code sink}; throws the faults.
+   */
+  private static void read(String source, java.io.InputStream input, RowSink sink)
+      throws IOException {
+    List<PreferenceDataException.Fault> faults = new ArrayList<>();
+    int[] kept = {0};
     var decoder =
         StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    try (BufferedReader in =
-        new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), decoder))) {
+    try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(input, decoder))) {
       int line = 0;
       int rows = 0;
       for (String text = in.readLine(); text != null; text = in.readLine()) {
@@ -102,11 +148,11 @@ public final class PreferenceData {
                   line, null, "longer than " + (MAX_LINE_BYTES >> 10) + " KiB"));
           continue;
         }
-        PreferencePair pair = pair(line, text, tokenizer, terminator, maxLength, faults);
-        if (pair != null && !seen.add(key(pair))) {
-          duplicates++;
-        } else if (pair != null) {
-          pairs.add(pair);
+        int before = faults.size();
+        Row row = row(line, text, faults);
+        if (row != null) {
+          sink.accept(line, row, faults);
+          kept[0] += faults.size() == before ? 1 : 0;
         }
         if (faults.size() > MAX_FAULTS) {
           break;
@@ -115,7 +161,7 @@ public final class PreferenceData {
     } catch (CharacterCodingException e) {
       faults.add(new PreferenceDataException.Fault(0, null, "not UTF-8 text"));
     }
-    if (faults.isEmpty() && pairs.isEmpty()) {
+    if (faults.isEmpty() && kept[0] == 0) {
       faults.add(new PreferenceDataException.Fault(0, null, "holds no pairs"));
     }
     if (!faults.isEmpty()) {
@@ -124,16 +170,10 @@ public final class PreferenceData {
           faults.subList(0, Math.min(MAX_FAULTS, faults.size())),
           faults.size() > MAX_FAULTS);
     }
-    return new Dataset(List.copyOf(pairs), duplicates, digest(pairs));
   }
 
-  private static PreferencePair pair(
-      int line,
-      String text,
-      LladaTokenizer tokenizer,
-      int terminator,
-      int maxLength,
-      List<PreferenceDataException.Fault> faults) {
+  /** A line's row, its fields checked; null (and the faults) when it is not one. */
+  private static Row row(int line, String text, List<PreferenceDataException.Fault> faults) {
     JsonObject o;
     try {
       JsonElement e = JsonParser.parseString(text);
@@ -157,6 +197,19 @@ public final class PreferenceData {
       faults.add(new PreferenceDataException.Fault(line, "rejected", "is the same as chosen"));
       return null;
     }
+    return new Row(prompt, chosen, rejected);
+  }
+
+  private static PreferencePair pair(
+      int line,
+      Row row,
+      LladaTokenizer tokenizer,
+      int terminator,
+      int maxLength,
+      List<PreferenceDataException.Fault> faults) {
+    String prompt = row.prompt();
+    String chosen = row.chosen();
+    String rejected = row.rejected();
     int[] p = tokenizer.encode(prompt);
     int[] c = response(tokenizer, chosen, terminator);
     int[] r = response(tokenizer, rejected, terminator);

@@ -41,6 +41,42 @@ class PreferenceDataTest {
   }
 
   @Test
+  void aFileIsCheckedWithoutAModelAsItIsUploaded() throws Exception {
+    String good =
+        "{\"prompt\":\"sort 31:\",\"chosen\":\"13\",\"rejected\":\"31\"}\n\n"
+            + "{\"prompt\":\"sort 31:\",\"chosen\":\"13\",\"rejected\":\"31\"}\n";
+    // rows, not pairs: duplicates and lengths are a model's checks (load)
+    assertEquals(
+        2,
+        PreferenceData.check(
+            "upload", new java.io.ByteArrayInputStream(good.getBytes(StandardCharsets.UTF_8))));
+    // with no model, a row of any length passes
+    String longRow =
+        "{\"prompt\":\"" + "9".repeat(5000) + "\",\"chosen\":\"a\",\"rejected\":\"b\"}";
+    assertEquals(
+        1,
+        PreferenceData.check(
+            "upload", new java.io.ByteArrayInputStream(longRow.getBytes(StandardCharsets.UTF_8))));
+    PreferenceDataException e =
+        assertThrows(
+            PreferenceDataException.class,
+            () ->
+                PreferenceData.check(
+                    "upload",
+                    new java.io.ByteArrayInputStream(
+                        "{\"prompt\":\"p\",\"chosen\":\"a\"}\n[1]\n"
+                            .getBytes(StandardCharsets.UTF_8))));
+    assertEquals(
+        List.of(
+            new PreferenceDataException.Fault(1, "rejected", "missing"),
+            new PreferenceDataException.Fault(2, null, "not a JSON object")),
+        e.faults());
+    assertThrows(
+        PreferenceDataException.class,
+        () -> PreferenceData.check("upload", new java.io.ByteArrayInputStream(new byte[] {'\n'})));
+  }
+
+  @Test
   void pairsAreTokenizedWithTheChatTemplateAndTheTerminator() throws Exception {
     PreferenceData.Dataset d =
         PreferenceData.load(

@@ -483,6 +483,48 @@ class FilesIT {
     return s.toString();
   }
 
+  /** One row of a preference dataset (purpose fine-tune). */
+  static String pair(String prompt) {
+    return "{\"prompt\":\"" + prompt + "\",\"chosen\":\"yes\",\"rejected\":\"no\"}\n";
+  }
+
+  @Test
+  void aPreferenceFileIsCheckedAsItIsUploadedEachFaultNamedByItsLine() throws Exception {
+    createTenant("files-pairs", null, "INSTRUCT");
+    ApiClient tenant = new ApiClient(createKey("files-pairs", null));
+    String good =
+        pair("sort 21:")
+            + "\n" // blank lines are skipped but counted
+            + "{\"messages\":[{\"role\":\"user\",\"content\":\"add 1+2=\"}],"
+            + "\"chosen\":\"3\",\"rejected\":\"4\",\"note\":\"other fields are kept\"}\n";
+    HttpResponse<String> ok =
+        upload(
+            tenant, "pairs.jsonl", good.getBytes(StandardCharsets.UTF_8), "purpose", "fine-tune");
+    assertEquals(200, ok.statusCode(), ok.body());
+    String bad =
+        pair("fine")
+            + "{\"prompt\":\"p\",\"rejected\":\"no\"}\n"
+            + "{\"prompt\":\"p\",\"chosen\":\"same\",\"rejected\":\"same\"}\n"
+            + "\n"
+            + "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+            + "{\"role\":\"assistant\",\"content\":\"a\"}],\"chosen\":\"x\",\"rejected\":\"y\"}\n";
+    HttpResponse<String> refused =
+        upload(tenant, "bad.jsonl", bad.getBytes(StandardCharsets.UTF_8), "purpose", "fine-tune");
+    assertEquals(400, refused.statusCode(), refused.body());
+    assertEquals("invalid_file_format", code(refused));
+    String message = json(refused).getJsonObject("error").getString("message");
+    assertTrue(message.contains("line 2: field 'chosen': missing"), message);
+    assertTrue(message.contains("line 3: field 'rejected': is the same as chosen"), message);
+    assertTrue(message.contains("line 5: field 'messages': must end with a user turn"), message);
+    assertTrue(!message.contains("line 1:"), message);
+    // nothing stored of the refused file; the same rows as batch input are only JSON Lines
+    assertEquals(1, json(tenant.get("/v1/files?purpose=fine-tune")).getJsonArray("data").size());
+    assertEquals(
+        200,
+        upload(tenant, "bad.jsonl", bad.getBytes(StandardCharsets.UTF_8), "purpose", "user_data")
+            .statusCode());
+  }
+
   @Test
   void listsPageByCursorInEitherOrderAndFilterByPurpose() throws Exception {
     createTenant("files-page", null, "INSTRUCT");
@@ -490,7 +532,7 @@ class FilesIT {
     String[] ids = new String[3];
     for (int i = 0; i < 3; i++) {
       String purpose = i == 1 ? "user_data" : "fine-tune";
-      byte[] content = ("{\"n\":" + i + "}\n").getBytes(StandardCharsets.UTF_8);
+      byte[] content = pair("n" + i).getBytes(StandardCharsets.UTF_8);
       ids[i] =
           json(upload(tenant, "f" + i + ".jsonl", content, "purpose", purpose)).getString("id");
     }
@@ -552,7 +594,7 @@ class FilesIT {
   void aDeletedTenantsFilesArePurged() throws Exception {
     createTenant("files-gone", null, "INSTRUCT");
     ApiClient tenant = new ApiClient(createKey("files-gone", null));
-    byte[] content = "{\"only\":\"files-gone\"}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] content = pair("only files-gone").getBytes(StandardCharsets.UTF_8);
     assertEquals(200, upload(tenant, "d.jsonl", content, "purpose", "fine-tune").statusCode());
     String sha = sha256(content);
     assertEquals(1, count("SELECT count(*) FROM file_blob WHERE sha256 = '" + sha + "'"));

@@ -193,7 +193,7 @@ class TenantApiIT {
         FilesIT.upload(
             a,
             "iso-a.jsonl",
-            "{\"only\":\"a\"}\n".getBytes(StandardCharsets.UTF_8),
+            FilesIT.pair("only a").getBytes(StandardCharsets.UTF_8),
             "purpose",
             "fine-tune");
     assertEquals(200, up.statusCode(), up.body());

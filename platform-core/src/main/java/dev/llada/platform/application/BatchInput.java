@@ -151,6 +151,9 @@ final class BatchInput {
     if (requestBody.get("stream") == JsonValue.TRUE) {
       return "body.stream must not be true: a batch's answers go to its output file";
     }
+    if (!wellFormed(requestBody.toString())) { // PostgreSQL would store '?' in its place
+      return "body holds an unpaired surrogate (\\ud800-\\udfff escape): not text";
+    }
     return null;
   }
 
@@ -160,9 +163,25 @@ final class BatchInput {
   static boolean printable(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) { // C0, DEL and C1 controls
         return false;
       }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** No unpaired UTF-16 surrogate. */
+  static boolean wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       if (Character.isHighSurrogate(c)) {
         if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
           return false;

@@ -126,9 +126,49 @@ public class BatchService {
               + maxInputBytes
               + ".");
     }
+    // the file is copied to a local spool once, then read twice from it (checked, then streamed
+    // into the store), never held whole and never read from the database while the store writes
+    java.nio.file.Path spool = spool(input);
+    try {
+      return create(caller, input, endpoint, window, metadata, spool);
+    } finally {
+      try {
+        java.nio.file.Files.deleteIfExists(spool);
+      } catch (IOException e) {
+        spool.toFile().deleteOnExit();
+      }
+    }
+  }
+
+  private java.nio.file.Path spool(StoredFile input) {
+    try {
+      java.nio.file.Path spool = java.nio.file.Files.createTempFile("llada-batch-input-", ".jsonl");
+      try (java.io.InputStream in = files.open(input);
+          java.io.OutputStream out = java.nio.file.Files.newOutputStream(spool)) {
+        in.transferTo(out);
+      } catch (UncheckedIOException | IOException e) {
+        java.nio.file.Files.deleteIfExists(spool);
+        throw new NotFoundException(
+            "file_not_found",
+            "input_file_id",
+            "The file " + input.id() + " was deleted while the batch was created.");
+      }
+      return spool;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Batch create(
+      Caller caller,
+      StoredFile input,
+      String endpoint,
+      String window,
+      String metadata,
+      java.nio.file.Path spool) {
     JsonArrayBuilder errors = Json.createArrayBuilder();
-    int[] counts; // errors, requests: the file is read twice, never held whole
-    try (java.io.InputStream in = files.open(input)) {
+    int[] counts; // errors, requests
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(spool)) {
       counts = BatchInput.check(in, endpoint, maxRequests, errors);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -172,7 +212,16 @@ public class BatchService {
         batch,
         failed
             ? BatchStore.Items.NONE
-            : BatchInput.items(() -> files.open(input), endpoint, maxRequests));
+            : BatchInput.items(
+                () -> {
+                  try {
+                    return java.nio.file.Files.newInputStream(spool);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                endpoint,
+                maxRequests));
     return batch;
   }
 

@@ -1,7 +1,6 @@
 package dev.llada.platform.application;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -106,11 +105,12 @@ public interface BatchStore {
   boolean finish(Attempt attempt, End end, Settlement settlement);
 
   /**
-   * Gives the item back to the queue, to be leased again from {@code notBefore} on (a refusal that
-   * a later attempt may not meet: a rate limit, a busy or stopping platform); its reservation, if
-   * it made one, is settled with nothing charged, in the same transaction.
+   * Gives the item back to the queue, to be leased again {@code delay} from now (the database's
+   * clock, as every lease) (a refusal that a later attempt may not meet: a rate limit, a busy or
+   * stopping platform); its reservation, if it made one, is settled with nothing charged, in the
+   * same transaction. False when the item was no longer this attempt's.
    */
-  void release(Attempt attempt, Instant notBefore, Settlement uncharged);
+  boolean release(Attempt attempt, Duration delay, Settlement uncharged);
 
   /**
    * Of {@code batchIds}, those being cancelled or gone ("cancelled") or past their expiry

@@ -138,6 +138,9 @@ public class FileService {
       }
       JsonLines.check(content, maxLineBytes);
     }
+    if (purpose.equals("fine-tune")) {
+      PreferenceFiles.check(content); // a preference dataset, every fault named by its line
+    }
     StoredFile file =
         new StoredFile(
             newId(),

@@ -90,12 +90,24 @@ class BatchServiceTest {
     // 512 emoji are 1,024 chars but 512 characters: allowed
     assertNull(why(line("\"" + "\ud83d\ude00".repeat(512) + "\"", "\"POST\"", url, body), seen));
     for (String bad :
-        new String[] {"\"a\\u0000b\"", "\"\\ud83d\"", "\"x\\ude00\"", "\"tab\\tid\""}) {
+        new String[] {
+          "\"a\\u0000b\"", "\"\\ud83d\"", "\"x\\ude00\"", "\"tab\\tid\"", "\"c1\\u0085\""
+        }) {
       assertEquals(
           "custom_id must be text: no control characters, no unpaired surrogates",
           why(line(bad, "\"POST\"", url, body), seen),
           bad);
     }
+    // a body's strings are text too: PostgreSQL would keep '?' for a lone surrogate
+    assertTrue(
+        why(
+                line(
+                    "\"s\"",
+                    "\"POST\"",
+                    url,
+                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\\udc00\"}]}"),
+                seen)
+            .contains("unpaired surrogate"));
   }
 
   private static java.io.InputStream stream(String text) {

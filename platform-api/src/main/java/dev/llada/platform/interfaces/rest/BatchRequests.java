@@ -79,8 +79,14 @@ public class BatchRequests {
               running.values().stream().map(Attempt::batchId).collect(Collectors.toSet()));
       for (Attempt a : running.values()) {
         String why = stopping.get(a.batchId());
-        if (why != null && stoppedAs.putIfAbsent(a.requestId(), why) == null) {
-          requests.cancel(a.tenantId(), a.requestId().toString());
+        // sent each turn until it reaches the request: one still being admitted is not live yet
+        if (why != null
+            && !stoppedAs.containsKey(a.requestId())
+            && !requests.cancel(a.tenantId(), a.requestId().toString()).isEmpty()) {
+          stoppedAs.put(a.requestId(), why);
+          if (!running.containsKey(a.requestId())) {
+            stoppedAs.remove(a.requestId()); // it ended meanwhile
+          }
         }
       }
     }
@@ -140,6 +146,7 @@ public class BatchRequests {
               });
     } catch (RuntimeException e) { // refused before it was dispatched: nothing was reserved
       running.remove(a.requestId());
+      stoppedAs.remove(a.requestId());
       try {
         ended(a, null, e, null);
       } catch (RuntimeException f) {
@@ -189,17 +196,27 @@ public class BatchRequests {
       return store.finish(a, answered, s);
     }
     String stopped = stoppedAs.get(a.requestId());
-    long retryAfter = stopped != null ? 0 : retryAfter(refusal, a.attempt());
+    boolean ran = s != null && s.units() > 0;
+    long retryAfter = stopped != null ? 0 : retryAfter(refusal, a.attempt(), ran);
     if (retryAfter > 0) {
-      store.release(
+      return store.release(
           a,
-          Instant.now().plusSeconds(retryAfter),
+          Duration.ofSeconds(retryAfter),
           s == null ? null : new Settlement(s.reservation(), s.outcome(), 0, 0));
-      return true;
     }
     int status;
     ErrorEnvelope body;
-    if (refusal instanceof PlatformException e) {
+    if (stopped != null && refusal instanceof PlatformException e) { // the batch stopped it
+      status = e.status();
+      body =
+          ErrorEnvelope.of(
+              status,
+              "batch_" + stopped,
+              null,
+              "This request was stopped when the batch "
+                  + (stopped.equals("cancelled") ? "was cancelled" : "expired")
+                  + (ran ? "; the steps it ran are charged." : ", before it ran."));
+    } else if (refusal instanceof PlatformException e) {
       status = e.status();
       body = ErrorEnvelope.of(status, e.code(), e.param(), e.getMessage());
     } else if (refusal instanceof jakarta.json.JsonException) {
@@ -219,13 +236,15 @@ public class BatchRequests {
 
   /**
    * Seconds to wait before the item runs again; 0 when the refusal is final. A rate limit, a full
-   * queue or a node shutting down say when to retry; a timeout is final (the steps it ran are
-   * charged); any other failure of the platform's own (a 5xx) is tried {@link #ATTEMPTS} times
-   * before it is the item's answer.
+   * queue or a node shutting down say when to retry; a timeout after steps ran is final (they are
+   * charged), one before any ran (the queue was long) is tried again; any other failure of the
+   * platform's own (a 5xx) is tried {@link #ATTEMPTS} times before it is the item's answer.
+   *
+   * @param ran whether the attempt ran any step (it computed something)
    */
-  static long retryAfter(RuntimeException refusal, int attempt) {
+  static long retryAfter(RuntimeException refusal, int attempt, boolean ran) {
     if (refusal instanceof ServiceUnavailableException e && "timeout".equals(e.code())) {
-      return 0; // it ran to the platform's deadline: again it would too; charged what ran
+      return ran ? 0 : 5L * attempt; // it ran to the platform's deadline: again it would too
     }
     if (refusal instanceof QuotaExceededException e) {
       return Math.max(1, e.retryAfterSeconds());

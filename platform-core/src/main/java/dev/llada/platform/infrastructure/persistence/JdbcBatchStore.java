@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -286,16 +285,16 @@ public class JdbcBatchStore implements BatchStore {
   }
 
   @Override
-  public void release(Attempt a, Instant notBefore, Settlement uncharged) {
-    db(
+  public boolean release(Attempt a, Duration delay, Settlement uncharged) {
+    return db(
         c -> {
           boolean kept =
               Sql.update(
                       c,
                       "UPDATE batch_item SET state = 'pending', holder = NULL,"
-                          + " lease_expires_at = NULL, not_before = ?"
+                          + " lease_expires_at = NULL, not_before = now() + make_interval(secs => ?)"
                           + " WHERE batch_id = ? AND line = ? AND request_id = ? AND state = 'running'",
-                      notBefore,
+                      delay.toMillis() / 1000.0,
                       a.batchId(),
                       a.line(),
                       a.requestId())

@@ -30,9 +30,11 @@ import javax.sql.DataSource;
 /**
  * {@link QuotaLedger} on PostgreSQL. Windows are UTC minute (requests), day (tokens) and month
  * (compute units), cut by the database clock; concurrency has one window that never ends. Each
- * reservation and settlement locks its tenant row ({@code SELECT ... FOR UPDATE}), checks the
- * counters of the tenant and of the key, and writes the ledger entry and the counters in the same
- * transaction, so the counters always equal what {@link #drift} recomputes from the ledger.
+ * reservation and settlement locks its tenant row ({@code SELECT ... FOR NO KEY UPDATE}: the
+ * ledger's writers exclude each other, while an insert that refers to the tenant — a file, a batch
+ * — does not wait for them, nor they for it), checks the counters of the tenant and of the key, and
+ * writes the ledger entry and the counters in the same transaction, so the counters always equal
+ * what {@link #drift} recomputes from the ledger.
  *
  * <p>Longer than ~300 lines on purpose: it is the one owner of {@code usage_ledger} and {@code
  * quota_counter} (TableOwnershipTest), and reservation, settlement, the drift check, reconciliation
@@ -105,7 +107,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
               Sql.one(
                       c,
                       "SELECT status, requests_per_minute, tokens_per_day, compute_units_per_month,"
-                          + " max_concurrent FROM tenant WHERE id = ? FOR UPDATE",
+                          + " max_concurrent FROM tenant WHERE id = ? FOR NO KEY UPDATE",
                       rs -> {
                         if ("DELETED".equals(rs.getString("status"))) {
                           throw new PermissionDeniedException(
@@ -252,7 +254,8 @@ public class JdbcQuotaLedger implements QuotaLedger {
       int completionTokens,
       long computeUnits)
       throws SQLException {
-    Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, reservation.tenantId());
+    Sql.list(
+        c, "SELECT 1 FROM tenant WHERE id = ? FOR NO KEY UPDATE", rs -> 1, reservation.tenantId());
     return settleLocked(
         c,
         reservation.tenantId(),
@@ -366,7 +369,34 @@ public class JdbcQuotaLedger implements QuotaLedger {
 
   @Override
   public int expire(UUID tenantId, int limit) {
-    return db(c -> expire(c, tenantId, limit));
+    // each lease settled in a transaction of its own: one tenant's lock at a time, and a lease that
+    // cannot be settled now does not hold back the others
+    int expired = 0;
+    for (Expired e : db(c -> due(c, tenantId, limit))) {
+      try {
+        expired += db(c -> expire(c, e) ? 1 : 0);
+      } catch (RuntimeException failed) { // the next sweep tries it again
+        java.util.logging.Logger.getLogger(JdbcQuotaLedger.class.getName())
+            .log(
+                java.util.logging.Level.WARNING,
+                "could not settle the expired lease of request " + e.requestId(),
+                failed);
+      }
+    }
+    return expired;
+  }
+
+  private record Expired(UUID requestId, UUID tenantId) {}
+
+  private static List<Expired> due(Connection c, UUID tenantId, int limit) throws SQLException {
+    return Sql.list(
+        c,
+        "SELECT request_id, tenant_id FROM reservation_lease WHERE expires_at < now()"
+            + (tenantId == null ? " AND ?::uuid IS NULL" : " AND tenant_id = ?")
+            + " ORDER BY expires_at LIMIT ?",
+        rs -> new Expired(Sql.uuid(rs, "request_id"), Sql.uuid(rs, "tenant_id")),
+        tenantId,
+        limit);
   }
 
   /**
@@ -375,48 +405,48 @@ public class JdbcQuotaLedger implements QuotaLedger {
    * meanwhile is left alone. Usage is what the lease recorded, never more than was reserved.
    */
   private static int expire(Connection c, UUID tenantId, int limit) throws SQLException {
-    record Expired(UUID requestId, UUID tenantId) {}
-    List<Expired> due =
-        Sql.list(
-            c,
-            "SELECT request_id, tenant_id FROM reservation_lease WHERE expires_at < now()"
-                + (tenantId == null ? " AND ?::uuid IS NULL" : " AND tenant_id = ?")
-                + " ORDER BY expires_at LIMIT ?",
-            rs -> new Expired(Sql.uuid(rs, "request_id"), Sql.uuid(rs, "tenant_id")),
-            tenantId,
-            limit);
     int expired = 0;
-    for (Expired e : due) {
-      Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, e.tenantId());
-      record Known(int tokens, long units, int reservedTokens, long reservedUnits) {}
-      var known =
-          Sql.one(
-              c,
-              "SELECT l.completion_tokens, l.compute_units, r.completion_tokens AS rt,"
-                  + " r.compute_units AS ru FROM reservation_lease l JOIN usage_ledger r"
-                  + " ON r.request_id = l.request_id AND r.entry = 'RESERVE'"
-                  + " WHERE l.request_id = ? AND l.expires_at < now()",
-              rs -> new Known(rs.getInt(1), rs.getLong(2), rs.getInt(3), rs.getLong(4)),
-              e.requestId());
-      if (known.isEmpty()) {
-        continue; // settled by its request meanwhile
-      }
-      Known k = known.get();
-      if (settleLocked(
-          c,
-          e.tenantId(),
-          e.requestId(),
-          k.reservedTokens(),
-          k.reservedUnits(),
-          Outcome.EXPIRED,
-          Math.min(k.tokens(), k.reservedTokens()),
-          Math.min(k.units(), k.reservedUnits()))) {
-        expired++;
-      } else { // a SETTLE without its lease dropped cannot happen; drop a stray lease anyway
-        Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", e.requestId());
-      }
+    for (Expired e : due(c, tenantId, limit)) {
+      expired += expire(c, e) ? 1 : 0;
     }
     return expired;
+  }
+
+  /**
+   * Settles one expired lease under its tenant's lock (the order every reservation and settlement
+   * locks in), re-checked under that lock: a request that settled itself meanwhile is left alone.
+   * Usage is what the lease recorded, never more than was reserved.
+   */
+  private static boolean expire(Connection c, Expired e) throws SQLException {
+    Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR NO KEY UPDATE", rs -> 1, e.tenantId());
+    record Known(int tokens, long units, int reservedTokens, long reservedUnits) {}
+    var known =
+        Sql.one(
+            c,
+            "SELECT l.completion_tokens, l.compute_units, r.completion_tokens AS rt,"
+                + " r.compute_units AS ru FROM reservation_lease l JOIN usage_ledger r"
+                + " ON r.request_id = l.request_id AND r.entry = 'RESERVE'"
+                + " WHERE l.request_id = ? AND l.expires_at < now()",
+            rs -> new Known(rs.getInt(1), rs.getLong(2), rs.getInt(3), rs.getLong(4)),
+            e.requestId());
+    if (known.isEmpty()) {
+      return false; // settled by its request meanwhile
+    }
+    Known k = known.get();
+    if (settleLocked(
+        c,
+        e.tenantId(),
+        e.requestId(),
+        k.reservedTokens(),
+        k.reservedUnits(),
+        Outcome.EXPIRED,
+        Math.min(k.tokens(), k.reservedTokens()),
+        Math.min(k.units(), k.reservedUnits()))) {
+      return true;
+    }
+    // a SETTLE without its lease dropped cannot happen; drop a stray lease anyway
+    Sql.update(c, "DELETE FROM reservation_lease WHERE request_id = ?", e.requestId());
+    return false;
   }
 
   /** What the counters of one tenant (and its keys) must be, recomputed from the ledger. */
@@ -528,7 +558,7 @@ public class JdbcQuotaLedger implements QuotaLedger {
   public List<Drift> reconcile(UUID tenantId) {
     return db(
         c -> {
-          Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR UPDATE", rs -> 1, tenantId);
+          Sql.list(c, "SELECT 1 FROM tenant WHERE id = ? FOR NO KEY UPDATE", rs -> 1, tenantId);
           expire(c, tenantId, Integer.MAX_VALUE);
           List<Drift> before = drift(c, tenantId);
           Sql.update(
