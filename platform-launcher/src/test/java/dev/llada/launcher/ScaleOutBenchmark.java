@@ -90,10 +90,19 @@ class ScaleOutBenchmark {
       Path zoo = Path.of("..", "models").toAbsolutePath().normalize();
       String[] names = {"embedded", "1 worker", "2 workers"};
       for (int workers = 0; workers <= 2; workers++) {
+        // one intra-op thread wherever the model runs, as the standalone workers have
+        String opts =
+            "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dai.djl.pytorch.num_threads=1";
         Map<String, String> env =
             workers == 0
-                ? Map.of()
-                : Map.of("LLADA_WORKERS", "remote", "LLADA_WORKER_SECRET", RemoteWorkersIT.SECRET);
+                ? Map.of("LLADA_JAVA_OPTS", opts)
+                : Map.of(
+                    "LLADA_WORKERS",
+                    "remote",
+                    "LLADA_WORKER_SECRET",
+                    RemoteWorkersIT.SECRET,
+                    "LLADA_JAVA_OPTS",
+                    opts);
         PlatformLauncherIT.Launched p =
             TwoPlatformsIT.platform(temp, "p" + workers, PORT, zoo, url, env);
         List<Process> started = new ArrayList<>();
