@@ -99,10 +99,11 @@ public interface BatchStore {
    * lease ran out and another attempt took it), the item is left alone and the reservation is
    * settled EXPIRED with nothing charged (its answer is not the item's). When the reservation was
    * settled already (its lease expired first, uncharged), the end is not kept either: an answer is
-   * kept only with its charge, and the item goes back to the queue to run again. True when the end
-   * was kept.
+   * kept only with its charge, and the item goes back to the queue to run again — or, when {@code
+   * unpaid} is given, ends with that instead (an item whose attempts keep outliving their
+   * reservations). True when {@code end} was kept.
    */
-  boolean finish(Attempt attempt, End end, Settlement settlement);
+  boolean finish(Attempt attempt, End end, Settlement settlement, End unpaid);
 
   /**
    * Gives the item back to the queue, to be leased again {@code delay} from now (the database's

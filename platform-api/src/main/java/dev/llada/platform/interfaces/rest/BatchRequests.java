@@ -193,7 +193,7 @@ public class BatchRequests {
    */
   private boolean ended(Attempt a, End answered, RuntimeException refusal, Settlement s) {
     if (answered != null) {
-      return store.finish(a, answered, s);
+      return store.finish(a, answered, s, unpaid(a));
     }
     String stopped = stoppedAs.get(a.requestId());
     boolean ran = s != null && s.units() > 0;
@@ -231,7 +231,30 @@ public class BatchRequests {
         stopped != null
             ? End.stopped(stopped, status, body.toJson())
             : End.failed(status, body.toJson());
-    return store.finish(a, end, s);
+    return store.finish(a, end, s, unpaid(a));
+  }
+
+  /**
+   * How an item ends whose answer came after its reservation was settled (the reservation's lease,
+   * {@code llada.reservations.lease-seconds}, shorter than the request took): on its {@link
+   * #ATTEMPTS}th lease or later, a 503 in the error file rather than running it until the batch
+   * expires; before that, null (it runs again).
+   */
+  private static End unpaid(Attempt a) {
+    if (a.attempt() < ATTEMPTS) {
+      return null;
+    }
+    return End.failed(
+        503,
+        ErrorEnvelope.of(
+                503,
+                "reservation_expired",
+                null,
+                "This request ran longer than its reservation's lease "
+                    + a.attempt()
+                    + " times; nothing was charged. Ask the operator to lengthen"
+                    + " LLADA_RESERVATIONS_LEASE_SECONDS.")
+            .toJson());
   }
 
   /**

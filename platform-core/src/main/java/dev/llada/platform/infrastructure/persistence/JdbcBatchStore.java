@@ -233,7 +233,7 @@ public class JdbcBatchStore implements BatchStore {
   }
 
   @Override
-  public boolean finish(Attempt a, End end, Settlement s) {
+  public boolean finish(Attempt a, End end, Settlement s, End unpaid) {
     return db(
         c -> {
           inTransaction(c);
@@ -259,29 +259,37 @@ public class JdbcBatchStore implements BatchStore {
                   c, s.reservation(), s.outcome(), s.completionTokens(), s.units())) {
             // its reservation expired first (settled uncharged): an answer nobody paid for is
             // not kept; the item runs again, and that attempt pays
-            Sql.update(
-                c,
-                "UPDATE batch_item SET state = 'pending', holder = NULL, lease_expires_at = NULL"
-                    + " WHERE batch_id = ? AND line = ?",
-                a.batchId(),
-                a.line());
+            if (unpaid == null) {
+              Sql.update(
+                  c,
+                  "UPDATE batch_item SET state = 'pending', holder = NULL, lease_expires_at = NULL"
+                      + " WHERE batch_id = ? AND line = ?",
+                  a.batchId(),
+                  a.line());
+            } else {
+              end(c, a, unpaid);
+            }
             return false;
           }
-          Sql.update(
-              c,
-              "UPDATE batch_item SET state = ?, status_code = ?, response = ?,"
-                  + " prompt_tokens = ?, completion_tokens = ?, holder = NULL,"
-                  + " lease_expires_at = NULL, finished_at = now()"
-                  + " WHERE batch_id = ? AND line = ?",
-              end.state(),
-              end.statusCode(),
-              end.response(),
-              end.promptTokens(),
-              end.completionTokens(),
-              a.batchId(),
-              a.line());
+          end(c, a, end);
           return true;
         });
+  }
+
+  private static void end(Connection c, Attempt a, End end) throws SQLException {
+    Sql.update(
+        c,
+        "UPDATE batch_item SET state = ?, status_code = ?, response = ?,"
+            + " prompt_tokens = ?, completion_tokens = ?, holder = NULL,"
+            + " lease_expires_at = NULL, finished_at = now()"
+            + " WHERE batch_id = ? AND line = ?",
+        end.state(),
+        end.statusCode(),
+        end.response(),
+        end.promptTokens(),
+        end.completionTokens(),
+        a.batchId(),
+        a.line());
   }
 
   @Override

@@ -174,7 +174,8 @@ class JdbcBatchStoreIT {
         store.finish(
             first,
             End.succeeded("{\"answer\":1}", 3, 8),
-            new Settlement(r1, Outcome.SUCCESS, 8, 100)),
+            new Settlement(r1, Outcome.SUCCESS, 8, 100),
+            null),
         "an answer nobody paid for is not kept");
     assertEquals(
         1,
@@ -198,7 +199,8 @@ class JdbcBatchStoreIT {
         store.finish(
             second,
             End.succeeded("{\"answer\":2}", 3, 8),
-            new Settlement(r2, Outcome.SUCCESS, 8, 100)));
+            new Settlement(r2, Outcome.SUCCESS, 8, 100),
+            null));
     assertEquals(
         1,
         query(
@@ -218,6 +220,37 @@ class JdbcBatchStoreIT {
   }
 
   @Test
+  void anItemWhoseAnswersKeepComingUnpaidEndsWithTheEndItWasGiven() throws Exception {
+    Caller caller = tenant("unpaid");
+    Batch b = batch(caller, "batch_00000000000000000000000f", 1);
+    Attempt a = store.lease("jvm-a", 1, Duration.ofSeconds(30)).get(0);
+    Reservation r = reserve(caller, a);
+    update(
+        "UPDATE reservation_lease SET expires_at = now() - interval '1 second'"
+            + " WHERE request_id = ?",
+        a.requestId());
+    assertEquals(1, ledger.expire(caller.tenantId(), 10));
+    assertFalse(
+        store.finish(
+            a,
+            End.succeeded("{\"answer\":1}", 3, 8),
+            new Settlement(r, Outcome.SUCCESS, 8, 100),
+            End.failed(503, "{\"error\":{\"code\":\"reservation_expired\"}}")));
+    assertEquals(
+        1,
+        query(
+            "SELECT count(*) FROM batch_item WHERE batch_id = ? AND state = 'failed'"
+                + " AND status_code = 503 AND response LIKE '%reservation_expired%'",
+            b.id()));
+    assertEquals(
+        0,
+        query(
+            "SELECT coalesce(sum(compute_units), 0) FROM usage_ledger WHERE entry = 'SETTLE'"
+                + " AND tenant_id = ?",
+            caller.tenantId()));
+  }
+
+  @Test
   void anAttemptThatLostItsItemIsChargedNothing() throws Exception {
     Caller caller = tenant("lost");
     Batch b = batch(caller, "batch_00000000000000000000000b", 1);
@@ -232,7 +265,8 @@ class JdbcBatchStoreIT {
         store.finish(
             stale,
             End.succeeded("{\"late\":true}", 3, 8),
-            new Settlement(r1, Outcome.SUCCESS, 8, 100)));
+            new Settlement(r1, Outcome.SUCCESS, 8, 100),
+            null));
     assertEquals(
         0,
         query(
