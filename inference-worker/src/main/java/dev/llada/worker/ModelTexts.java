@@ -64,6 +64,14 @@ public final class ModelTexts {
     return tokens(model).tokenizer().decode(ids, true);
   }
 
+  /**
+   * The bytes {@code model}'s weights take in float32: a worker with less free memory cannot load
+   * it without unloading another (the working set comes on top, by the worker's own batch size).
+   */
+  public long weightBytes(ModelRef model) {
+    return Float.BYTES * tokens(model).config().parameterCount();
+  }
+
   public ModelLimits limits(ModelRef model) {
     Tokens t = tokens(model);
     return new ModelLimits(

@@ -178,7 +178,7 @@ class PlatformApiIT {
     assertEquals("database", check.getString("name"));
     assertEquals("UP", check.getString("status"));
     JsonObject data = check.getJsonObject("data");
-    assertEquals("15", data.getString("schemaVersion"));
+    assertEquals("16", data.getString("schemaVersion"));
     assertTrue(data.getString("server").startsWith("PostgreSQL 17"), data.toString());
     assertTrue(data.getString("persistenceProvider").startsWith("org.hibernate."), data.toString());
   }

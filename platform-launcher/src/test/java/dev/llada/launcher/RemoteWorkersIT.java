@@ -147,6 +147,16 @@ class RemoteWorkersIT {
         assertEquals(200, first.statusCode(), first.body());
         HttpResponse<String> again = post(PORT, "/v1/completions", key, completion(8));
         assertEquals(text(first), text(again));
+        // the heartbeats say what each holds and what memory it has left for another model
+        long until0 = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (queryLong(db, "SELECT count(*) FROM inference_worker WHERE resident <> ''") == 0) {
+          assertTrue(System.nanoTime() < until0, "a heartbeat named the resident model");
+          Thread.sleep(200);
+        }
+        assertEquals(
+            2,
+            queryLong(db, "SELECT count(*) FROM inference_worker WHERE free_bytes > 0"),
+            "both workers report free memory");
         // a second replica on the same database shares the workers
         PlatformLauncherIT.Launched replica =
             TwoPlatformsIT.platform(temp, "q", PORT + 1, ZOO, url, remote);

@@ -45,11 +45,13 @@ import java.util.stream.Stream;
  * The platform's worker port over standalone workers (docs/adr/0021): requests are tokenized and
  * priced here ({@link ModelTexts}: no weights on the platform), then each job goes to the
  * least-busy live worker of this protocol that is not draining, preferring one that holds the
- * model, and its steps come back as they happen. A worker that cannot be reached, refuses for lack
- * of room or dies before the first step is passed over for the next; one that dies after steps were
- * streamed ends the job with {@link WorkerUnavailableException} (retryable), so a step is never run
- * twice. A cancelled job (its deadline, a cancel, a disconnect) is cancelled on its worker within a
- * quarter of a second, whether it runs or waits there.
+ * model, then one with the free memory to load it (its heartbeat's {@code free_bytes}), then the
+ * others (which unload idle models to make room), and its steps come back as they happen. A worker
+ * that cannot be reached, refuses for lack of room or dies before the first step is passed over for
+ * the next; one that dies after steps were streamed ends the job with {@link
+ * WorkerUnavailableException} (retryable), so a step is never run twice. A cancelled job (its
+ * deadline, a cancel, a disconnect) is cancelled on its worker within a quarter of a second,
+ * whether it runs or waits there.
  */
 public final class RemoteWorkerPool implements WorkerPool {
 
@@ -153,13 +155,23 @@ public final class RemoteWorkerPool implements WorkerPool {
         out.add(w);
       }
     }
+    long weights = model == null ? 0 : texts.weightBytes(model);
     out.sort(
-        Comparator.comparing(
-                (WorkerDirectory.Worker w) ->
-                    model != null && w.resident().contains(model.digest()) ? 0 : 1)
+        Comparator.comparingInt((WorkerDirectory.Worker w) -> placement(w, model, weights))
             .thenComparingInt(w -> w.busy() + busyHere(w))
             .thenComparing(WorkerDirectory.Worker::id));
     return out;
+  }
+
+  /**
+   * 0: {@code w} holds the model; 1: it has the memory free to load it; 2: it would have to unload
+   * idle models first (or cannot load it at all, and says so).
+   */
+  static int placement(WorkerDirectory.Worker w, ModelRef model, long weightBytes) {
+    if (model == null || w.resident().contains(model.digest())) {
+      return 0;
+    }
+    return w.freeBytes() >= weightBytes ? 1 : 2;
   }
 
   /** Jobs this platform has sent to {@code w} and not seen end: fresher than its heartbeat. */

@@ -18,7 +18,13 @@ public interface WorkerDirectory {
    * @param resident the digests of the models it holds
    */
   record Worker(
-      String id, String url, int protocol, boolean draining, int busy, Set<String> resident) {}
+      String id,
+      String url,
+      int protocol,
+      boolean draining,
+      int busy,
+      Set<String> resident,
+      long freeBytes) {}
 
   /** Every worker whose last heartbeat is recent, draining or not, of any protocol. */
   List<Worker> live();

@@ -183,6 +183,7 @@ public final class WorkerMain {
             registration.heartbeat(
                 server.running() + pool.load().waitingTotal(),
                 resident(pool, server),
+                freeBytes(pool),
                 server.draining());
           } catch (java.sql.SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "heartbeat failed; the next one tries again", e);
@@ -207,7 +208,8 @@ public final class WorkerMain {
                 () -> {
                   server.drain();
                   try {
-                    registration.heartbeat(server.running(), resident(pool, server), true);
+                    registration.heartbeat(
+                        server.running(), resident(pool, server), freeBytes(pool), true);
                   } catch (java.sql.SQLException | RuntimeException e) {
                     LOG.log(Level.WARNING, "could not mark this worker draining", e);
                   }
@@ -231,6 +233,11 @@ public final class WorkerMain {
                 },
                 "llada-worker-stop"));
     Thread.currentThread().join(); // serve until stopped
+  }
+
+  /** What the freest slot could give a model it does not hold. */
+  static long freeBytes(DevicePool pool) {
+    return pool.slots().stream().mapToLong(LocalWorkerPool::freeBytes).max().orElse(0);
   }
 
   /** The digests of the models some slot holds (resident or loading). */

@@ -30,7 +30,7 @@ public final class WorkerRegistration {
     update(
         "INSERT INTO inference_worker (id, url, protocol, devices) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, protocol = EXCLUDED.protocol,"
-            + " devices = EXCLUDED.devices, draining = false, busy = 0, resident = '',"
+            + " devices = EXCLUDED.devices, draining = false, busy = 0, resident = '', free_bytes = 0,"
             + " started_at = now(), heartbeat_at = now()",
         id,
         url,
@@ -38,13 +38,18 @@ public final class WorkerRegistration {
         devices);
   }
 
-  /** The heartbeat: alive, this busy, holding these models (digests). */
-  public void heartbeat(int busy, Set<String> resident, boolean draining) throws SQLException {
+  /**
+   * The heartbeat: alive, this busy, holding these models (digests), with {@code freeBytes} of
+   * device memory for a model it does not hold (the most one slot has unreserved).
+   */
+  public void heartbeat(int busy, Set<String> resident, long freeBytes, boolean draining)
+      throws SQLException {
     if (update(
-            "UPDATE inference_worker SET heartbeat_at = now(), busy = ?, resident = ?, draining = ?"
-                + " WHERE id = ?",
+            "UPDATE inference_worker SET heartbeat_at = now(), busy = ?, resident = ?,"
+                + " free_bytes = ?, draining = ? WHERE id = ?",
             busy,
             String.join(",", resident),
+            Math.max(0, freeBytes),
             draining,
             id)
         == 0) {

@@ -62,14 +62,15 @@ class RemoteWorkerPoolTest {
             () ->
                 List.of(
                     new WorkerDirectory.Worker(
-                        "dead", "http://127.0.0.1:1", WorkerWire.PROTOCOL, false, 0, Set.of()),
+                        "dead", "http://127.0.0.1:1", WorkerWire.PROTOCOL, false, 0, Set.of(), 0),
                     new WorkerDirectory.Worker(
                         "live",
                         "http://127.0.0.1:" + port,
                         WorkerWire.PROTOCOL,
                         false,
                         5,
-                        Set.of())),
+                        Set.of(),
+                        0)),
             SECRET);
   }
 
@@ -93,6 +94,22 @@ class RemoteWorkerPoolTest {
         acceleration,
         "t",
         1);
+  }
+
+  @Test
+  void aModelGoesToAWorkerThatHoldsItThenToOneWithTheMemoryToLoadIt() {
+    long weights = 4L * 1_000_000;
+    WorkerDirectory.Worker holds =
+        new WorkerDirectory.Worker(
+            "a", "u", WorkerWire.PROTOCOL, false, 9, Set.of(model.digest()), 0);
+    WorkerDirectory.Worker roomy =
+        new WorkerDirectory.Worker("b", "u", WorkerWire.PROTOCOL, false, 0, Set.of(), weights);
+    WorkerDirectory.Worker full =
+        new WorkerDirectory.Worker("c", "u", WorkerWire.PROTOCOL, false, 0, Set.of(), weights - 1);
+    assertEquals(0, RemoteWorkerPool.placement(holds, model, weights));
+    assertEquals(1, RemoteWorkerPool.placement(roomy, model, weights));
+    assertEquals(2, RemoteWorkerPool.placement(full, model, weights));
+    assertEquals(0, RemoteWorkerPool.placement(full, null, weights), "no model: any worker");
   }
 
   @Test

@@ -46,7 +46,7 @@ public class JdbcWorkerDirectory implements WorkerDirectory {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT id, url, protocol, draining, busy, resident FROM inference_worker"
+                "SELECT id, url, protocol, draining, busy, resident, free_bytes FROM inference_worker"
                     + " WHERE heartbeat_at > now() - make_interval(secs => ?) ORDER BY id")) {
       ps.setDouble(1, staleSeconds);
       List<Worker> out = new ArrayList<>();
@@ -64,7 +64,8 @@ public class JdbcWorkerDirectory implements WorkerDirectory {
                   rs.getInt("protocol"),
                   rs.getBoolean("draining"),
                   rs.getInt("busy"),
-                  digests));
+                  digests,
+                  rs.getLong("free_bytes")));
         }
       }
       last = List.copyOf(out);
