@@ -109,6 +109,15 @@ class RemoteWorkersIT {
         .header(WorkerWire.AUTH_HEADER, WorkerWire.authorization(SECRET, method, path));
   }
 
+  /** The jobs worker {@code port} runs now, from its health endpoint. */
+  private static int running(int port) throws Exception {
+    HttpResponse<String> h =
+        HTTP.send(
+            toWorker(port, "GET", "/worker/v1/health").build(),
+            HttpResponse.BodyHandlers.ofString());
+    return h.statusCode() == 200 ? json(h.body()).getInt("running") : 0;
+  }
+
   private static String completion(int steps) {
     return "{\"model\":\""
         + MODEL
@@ -212,17 +221,17 @@ class RemoteWorkersIT {
                       .header("Authorization", "Bearer " + key)
                       .header("Content-Type", "application/json")
                       .timeout(Duration.ofSeconds(180))
-                      .POST(HttpRequest.BodyPublishers.ofString(completion(48)))
+                      .POST(HttpRequest.BodyPublishers.ofString(completion(96)))
                       .build(),
                   HttpResponse.BodyHandlers.ofString()));
         }
+        // asked directly (a heartbeat is seconds old): killed while it runs some, steps streamed
         long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (queryLong(db, "SELECT coalesce(max(busy), 0) FROM inference_worker WHERE id = 'w1'")
-            == 0) {
+        while (running(WORKER_1) < 2) {
           assertTrue(System.nanoTime() < until, "worker 1 took some of the requests");
-          Thread.sleep(100);
+          Thread.sleep(20);
         }
-        Thread.sleep(500);
+        Thread.sleep(150);
         w1.destroyForcibly();
         assertTrue(w1.waitFor(30, TimeUnit.SECONDS));
         int ok = 0;
