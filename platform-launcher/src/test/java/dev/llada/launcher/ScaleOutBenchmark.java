@@ -34,7 +34,6 @@ class ScaleOutBenchmark {
 
   private static final int PORT = Integer.getInteger("it.http.port", 18091);
   private static final int DB_PORT = Integer.getInteger("it.db.port", 18434);
-  private static final String MODEL = "llada-tiny-instruct";
   private static final String MASTER = "two-platforms-master-key-42";
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
@@ -46,17 +45,6 @@ class ScaleOutBenchmark {
 
   private final AtomicInteger seq = new AtomicInteger();
 
-  private String request() {
-    int n = seq.incrementAndGet();
-    return "{\"model\":\""
-        + MODEL
-        + "\",\"prompt\":\"sort "
-        + (1000 + n % 9000)
-        + ":\",\"max_tokens\":32,\"steps\":32,\"sampler\":\"reference\",\"seed\":"
-        + n
-        + "}";
-  }
-
   private long call(String key) throws Exception {
     long t0 = System.nanoTime();
     HttpResponse<String> r =
@@ -65,7 +53,8 @@ class ScaleOutBenchmark {
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofString(request()))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(ServeBenchmark.chat(seq.incrementAndGet())))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {

@@ -50,7 +50,7 @@ class ServeBenchmark {
           .build();
 
   /** The request: the ContinuousBatchingBenchmark's (32 reference steps over 32 tokens). */
-  private static String chat(int n) {
+  static String chat(int n) {
     return "{\"model\":\""
         + MODEL
         + "\",\"prompt\":\"sort "

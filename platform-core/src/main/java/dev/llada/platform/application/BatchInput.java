@@ -60,10 +60,9 @@ final class BatchInput {
    * The requests of an input file {@link #check} found without errors, read again line by line as
    * they are stored: never all in memory.
    */
-  static BatchStore.Items items(
-      java.util.function.Supplier<java.io.InputStream> file, String endpoint, int maxRequests) {
+  static BatchStore.Items items(java.nio.file.Path file, String endpoint, int maxRequests) {
     return sink -> {
-      try (java.io.InputStream in = file.get()) {
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
         read(
             in,
             endpoint,
@@ -166,16 +165,8 @@ final class BatchInput {
       if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) { // C0, DEL and C1 controls
         return false;
       }
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return false;
-      }
     }
-    return true;
+    return wellFormed(s);
   }
 
   /** No unpaired UTF-16 surrogate. */

@@ -209,19 +209,7 @@ public class BatchService {
                 null),
             new Batch.Counts(failed ? 0 : counts[1], 0, 0, 0, 0));
     store.create(
-        batch,
-        failed
-            ? BatchStore.Items.NONE
-            : BatchInput.items(
-                () -> {
-                  try {
-                    return java.nio.file.Files.newInputStream(spool);
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                },
-                endpoint,
-                maxRequests));
+        batch, failed ? BatchStore.Items.NONE : BatchInput.items(spool, endpoint, maxRequests));
     return batch;
   }
 

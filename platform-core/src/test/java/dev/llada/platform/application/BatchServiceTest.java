@@ -127,7 +127,13 @@ class BatchServiceTest {
     assertEquals(0, counts[0]);
     assertEquals(2, counts[1]);
     java.util.List<BatchStore.NewItem> items = new java.util.ArrayList<>();
-    BatchInput.items(() -> stream(file), CHAT, 10).forEach(items::add);
+    java.nio.file.Path spooled = java.nio.file.Files.createTempFile("batch-input-", ".jsonl");
+    java.nio.file.Files.writeString(spooled, file);
+    try {
+      BatchInput.items(spooled, CHAT, 10).forEach(items::add);
+    } finally {
+      java.nio.file.Files.delete(spooled);
+    }
     assertEquals(2, items.size());
     assertEquals(1, items.get(0).line());
     assertEquals(3, items.get(1).line()); // the blank line counts

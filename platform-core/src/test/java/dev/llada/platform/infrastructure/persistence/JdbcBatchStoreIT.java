@@ -134,6 +134,15 @@ class JdbcBatchStoreIT {
         a.requestId(), caller, "m", "/v1/completions", 3, 8, 100, Duration.ofMinutes(5));
   }
 
+  /** The attempt outlived its reservation: the sweep settled it, with nothing charged. */
+  private static void outlived(Caller caller, Attempt a) throws Exception {
+    update(
+        "UPDATE reservation_lease SET expires_at = now() - interval '1 second'"
+            + " WHERE request_id = ?",
+        a.requestId());
+    assertEquals(1, ledger.expire(caller.tenantId(), 10));
+  }
+
   @Test
   void workOnAConnectionOutsideATransactionIsOneTransactionAllTheSame() throws Exception {
     Caller caller = tenant("atomic");
@@ -164,12 +173,7 @@ class JdbcBatchStoreIT {
     Batch b = batch(caller, "batch_00000000000000000000000a", 1);
     Attempt first = store.lease("jvm-a", 1, Duration.ofSeconds(30)).get(0);
     Reservation r1 = reserve(caller, first);
-    // the attempt outlived its reservation: the sweep settled it, with nothing charged
-    update(
-        "UPDATE reservation_lease SET expires_at = now() - interval '1 second'"
-            + " WHERE request_id = ?",
-        first.requestId());
-    assertEquals(1, ledger.expire(caller.tenantId(), 10));
+    outlived(caller, first);
     assertFalse(
         store.finish(
             first,
@@ -225,11 +229,7 @@ class JdbcBatchStoreIT {
     Batch b = batch(caller, "batch_00000000000000000000000f", 1);
     Attempt a = store.lease("jvm-a", 1, Duration.ofSeconds(30)).get(0);
     Reservation r = reserve(caller, a);
-    update(
-        "UPDATE reservation_lease SET expires_at = now() - interval '1 second'"
-            + " WHERE request_id = ?",
-        a.requestId());
-    assertEquals(1, ledger.expire(caller.tenantId(), 10));
+    outlived(caller, a);
     assertFalse(
         store.finish(
             a,
